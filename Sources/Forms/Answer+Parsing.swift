@@ -1,0 +1,132 @@
+extension Answer {
+    /// Reads what a person typed for a question.
+    /// - Parameter choices: the choices on offer (after choice_filter), numbered from 1.
+    /// - Returns: the answer, or the reason it is not one (never the value itself).
+    public static func parse(_ raw: String, for q: Question, choices: [Choice]) -> Result<Answer, AnswerError> {
+        let text = raw.trimmingSpaces
+        switch q.type {
+        case .text, .calculate:
+            return .success(.text(text))
+        case .integer:
+            guard let i = Int(text) else { return .failure(.init("must be a whole number")) }
+            return .success(.integer(i))
+        case .decimal:
+            guard let d = Double(text), d.isFinite else { return .failure(.init("must be a number")) }
+            return .success(.decimal(d))
+        case .selectOne:
+            return choice(text, choices).map { .text($0) }
+        case .selectMultiple:
+            var picked: [String] = []
+            for token in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                switch choice(String(token), choices) {
+                case .success(let c): if !picked.contains(c) { picked.append(c) }
+                case .failure(let e): return .failure(e)
+                }
+            }
+            return .success(.choices(picked))
+        case .date, .datetime, .geopoint:
+            let a = Answer.text(text)
+            if let reason = a.problem(for: q) { return .failure(.init(reason)) }
+            return .success(a)
+        case .note:
+            return .failure(.init("a note takes no answer"))
+        }
+    }
+
+    private static func choice(_ token: String, _ choices: [Choice]) -> Result<String, AnswerError> {
+        if let n = Int(token) {
+            guard n >= 1, n <= choices.count else {
+                return .failure(.init("choose a number from 1 to \(choices.count)"))
+            }
+            return .success(choices[n - 1].name)
+        }
+        guard choices.contains(where: { $0.name == token }) else {
+            return .failure(.init("not one of the choices: type its number or its name"))
+        }
+        return .success(token)
+    }
+
+    /// Reads an answers-file value for a question: numbers as numbers,
+    /// select_one as the choice name, select_multiple as an array of names.
+    public static func from(json: JSONValue, for q: Question) -> Result<Answer, AnswerError> {
+        switch (q.type, json) {
+        case (.note, _):
+            return .failure(.init("is a note and takes no answer"))
+        case (.integer, .number(let n)):
+            guard let i = Int(exactly: n) else { return .failure(.init("must be a whole number")) }
+            return .success(.integer(i))
+        case (.integer, _):
+            return .failure(.init("must be a whole number (a JSON number)"))
+        case (.decimal, .number(let n)):
+            return .success(.decimal(n))
+        case (.decimal, _):
+            return .failure(.init("must be a number (a JSON number)"))
+        case (.selectMultiple, .array(let items)):
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else {
+                    return .failure(.init("must be an array of choice names"))
+                }
+                if !out.contains(s) { out.append(s) }
+            }
+            return .success(.choices(out))
+        case (.selectMultiple, .string(let s)):
+            return .success(.choices(s.split(separator: " ").map(String.init)))
+        case (.selectMultiple, _):
+            return .failure(.init("must be an array of choice names"))
+        case (_, .string(let s)):
+            return .success(.text(s))
+        case (.text, .number(let n)):
+            return .success(.text(XValue.format(n)))
+        default:
+            return .failure(.init("must be a string"))
+        }
+    }
+
+    /// What is wrong with this answer for a question's type (format, range,
+    /// known choice), or nil. The reason never repeats the value.
+    public func problem(for q: Question) -> String? {
+        switch (q.type, self) {
+        case (.text, .text), (.calculate, .text): return nil
+        case (.integer, .integer): return nil
+        case (.decimal, .decimal), (.decimal, .integer): return nil
+        case (.selectOne, .text(let s)):
+            return s.isEmpty ? "is empty" : nil
+        case (.selectMultiple, .choices): return nil
+        case (.date, .text(let s)):
+            return s.utf8.count == 10 && DateText.days(s) != nil ? nil : "must be a date written YYYY-MM-DD"
+        case (.datetime, .text(let s)):
+            return s.utf8.count > 10 && DateText.days(s) != nil ? nil : "must be a date and time written YYYY-MM-DDTHH:MM:SS"
+        case (.geopoint, .text(let s)):
+            return Geopoint(s) == nil
+                ? "must be `latitude longitude [altitude accuracy]` with latitude -90..90 and longitude -180..180" : nil
+        case (.note, _): return "is a note and takes no answer"
+        default: return "must be \(q.type.name == "integer" ? "a whole number" : "a \(q.type.name) answer")"
+        }
+    }
+}
+
+/// Why an answer was refused.
+public struct AnswerError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// A point as ODK writes it: `lat lon [alt accuracy]`.
+public struct Geopoint: Hashable, Sendable {
+    public var latitude: Double
+    public var longitude: Double
+    public var altitude: Double?
+    public var accuracy: Double?
+
+    public init?(_ text: String) {
+        let parts = text.split(whereSeparator: \.isWhitespace).map { Double($0) }
+        guard (2...4).contains(parts.count), parts.allSatisfy({ $0?.isFinite == true }) else { return nil }
+        latitude = parts[0]!
+        longitude = parts[1]!
+        altitude = parts.count > 2 ? parts[2] : nil
+        accuracy = parts.count > 3 ? parts[3] : nil
+        guard (-90...90).contains(latitude), (-180...180).contains(longitude), (accuracy ?? 0) >= 0 else { return nil }
+    }
+}

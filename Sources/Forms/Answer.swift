@@ -1,0 +1,107 @@
+import Foundation
+
+/// One answer as it is stored: text (also select_one, date, datetime,
+/// geopoint and calculate results), a whole number, a decimal, or the
+/// choices of a select_multiple.
+public enum Answer: Hashable, Sendable {
+    case text(String)
+    case integer(Int)
+    case decimal(Double)
+    case choices([String])
+
+    /// Canonical JSON text: the same answer always gives the same bytes, so
+    /// versions compare by text.
+    public var json: String {
+        switch self {
+        case .text(let s): return JSONText.quote(s)
+        case .integer(let i): return String(i)
+        case .decimal(let d): return JSONText.number(d)
+        case .choices(let c): return "[" + c.map(JSONText.quote).joined(separator: ",") + "]"
+        }
+    }
+
+    /// Reads canonical JSON text back; nil when it is not an answer.
+    public init?(json: String) {
+        guard let value = try? JSONValue.parse(Data(json.utf8)) else { return nil }
+        self.init(jsonValue: value, integral: !json.contains(".") && !json.contains("e"))
+    }
+
+    /// Reads a stored JSON value; `integral` says whether a number was
+    /// written without a fraction (an integer, not a decimal).
+    public init?(jsonValue value: JSONValue, integral: Bool = true) {
+        switch value {
+        case .string(let s): self = .text(s)
+        case .number(let n):
+            if integral, let i = Int(exactly: n) { self = .integer(i) } else { self = .decimal(n) }
+        case .array(let items):
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else { return nil }
+                out.append(s)
+            }
+            self = .choices(out)
+        default: return nil
+        }
+    }
+
+    /// The value expressions see.
+    public var xvalue: XValue {
+        switch self {
+        case .text(let s): return .string(s)
+        case .integer(let i): return .number(Double(i))
+        case .decimal(let d): return .number(d)
+        case .choices(let c): return .string(c.joined(separator: " "))
+        }
+    }
+
+    /// As a person would read it (choice names, not labels).
+    public var display: String {
+        switch self {
+        case .text(let s): return s
+        case .integer(let i): return String(i)
+        case .decimal(let d): return XValue.format(d)
+        case .choices(let c): return c.joined(separator: " ")
+        }
+    }
+
+    /// As JSON for `show --json` and the answers file.
+    public var jsonValue: JSONValue {
+        switch self {
+        case .text(let s): return .string(s)
+        case .integer(let i): return .number(Double(i))
+        case .decimal(let d): return .number(d)
+        case .choices(let c): return .array(c.map(JSONValue.string))
+        }
+    }
+}
+
+/// Canonical JSON spelling of strings and numbers.
+public enum JSONText {
+    public static func quote(_ s: String) -> String {
+        var out = "\""
+        out.reserveCapacity(s.utf8.count + 2)
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    public static func number(_ d: Double) -> String {
+        guard d.isFinite else { return "null" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) + ".0" }
+        return String(d)
+    }
+}

@@ -1,0 +1,80 @@
+/// Evaluates a form's expressions against a record's answers, from inside
+/// one repeat instance (`scope` maps each repeat around it to its key).
+public struct AnswerContext: ExprContext {
+    public let form: Form
+    public let answers: Answers
+    public var scope: [String: String]
+    public var current: XValue
+    public var choice: Choice?
+    public let nowMs: Int64
+    public let utcOffsetSeconds: Int
+
+    public init(form: Form, answers: Answers, scope: [String: String] = [:], current: XValue = .string(""),
+                nowMs: Int64, utcOffsetSeconds: Int = 0) {
+        self.form = form
+        self.answers = answers
+        self.scope = scope
+        self.current = current
+        self.nowMs = nowMs
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    /// The paths a question has when seen from this scope: one inside the
+    /// current instance, or one per instance of a repeat outside it.
+    func paths(_ name: String, repeats: [String]) -> (paths: [String], isList: Bool) {
+        var prefixes = [""]
+        var isList = false
+        for r in repeats {
+            if let key = scope[r] {
+                prefixes = prefixes.map { Answers.prefix($0, repeat: r, key: key) }
+            } else {
+                isList = true
+                prefixes = prefixes.flatMap { p in
+                    answers.instances(of: r, under: p).map { Answers.prefix(p, repeat: r, key: $0) }
+                }
+            }
+        }
+        return (prefixes.map { $0 + name }, isList)
+    }
+
+    public func value(of name: String) -> XValue {
+        guard let q = form.questions[name] else {
+            // A group or repeat: count() of a repeat counts its instances.
+            if let g = form.groups[name], g.isRepeat {
+                let outer = g.enclosing.filter { form.groups[$0]?.isRepeat == true }
+                let prefixes = paths("", repeats: outer).paths
+                return .list(prefixes.flatMap { answers.instances(of: name, under: $0) })
+            }
+            return .string("")
+        }
+        let (paths, isList) = paths(name, repeats: q.repeats)
+        if isList { return .list(paths.compactMap { answers[$0]?.xvalue.asString }) }
+        return answers[paths[0]]?.xvalue ?? .string("")
+    }
+
+    public func column(_ name: String) -> XValue {
+        guard let choice else { return .string("") }
+        if name == "name" { return .string(choice.name) }
+        return .string(choice.columns[name] ?? "")
+    }
+
+    /// Whether a question (or group) is relevant here: its own condition and
+    /// those of every group around it.
+    public func isRelevant(enclosing: [String], relevant: Expr?) -> Bool {
+        for g in enclosing {
+            if let e = form.groups[g]?.relevant, !e.isTrue(in: self) { return false }
+        }
+        return relevant?.isTrue(in: self) ?? true
+    }
+
+    /// The choices of a question that pass its choice_filter here.
+    public func choices(for q: Question) -> [Choice] {
+        let all = form.choices(for: q)
+        guard let filter = q.choiceFilter else { return all }
+        var ctx = self
+        return all.filter { c in
+            ctx.choice = c
+            return filter.isTrue(in: ctx)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+/// A parsed XLSForm expression (the XPath subset ODK forms use).
+public indirect enum Expr: Hashable, Sendable {
+    case number(Double)
+    case string(String)
+    /// `${name}`: the answer of another question.
+    case ref(String)
+    /// `.`: the answer being checked (constraints).
+    case current
+    /// A bare name: a column of the choices sheet (choice_filter only).
+    case column(String)
+    case negate(Expr)
+    case binary(BinaryOp, Expr, Expr)
+    case call(String, [Expr])
+
+    /// Every `${name}` the expression reads.
+    public var references: [String] {
+        switch self {
+        case .ref(let n): return [n]
+        case .negate(let e): return e.references
+        case .binary(_, let l, let r): return l.references + r.references
+        case .call(_, let args): return args.flatMap(\.references)
+        default: return []
+        }
+    }
+
+    /// Every function the expression calls.
+    public var functions: [String] {
+        switch self {
+        case .negate(let e): return e.functions
+        case .binary(_, let l, let r): return l.functions + r.functions
+        case .call(let name, let args): return [name] + args.flatMap(\.functions)
+        default: return []
+        }
+    }
+
+    /// Every bare choice-column name the expression reads.
+    public var columns: [String] {
+        switch self {
+        case .column(let n): return [n]
+        case .negate(let e): return e.columns
+        case .binary(_, let l, let r): return l.columns + r.columns
+        case .call(_, let args): return args.flatMap(\.columns)
+        default: return []
+        }
+    }
+}
+
+public enum BinaryOp: String, Hashable, Sendable {
+    case or, and
+    case eq = "=", ne = "!="
+    case lt = "<", le = "<=", gt = ">", ge = ">="
+    case add = "+", sub = "-", mul = "*", div, mod
+}
+
+/// Why an expression could not be parsed; `offset` counts characters.
+public struct ExprSyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var offset: Int
+    public var description: String { "\(message) at character \(offset + 1)" }
+}

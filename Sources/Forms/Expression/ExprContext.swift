@@ -1,0 +1,13 @@
+/// What an expression can read while it is evaluated.
+public protocol ExprContext {
+    /// The answer of question `name`, seen from the current repeat instance.
+    func value(of name: String) -> XValue
+    /// The answer being checked (`.`).
+    var current: XValue { get }
+    /// A column of the choice being filtered (choice_filter only).
+    func column(_ name: String) -> XValue
+    /// Wall time for today() and now(): milliseconds since 1970 and the
+    /// offset of the local time zone in seconds.
+    var nowMs: Int64 { get }
+    var utcOffsetSeconds: Int { get }
+}

@@ -1,0 +1,110 @@
+/// A loaded survey: its questions in a tree of groups and repeats, its
+/// choice lists and every expression already parsed.
+///
+/// Made by `Form.load(_:)`, which refuses a definition with any problem, so a
+/// `Form` is always consistent: every reference resolves, every list exists.
+public final class Form: Sendable {
+    public let id: String
+    public let version: String
+    public let title: String
+    /// The code of the language shown when none is asked for.
+    public let defaultLanguage: String
+    public let languages: [Language]
+    /// The top-level nodes, in the order of the survey sheet.
+    public let nodes: [Node]
+    /// Every question by name (names are unique in a form).
+    public let questions: [String: Question]
+    /// Every group and repeat by name.
+    public let groups: [String: Group]
+    /// The choices of every list, in sheet order.
+    public let choiceLists: [String: [Choice]]
+    /// The definition it was loaded from.
+    public let definition: FormDefinition
+
+    init(
+        id: String, version: String, title: String, defaultLanguage: String, languages: [Language],
+        nodes: [Node], questions: [String: Question], groups: [String: Group],
+        choiceLists: [String: [Choice]], definition: FormDefinition
+    ) {
+        self.id = id
+        self.version = version
+        self.title = title
+        self.defaultLanguage = defaultLanguage
+        self.languages = languages
+        self.nodes = nodes
+        self.questions = questions
+        self.groups = groups
+        self.choiceLists = choiceLists
+        self.definition = definition
+    }
+
+    /// Every question in sheet order, depth first.
+    public var orderedQuestions: [Question] {
+        var out: [Question] = []
+        func walk(_ nodes: [Node]) {
+            for n in nodes {
+                switch n {
+                case .question(let q): out.append(q)
+                case .group(let g): walk(g.children)
+                }
+            }
+        }
+        walk(nodes)
+        return out
+    }
+
+    /// The choices of a question (empty for other types).
+    public func choices(for q: Question) -> [Choice] {
+        q.listName.flatMap { choiceLists[$0] } ?? []
+    }
+}
+
+public enum Node: Sendable {
+    case question(Question)
+    case group(Group)
+}
+
+/// A `begin_group` or `begin_repeat` and what it holds.
+public struct Group: Sendable {
+    public var name: String
+    public var isRepeat: Bool
+    public var label: Localized
+    public var relevant: Expr?
+    public var appearance: String?
+    public var children: [Node]
+    public var row: Int
+    /// Names of the groups and repeats around this one, outermost first.
+    public var enclosing: [String]
+}
+
+public struct Question: Sendable {
+    public var name: String
+    public var type: QuestionType
+    public var listName: String?
+    public var label: Localized
+    public var hint: Localized
+    /// nil when never required; else an expression (`true()` for `yes`).
+    public var required: Expr?
+    public var requiredMessage: Localized
+    public var constraint: Expr?
+    public var constraintText: String?
+    public var constraintMessage: Localized
+    public var relevant: Expr?
+    public var calculation: Expr?
+    public var defaultValue: String?
+    public var choiceFilter: Expr?
+    public var appearance: String?
+    /// The spreadsheet row of the survey sheet it came from.
+    public var row: Int
+    /// Names of the groups and repeats around it, outermost first.
+    public var enclosing: [String]
+    /// Names of the repeats around it, outermost first.
+    public var repeats: [String]
+}
+
+public struct Choice: Hashable, Sendable {
+    public var name: String
+    public var label: Localized
+    /// Every other column of the choice row (for choice_filter).
+    public var columns: [String: String]
+}

@@ -1,0 +1,176 @@
+/// Applies a form to a record's answers: calculations, relevance, types,
+/// choices, constraints and required answers.
+public struct FormRules: Sendable {
+    public let form: Form
+    public let language: String
+    public let nowMs: Int64
+    public let utcOffsetSeconds: Int
+
+    public init(form: Form, language: String? = nil, nowMs: Int64, utcOffsetSeconds: Int = 0) {
+        self.form = form
+        self.language = language ?? form.defaultLanguage
+        self.nowMs = nowMs
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    public func context(_ answers: Answers, scope: [String: String] = [:], current: XValue = .string("")) -> AnswerContext {
+        AnswerContext(form: form, answers: answers, scope: scope, current: current,
+                      nowMs: nowMs, utcOffsetSeconds: utcOffsetSeconds)
+    }
+
+    /// One question in one repeat instance (or outside any).
+    public struct Field {
+        public var question: Question
+        public var path: String
+        public var scope: [String: String]
+        /// False when its own relevant, or a group's around it, is false.
+        public var relevant: Bool
+    }
+
+    /// Every field the answers could hold, in sheet order, with its relevance.
+    /// - Parameter openInstances: repeat instances that exist without answers yet.
+    public func fields(_ answers: Answers, openInstances: Set<String> = []) -> [Field] {
+        var out: [Field] = []
+        func walk(_ nodes: [Node], prefix: String, scope: [String: String], relevant: Bool) {
+            for node in nodes {
+                switch node {
+                case .question(let q):
+                    let ctx = context(answers, scope: scope)
+                    let ok = relevant && (q.relevant?.isTrue(in: ctx) ?? true)
+                    out.append(Field(question: q, path: prefix + q.name, scope: scope, relevant: ok))
+                case .group(let g):
+                    let ok = relevant && (g.relevant?.isTrue(in: context(answers, scope: scope)) ?? true)
+                    if g.isRepeat {
+                        for key in instanceKeys(answers, g.name, prefix, openInstances) {
+                            var inner = scope
+                            inner[g.name] = key
+                            walk(g.children, prefix: Answers.prefix(prefix, repeat: g.name, key: key),
+                                 scope: inner, relevant: ok)
+                        }
+                    } else {
+                        walk(g.children, prefix: prefix, scope: scope, relevant: ok)
+                    }
+                }
+            }
+        }
+        walk(form.nodes, prefix: "", scope: [:], relevant: true)
+        return out
+    }
+
+    func instanceKeys(_ answers: Answers, _ name: String, _ prefix: String, _ open: Set<String>) -> [String] {
+        var keys = Set(answers.instances(of: name, under: prefix))
+        let start = prefix + name + "["
+        for o in open where o.hasPrefix(start) {
+            let rest = o.dropFirst(start.count)
+            if let close = rest.firstIndex(of: "]"), rest[rest.index(after: close)...] == "." {
+                keys.insert(String(rest[..<close]))
+            }
+        }
+        return keys.sorted()
+    }
+
+    /// Runs every calculation and clears the answers of questions that are
+    /// not relevant, as ODK does when a record is saved.
+    /// - Returns: the new answers and the paths cleared because they were
+    ///   not relevant.
+    public func settle(_ input: Answers, openInstances: Set<String> = []) -> (answers: Answers, cleared: [String]) {
+        var answers = input
+        var cleared: [String] = []
+        // A decimal typed as a whole number is still a decimal: keep one
+        // spelling so an unchanged answer never makes a new version.
+        for (path, a) in answers.values {
+            if case .integer(let i) = a, form.questions[Self.name(of: path)]?.type == .decimal {
+                answers[path] = .decimal(Double(i))
+            }
+        }
+        // Calculations may read each other and relevance may read
+        // calculations: a few passes reach a fixed point for any sane form.
+        for _ in 0..<4 {
+            var changed = false
+            for f in fields(answers, openInstances: openInstances) {
+                if f.question.type == .calculate, let calc = f.question.calculation {
+                    let new: Answer? = f.relevant
+                        ? { let s = calc.evaluate(in: context(answers, scope: f.scope)).asString
+                            return s.isEmpty || s == "NaN" ? nil : .text(s) }()
+                        : nil
+                    if answers[f.path] != new { answers[f.path] = new; changed = true }
+                } else if !f.relevant, answers[f.path] != nil {
+                    answers[f.path] = nil
+                    cleared.append(f.path)
+                    changed = true
+                }
+            }
+            if !changed { break }
+        }
+        return (answers, cleared)
+    }
+
+    /// The question name at the end of a path.
+    public static func name(of path: String) -> String {
+        guard let r = path.range(of: "].", options: .backwards) else { return path }
+        return String(path[r.upperBound...])
+    }
+
+    /// Every problem with the answers: unknown fields, wrong types, choices
+    /// not on offer, failed constraints and, when finalizing, required
+    /// answers that are missing. Messages never quote an answer.
+    public func problems(_ answers: Answers, finalizing: Bool) -> [AnswerProblem] {
+        var out: [AnswerProblem] = []
+        var known: Set<String> = []
+        for f in fields(answers) {
+            known.insert(f.path)
+            let q = f.question
+            guard f.relevant else { continue }
+            if let a = answers[f.path] {
+                if let reason = check(a, field: f, answers: answers) {
+                    out.append(AnswerProblem(field: f.path, reason: reason))
+                }
+            } else if finalizing, q.type != .calculate, q.type != .note, let req = q.required,
+                      req.isTrue(in: context(answers, scope: f.scope)) {
+                out.append(AnswerProblem(field: f.path, reason: message(q.requiredMessage) ?? "is required"))
+            }
+        }
+        for path in answers.values.keys.sorted() where !known.contains(path) {
+            out.append(AnswerProblem(field: path, reason: "is not a question of form \(form.id)"))
+        }
+        return out
+    }
+
+    /// What is wrong with one answer of a relevant field, or nil.
+    public func check(_ a: Answer, field f: Field, answers: Answers) -> String? {
+        let q = f.question
+        if let reason = a.problem(for: q) { return reason }
+        if q.type.hasChoices {
+            let offered = Set(context(answers, scope: f.scope).choices(for: q).map(\.name))
+            let picked: [String]
+            switch a {
+            case .text(let s): picked = [s]
+            case .choices(let c): picked = c
+            default: picked = []
+            }
+            if picked.contains(where: { !offered.contains($0) }) {
+                return "is not one of the choices of list \(q.listName ?? "")"
+                    + (q.choiceFilter == nil ? "" : " on offer for the answers given")
+            }
+        }
+        if let c = q.constraint, !c.isTrue(in: context(answers, scope: f.scope, current: a.xvalue)) {
+            return message(q.constraintMessage) ?? "does not meet its constraint `\(q.constraintText ?? "")`"
+        }
+        return nil
+    }
+
+    func message(_ text: Localized) -> String? {
+        text.isEmpty ? nil : text.text(language, fallback: form.defaultLanguage)
+    }
+}
+
+/// One problem with one answer: the field path and what is wrong with it.
+public struct AnswerProblem: Hashable, Sendable, CustomStringConvertible {
+    public var field: String
+    public var reason: String
+    public init(field: String, reason: String) {
+        self.field = field
+        self.reason = reason
+    }
+    public var description: String { "\(field): \(reason)" }
+}

@@ -1,0 +1,60 @@
+/// One screen of an interactive capture: a question, or "add another?" of a
+/// repeat group.
+public enum CaptureStep: Hashable, Sendable {
+    case question(path: String, name: String, scope: [String: String])
+    /// `prefix` is where new instances go; `count` how many exist.
+    case addRepeat(name: String, prefix: String, scope: [String: String], count: Int)
+
+    /// Identity that survives a change of answers (a new instance changes `count`).
+    public var id: String {
+        switch self {
+        case .question(let path, _, _): return "q:" + path
+        case .addRepeat(let name, let prefix, _, _): return "r:" + prefix + name
+        }
+    }
+}
+
+extension FormRules {
+    /// The steps of a capture for these answers, in order: every relevant
+    /// question (calculations are not asked) and, after the instances of each
+    /// relevant repeat, a step asking whether to add another.
+    public func steps(_ answers: Answers, openInstances: Set<String> = []) -> [CaptureStep] {
+        var out: [CaptureStep] = []
+        func walk(_ nodes: [Node], prefix: String, scope: [String: String]) {
+            let ctx = context(answers, scope: scope)
+            for node in nodes {
+                switch node {
+                case .question(let q):
+                    guard q.type != .calculate, q.relevant?.isTrue(in: ctx) ?? true else { continue }
+                    out.append(.question(path: prefix + q.name, name: q.name, scope: scope))
+                case .group(let g):
+                    guard g.relevant?.isTrue(in: ctx) ?? true else { continue }
+                    guard g.isRepeat else { walk(g.children, prefix: prefix, scope: scope); continue }
+                    let keys = instanceKeys(answers, g.name, prefix, openInstances)
+                    for key in keys {
+                        var inner = scope
+                        inner[g.name] = key
+                        walk(g.children, prefix: Answers.prefix(prefix, repeat: g.name, key: key), scope: inner)
+                    }
+                    out.append(.addRepeat(name: g.name, prefix: prefix, scope: scope, count: keys.count))
+                }
+            }
+        }
+        walk(form.nodes, prefix: "", scope: [:])
+        return out
+    }
+
+    /// Fills relevant unanswered questions that have a default, as a new
+    /// record starts.
+    public func applyDefaults(_ input: Answers) -> Answers {
+        var answers = input
+        for f in fields(answers) where f.relevant && answers[f.path] == nil {
+            guard let d = f.question.defaultValue, f.question.type != .calculate else { continue }
+            let choices = context(answers, scope: f.scope).choices(for: f.question)
+            if case .success(let a) = Answer.parse(d, for: f.question, choices: choices) {
+                answers[f.path] = a
+            }
+        }
+        return answers
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Forms
+import GRDB
+import Sync
+
+extension Store {
+    /// Validates and saves a record's answers in one transaction: the
+    /// versions of every changed field, the materialized record and the
+    /// device counters. Nothing is written when any answer has a problem.
+    /// - Throws: `StoreError.invalid` listing every problem; `.unknownRecord`,
+    ///   `.recordDeleted`, `.diskFull`, ...
+    @discardableResult
+    public func save(_ request: SaveRequest) throws(StoreError) -> SaveResult {
+        let at = now()
+        return try write { db in
+            let device = try requireDevice(db)
+            let id = request.record ?? UUID().uuidString.lowercased()
+            var previous: [Version] = []
+            var createdAt = at
+            if let existing = request.record {
+                guard let row = try Row.fetchOne(
+                    db, sql: "SELECT form_id, deleted, created_at FROM records WHERE id = ?", arguments: [existing])
+                else { throw StoreError.unknownRecord(id: existing) }
+                if (row[0] as String) != request.form.id {
+                    throw StoreError.formMismatch(record: existing, form: row[0])
+                }
+                if (row[1] as Int) != 0 { throw StoreError.recordDeleted(id: existing) }
+                createdAt = row[2]
+                previous = try Self.versions(db, record: existing)
+            }
+            let state = RecordState(record: id, versions: previous)
+            let rules = FormRules(form: request.form, nowMs: at, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
+            let (settled, cleared) = rules.settle(request.answers, openInstances: request.openInstances)
+            let status = state.status ?? RecordStatus.draft
+            let finalizing = request.finalize || status == RecordStatus.finalized
+            var problems: [AnswerProblem] = []
+            if !request.clearIrrelevant {
+                problems += cleared.map {
+                    AnswerProblem(field: $0, reason: "is answered but not relevant (its relevant condition is false for these answers)")
+                }
+            }
+            problems += rules.problems(settled, finalizing: finalizing)
+            if !problems.isEmpty { throw StoreError.invalid(problems, finalizing: finalizing) }
+
+            var changes: [(String, String?)] = []
+            let current = state.values
+            let wanted = settled.values.mapValues(\.json)
+            for path in Set(current.keys).union(wanted.keys).sorted() {
+                let conflicted = state.fields[path]?.isConflict == true && request.touched.contains(path)
+                if current[path] != wanted[path] || conflicted { changes.append((path, wanted[path])) }
+            }
+            if request.record == nil && !request.finalize { changes.append((MetaField.status, JSONText.quote(RecordStatus.draft))) }
+            if request.finalize && status != RecordStatus.finalized {
+                changes.append((MetaField.status, JSONText.quote(RecordStatus.finalized)))
+            }
+
+            var minter = VersionMinter(device: device, now: at)
+            var written: [Version] = []
+            written.reserveCapacity(changes.count)
+            for (field, value) in changes {
+                let (vid, clock) = minter.next()
+                written.append(Version(
+                    id: vid, record: id, form: request.form.id, formVersion: request.form.version,
+                    field: field, value: value, clock: clock, parents: state.parents(of: field),
+                    author: device.enumerator))
+            }
+            // The record row before its versions, which reference it.
+            try Self.upsertRecord(db, RecordState(record: id, versions: previous + written), form: request.form,
+                                  author: device.enumerator, device: device.site.rawValue, createdAt: createdAt, updatedAt: at)
+            try Self.insert(db, written)
+            try minter.persist(db)
+            return SaveResult(record: id, versions: written.count, cleared: request.clearIrrelevant ? cleared : [],
+                              status: finalizing ? RecordStatus.finalized : status)
+        }
+    }
+
+    /// Marks a record deleted: a tombstone version naming the heads of every
+    /// field, so an edit the deleter never saw surfaces as a conflict.
+    /// - Throws: `.unknownRecord`, `.recordDeleted`.
+    public func delete(record id: String) throws(StoreError) {
+        let at = now()
+        try write { db in
+            let device = try requireDevice(db)
+            guard let row = try Row.fetchOne(db, sql: "SELECT form_id, form_version, deleted FROM records WHERE id = ?",
+                                             arguments: [id])
+            else { throw StoreError.unknownRecord(id: id) }
+            if (row[2] as Int) != 0 { throw StoreError.recordDeleted(id: id) }
+            let previous = try Self.versions(db, record: id)
+            let state = RecordState(record: id, versions: previous)
+            var minter = VersionMinter(device: device, now: at)
+            let (vid, clock) = minter.next()
+            let tomb = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: MetaField.deleted,
+                               value: "true", clock: clock, parents: state.parentsForDelete(), author: device.enumerator)
+            try Self.insert(db, [tomb])
+            try db.execute(sql: "UPDATE records SET deleted = 1, updated_at = ? WHERE id = ?", arguments: [at, id])
+            try minter.persist(db)
+        }
+    }
+
+    /// Finds a record by its id or a unique prefix of it (at least 4 characters).
+    /// - Throws: `.unknownRecord`, `.ambiguousRecord`.
+    public func resolveRecordID(_ text: String) throws(StoreError) -> String {
+        let prefix = text.lowercased()
+        let ids: [String] = try read { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM records WHERE id = ?", arguments: [prefix]) == true {
+                return [prefix]
+            }
+            guard prefix.count >= 4 else { return [] }
+            return try String.fetchAll(
+                db, sql: "SELECT id FROM records WHERE id >= ? AND id < ? LIMIT 2",
+                arguments: [prefix, prefix + "\u{10FFFF}"])
+        }
+        guard let first = ids.first else { throw .unknownRecord(id: text) }
+        guard ids.count == 1 else { throw .ambiguousRecord(prefix: text, matches: ids.count) }
+        return first
+    }
+
+    /// One record with its answers.
+    /// - Throws: `.unknownRecord`.
+    public func record(_ id: String) throws(StoreError) -> StoredRecord {
+        let found: StoredRecord? = try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM records WHERE id = ?", arguments: [id]) else { return nil }
+            let versions = try Self.versions(db, record: id)
+            let state = RecordState(record: id, versions: versions)
+            var answers = Answers()
+            for (path, json) in state.values {
+                if let a = Answer(json: json) { answers[path] = a }
+            }
+            return StoredRecord(
+                id: id, formID: row["form_id"], formVersion: row["form_version"], status: row["status"],
+                deleted: row["deleted"], answers: answers, conflicts: state.conflicts, author: row["author"],
+                device: row["device"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        }
+        guard let found else { throw .unknownRecord(id: id) }
+        return found
+    }
+
+    /// Records without their answers, oldest first; deleted ones only when asked.
+    public func records(form: String? = nil, status: String? = nil, includeDeleted: Bool = false) throws(StoreError) -> [RecordSummary] {
+        try read { db in
+            var sql = "SELECT id, form_id, form_version, status, deleted, conflicts, author, updated_at FROM records WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if let form { sql += " AND form_id = ?"; args.append(form) }
+            if let status { sql += " AND status = ?"; args.append(status) }
+            if !includeDeleted { sql += " AND deleted = 0" }
+            sql += " ORDER BY created_at, id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+                RecordSummary(id: $0[0], formID: $0[1], formVersion: $0[2], status: $0[3], deleted: $0[4],
+                              conflicts: $0[5], author: $0[6], updatedAt: $0[7])
+            }
+        }
+    }
+
+    /// Every version of a record, in the order they were written here.
+    public func versions(record id: String) throws(StoreError) -> [Version] {
+        try read { db in try Self.versions(db, record: id) }
+    }
+
+    static func versions(_ db: Database, record id: String) throws -> [Version] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT site_id, seq, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+            FROM versions WHERE record_id = ?
+            """), arguments: [id])
+        var out: [Version] = []
+        while let row = try rows.next() {
+            guard let site = SiteID(row[0]) else { throw StoreError.database("a version holds a malformed site id") }
+            let parentsText: String = row[8]
+            let parents = parentsText.isEmpty ? [] : parentsText.split(separator: " ").compactMap { VersionID(String($0)) }
+            out.append(Version(
+                id: VersionID(site: site, seq: row[1]), record: id, form: row[2], formVersion: row[3],
+                field: row[4], value: row[5], clock: HLC(ms: row[6], counter: row[7], site: site),
+                parents: parents, author: row[9]))
+        }
+        return out
+    }
+
+    static func insert(_ db: Database, _ versions: [Version]) throws {
+        let stmt = try db.cachedStatement(sql: """
+            INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value,
+                                  clock_ms, clock_counter, parents, author)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let crashAt = FaultInjection.killMidSave ? versions.count / 2 : -1
+        for (i, v) in versions.enumerated() {
+            if i == crashAt { FaultInjection.die() }
+            try stmt.execute(arguments: [
+                v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
+                v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author,
+            ])
+        }
+    }
+
+    static func upsertRecord(_ db: Database, _ state: RecordState, form: Form, author: String, device: String,
+                             createdAt: Int64, updatedAt: Int64) throws {
+        var answers = "{"
+        for (i, (path, json)) in state.values.sorted(by: { $0.key < $1.key }).enumerated() {
+            if i > 0 { answers += "," }
+            answers += JSONText.quote(path) + ":" + json
+        }
+        answers += "}"
+        try db.cachedStatement(sql: """
+            INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device,
+                                 created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET form_version = excluded.form_version, status = excluded.status,
+                deleted = excluded.deleted, answers = excluded.answers, conflicts = excluded.conflicts,
+                updated_at = excluded.updated_at
+            """).execute(arguments: [
+                state.record, form.id, form.version, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
+                answers, state.conflicts.count, author, device, createdAt, updatedAt,
+            ])
+    }
+}
+
+/// Fault injection for crash-safety tests: with RECOLHA_FAULT_KILL_MID_SAVE=1
+/// the process kills itself (SIGKILL) halfway through writing a save's
+/// versions, inside the open transaction, as a power cut would.
+enum FaultInjection {
+    static let killMidSave = ProcessInfo.processInfo.environment["RECOLHA_FAULT_KILL_MID_SAVE"] == "1"
+    static func die() -> Never {
+        kill(getpid(), SIGKILL)
+        fatalError("unreachable")
+    }
+}

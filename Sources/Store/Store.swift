@@ -1,0 +1,131 @@
+import Foundation
+import Forms
+import GRDB
+import Sync
+
+/// The local store: one SQLite file holding forms, records and the versions
+/// (the change log) that sync moves.
+///
+/// WAL mode, foreign keys on, a busy timeout, synchronous=FULL so that a
+/// saved answer survives a power cut; every write is one transaction.
+public final class Store: Sendable {
+    public let path: String
+    let queue: DatabaseQueue
+    /// Wall clock in milliseconds since 1970; tests pass their own.
+    let now: @Sendable () -> Int64
+
+    /// Opens the store at `path`.
+    /// - Parameter create: make the file (owner-only) and its folder when missing.
+    /// - Throws: `StoreError` saying what is wrong with the path or file.
+    public init(path: String, create: Bool = false,
+                now: @escaping @Sendable () -> Int64 = Store.wallClock) throws(StoreError) {
+        self.path = path
+        self.now = now
+        let fm = FileManager.default
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: path, isDirectory: &isDir) {
+            if isDir.boolValue { throw .notAStore(path: path) }
+        } else {
+            guard create else { throw .missing(path: path) }
+            try Self.createOwnerOnly(path)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.journalMode = .wal
+        config.foreignKeysEnabled = true
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw Self.map(error, path: path)
+        }
+        try migrate()
+    }
+
+    public static let wallClock: @Sendable () -> Int64 = {
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+    }
+
+    /// Creates an empty file readable by its owner only (and its folder, 0700).
+    static func createOwnerOnly(_ path: String) throws(StoreError) {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty && !FileManager.default.fileExists(atPath: dir) {
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw .cannotOpen(path: path, reason: "cannot create its folder")
+            }
+        }
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+        guard fd >= 0 else {
+            throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+        }
+        close(fd)
+    }
+
+    func migrate() throws(StoreError) {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            try db.execute(sql: Schema.v1)
+        }
+        do {
+            try queue.inDatabase { db in
+                let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                let tables = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                if appID != Schema.applicationID && (appID != 0 || tables > 0) {
+                    throw StoreError.notAStore(path: path)
+                }
+                if try migrator.hasBeenSuperseded(db) { throw StoreError.newerStore(path: path) }
+            }
+            try migrator.migrate(queue)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    /// Runs `body` in one write transaction.
+    /// - Throws: `StoreError` (SQLite failures mapped to what to do).
+    public func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.write(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    /// Runs `body` with a consistent read.
+    public func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try queue.read(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw Self.map(error, path: path)
+        }
+    }
+
+    /// Turns a SQLite error into what the person can do about it; the SQL
+    /// and its arguments (answers) stay out of the message.
+    static func map(_ error: any Error, path: String) -> StoreError {
+        guard let db = error as? DatabaseError else { return .database(String(describing: type(of: error))) }
+        switch db.resultCode {
+        case .SQLITE_FULL: return .diskFull(path: path)
+        case .SQLITE_NOTADB: return .notAStore(path: path)
+        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "SQLite cannot open the file")
+        case .SQLITE_READONLY: return .cannotOpen(path: path, reason: "the file or its folder is read-only")
+        case .SQLITE_PERM, .SQLITE_AUTH: return .cannotOpen(path: path, reason: "permission denied")
+        case .SQLITE_CORRUPT: return .database("the store file is damaged (SQLite says it is corrupt): restore it from a copy")
+        case .SQLITE_IOERR: return .cannotOpen(path: path, reason: "input/output error")
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .database("another program holds the store: wait for it and try again")
+        default: return .database("SQLite error \(db.extendedResultCode.rawValue): \(db.message ?? "")")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+/// The merged state of one record, computed from all of its versions.
+public struct RecordState: Hashable, Sendable {
+    public var record: String
+    /// Every field's state, meta fields (`_status`, `_deleted`) included.
+    public var fields: [String: FieldState]
+
+    public init<S: Sequence>(record: String, versions: S) where S.Element == Version {
+        self.record = record
+        var grouped: [String: [Version]] = [:]
+        for v in versions where v.record == record {
+            grouped[v.field, default: []].append(v)
+        }
+        fields = grouped.mapValues { FieldState(versions: $0) }
+    }
+
+    /// Shown values of the question fields (meta fields left out); a cleared
+    /// field is absent.
+    public var values: [String: String] {
+        var out: [String: String] = [:]
+        for (field, state) in fields where !MetaField.isMeta(field) {
+            if let v = state.value { out[field] = v }
+        }
+        return out
+    }
+
+    public var status: String? {
+        fields[MetaField.status]?.value.flatMap(Self.unquote)
+    }
+
+    public var isDeleted: Bool { fields[MetaField.deleted]?.value == "true" }
+
+    /// Fields whose heads disagree, plus `_deleted` when a delete did not see
+    /// an edit made at the same time (a concurrent delete and edit).
+    public var conflicts: [String] {
+        var out = fields.filter { $0.value.isConflict }.map(\.key)
+        if isDeleted && !out.contains(MetaField.deleted) && deleteMissedEdits {
+            out.append(MetaField.deleted)
+        }
+        return out.sorted()
+    }
+
+    /// True when some field head was not named by any delete version: an edit
+    /// the deleting person never saw.
+    public var deleteMissedEdits: Bool {
+        guard let deletes = fields[MetaField.deleted] else { return false }
+        var seen: Set<VersionID> = []
+        for head in deletes.heads { seen.formUnion(head.parents) }
+        // Ancestors of the delete heads that are themselves deletes carry
+        // their own parents; heads of other fields must appear in one of them.
+        for (field, state) in fields where field != MetaField.deleted {
+            for head in state.heads where !seen.contains(head.id) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The ids a new version of `field` must name as parents: its current heads.
+    public func parents(of field: String) -> [VersionID] {
+        (fields[field]?.heads ?? []).map(\.id).sorted()
+    }
+
+    /// The parents of a delete (or restore): the heads of every field, so
+    /// that an edit the deleter did not see shows up as a conflict.
+    public func parentsForDelete() -> [VersionID] {
+        fields.values.flatMap { $0.heads.map(\.id) }.sorted()
+    }
+
+    private static func unquote(_ json: String) -> String? {
+        guard json.count >= 2, json.first == "\"", json.last == "\"" else { return nil }
+        return String(json.dropFirst().dropLast())
+    }
+}
