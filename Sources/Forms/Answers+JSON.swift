@@ -20,14 +20,15 @@ extension Answers {
             }
             return out
         }
-        func read(_ object: [String: JSONValue], nodes: [Node], prefix: String) {
+        func read(_ object: [String: JSONValue], nodes: [Node], prefix: String, shown: String) {
             let here = level(nodes)
             for key in object.keys.sorted() {
                 let value = object[key]!
                 let path = prefix + key
+                let shownPath = shown + key
                 guard let node = here[key] else {
                     let elsewhere = form.questions[key] != nil || form.groups[key] != nil
-                    problems.append(AnswerProblem(field: path, reason: elsewhere
+                    problems.append(AnswerProblem(field: shownPath, reason: elsewhere
                         ? "belongs inside its repeat group, not at this level"
                         : "is not a question of form \(form.id)"))
                     continue
@@ -36,31 +37,32 @@ extension Answers {
                 switch node {
                 case .question(let q):
                     if q.type == .calculate {
-                        problems.append(AnswerProblem(field: path, reason: "is calculated by the form and cannot be given"))
+                        problems.append(AnswerProblem(field: shownPath, reason: "is calculated by the form and cannot be given"))
                         continue
                     }
                     switch Answer.from(json: value, for: q) {
                     case .success(let a): answers[path] = a
-                    case .failure(let e): problems.append(AnswerProblem(field: path, reason: e.reason))
+                    case .failure(let e): problems.append(AnswerProblem(field: shownPath, reason: e.reason))
                     }
                 case .group(let g):
                     guard case .array(let items) = value else {
-                        problems.append(AnswerProblem(field: path, reason: "is a repeat group: give an array of objects"))
+                        problems.append(AnswerProblem(field: shownPath, reason: "is a repeat group: give an array of objects"))
                         continue
                     }
                     for (i, item) in items.enumerated() {
                         guard case .object(let inner) = item else {
-                            problems.append(AnswerProblem(field: "\(path)[\(i + 1)]", reason: "must be an object keyed by question name"))
+                            problems.append(AnswerProblem(field: "\(shownPath)[\(i + 1)]", reason: "must be an object keyed by question name"))
                             continue
                         }
                         let k = makeKey(counter)
                         counter += 1
-                        read(inner, nodes: g.children, prefix: Answers.prefix(prefix, repeat: g.name, key: k))
+                        read(inner, nodes: g.children, prefix: Answers.prefix(prefix, repeat: g.name, key: k),
+                             shown: "\(shownPath)[\(i + 1)].")
                     }
                 }
             }
         }
-        read(object, nodes: form.nodes, prefix: "")
+        read(object, nodes: form.nodes, prefix: "", shown: "")
         return (answers, problems)
     }
 

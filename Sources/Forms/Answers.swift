@@ -27,6 +27,25 @@ public struct Answers: Hashable, Sendable {
         return keys.sorted()
     }
 
+    /// The path as a person writes it: each instance key replaced by the
+    /// instance's position from 1 (`staff[2].cadre`).
+    public func positional(_ path: String) -> String {
+        guard path.contains("[") else { return path }
+        var out = ""
+        var prefix = ""
+        var rest = Substring(path)
+        while let open = rest.firstIndex(of: "["), let close = rest[open...].firstIndex(of: "]") {
+            let name = String(rest[..<open])
+            let key = String(rest[rest.index(after: open)..<close])
+            let n = instances(of: name, under: prefix).firstIndex(of: key).map { String($0 + 1) } ?? key
+            out += name + "[" + n + "]"
+            prefix = Answers.prefix(prefix, repeat: name, key: key)
+            rest = rest[rest.index(after: close)...]
+            if rest.first == "." { out += "."; rest = rest.dropFirst() }
+        }
+        return out + rest
+    }
+
     /// The prefix of the paths inside one repeat instance.
     public static func prefix(_ parent: String, repeat name: String, key: String) -> String {
         parent + name + "[" + key + "]."

@@ -25,6 +25,13 @@ public struct FormRules: Sendable {
         public var scope: [String: String]
         /// False when its own relevant, or a group's around it, is false.
         public var relevant: Bool
+
+        public init(question: Question, path: String, scope: [String: String], relevant: Bool) {
+            self.question = question
+            self.path = path
+            self.scope = scope
+            self.relevant = relevant
+        }
     }
 
     /// Every field the answers could hold, in sheet order, with its relevance.
@@ -123,15 +130,15 @@ public struct FormRules: Sendable {
             guard f.relevant else { continue }
             if let a = answers[f.path] {
                 if let reason = check(a, field: f, answers: answers) {
-                    out.append(AnswerProblem(field: f.path, reason: reason))
+                    out.append(AnswerProblem(field: answers.positional(f.path), reason: reason))
                 }
             } else if finalizing, q.type != .calculate, q.type != .note, let req = q.required,
                       req.isTrue(in: context(answers, scope: f.scope)) {
-                out.append(AnswerProblem(field: f.path, reason: message(q.requiredMessage) ?? "is required"))
+                out.append(AnswerProblem(field: answers.positional(f.path), reason: message(q.requiredMessage) ?? "is required"))
             }
         }
         for path in answers.values.keys.sorted() where !known.contains(path) {
-            out.append(AnswerProblem(field: path, reason: "is not a question of form \(form.id)"))
+            out.append(AnswerProblem(field: answers.positional(path), reason: "is not a question of form \(form.id)"))
         }
         return out
     }

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import Forms
+import Store
+
+extension Recolha {
+    struct Capture: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fill in a survey: one question at a time, or from an answers file.",
+            discussion: """
+                Interactive: type an answer and press Enter; `:back` goes to the previous question,
+                `:save` stops and keeps a draft. Every answer is saved as it is given.
+                With --answers FILE.json nothing is written when any answer has a problem.
+                """)
+
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var language: LanguageOption
+        @Argument(help: "The form id.") var formID: String
+        @Option(help: "A JSON object of answers keyed by question name.") var answers: String?
+        @Flag(help: "Finalize the record (all required answers must be given).") var finalize = false
+        @Flag(help: "Print the result as JSON.") var json = false
+
+        func validate() throws {
+            if finalize && answers == nil {
+                throw ValidationError("--finalize goes with --answers; an interactive capture asks at the end")
+            }
+        }
+
+        func run() throws {
+            let s = try store.open()
+            let form = try s.form(id: formID)
+            guard let answers else {
+                var session = CaptureSession(store: s, form: form, language: language.code(for: form), record: nil)
+                try session.run()
+                return
+            }
+            let object = try AnswersFile.read(answers)
+            let now = Store.wallClock()
+            let (read, problems) = Answers.read(object, form: form) { RepeatKey.make(ms: now, index: $0) }
+            let rules = FormRules(form: form, language: language.code(for: form), nowMs: now)
+            if !problems.isEmpty {
+                // Report these with any rule problems of the answers that did read.
+                let more = rules.problems(rules.settle(read).answers, finalizing: finalize)
+                    .filter { p in !problems.contains { $0.field == p.field } }
+                throw StoreError.invalid(problems + more, finalizing: finalize)
+            }
+            let result = try s.save(SaveRequest(
+                form: form, answers: rules.applyDefaults(read), finalize: finalize, clearIrrelevant: false))
+            if json {
+                JSONOut.print(.object(["id": .string(result.record), "status": .string(result.status),
+                                       "versions": .number(Double(result.versions))]))
+            } else {
+                print("Saved record \(result.record) (\(result.status), \(result.versions) changes recorded)")
+            }
+        }
+    }
+}
+
+enum AnswersFile {
+    /// Reads an answers file: one JSON object.
+    static func read(_ path: String) throws -> [String: JSONValue] {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw CLIError("cannot read \(path): \((error as NSError).localizedDescription)", code: .notFound)
+        }
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(data)
+        } catch {
+            throw CLIError("\(path) is not valid JSON (\(error)): nothing was saved", code: .usage)
+        }
+        guard case .object(let o) = value else {
+            throw CLIError("\(path) must hold one JSON object keyed by question name: nothing was saved", code: .usage)
+        }
+        return o
+    }
+}

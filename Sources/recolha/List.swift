@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+import Forms
+import Store
+
+extension Recolha {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List records.")
+        @OptionGroup var store: StoreOptions
+        @Option(help: "Only records of this form.") var form: String?
+        @Option(help: "Only records with this status (draft, finalized).") var status: String?
+        @Flag(help: "Include deleted records.") var deleted = false
+        @Flag(help: "Print as JSON.") var json = false
+
+        func run() throws {
+            let records = try store.open().records(form: form, status: status, includeDeleted: deleted)
+            if json {
+                JSONOut.print(.array(records.map { r in
+                    var o: [String: JSONValue] = [
+                        "id": .string(r.id), "form_id": .string(r.formID), "form_version": .string(r.formVersion),
+                        "status": .string(r.status), "author": .string(r.author),
+                        "updated_at": .string(Time.iso(r.updatedAt)), "conflicts": .number(Double(r.conflicts)),
+                    ]
+                    if r.deleted { o["deleted"] = .bool(true) }
+                    return .object(o)
+                }), keyOrder: JSONOut.recordKeys)
+                return
+            }
+            if records.isEmpty { print("No records"); return }
+            for r in records {
+                var line = "\(r.id)  \(r.formID) v\(r.formVersion)  \(r.status)  \(r.author)  \(Time.iso(r.updatedAt))"
+                if r.deleted { line += "  deleted" }
+                if r.conflicts > 0 { line += "  \(r.conflicts) conflict\(r.conflicts == 1 ? "" : "s")" }
+                print(line)
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one record's answers.")
+        @OptionGroup var store: StoreOptions
+        @OptionGroup var language: LanguageOption
+        @Argument(help: "The record id (or a unique prefix of it).") var recordID: String
+        @Flag(help: "Print as JSON, in the shape of an answers file.") var json = false
+
+        func run() throws {
+            let s = try store.open()
+            let record = try s.record(try s.resolveRecordID(recordID))
+            let form = try s.formOfRecord(record)
+            if json {
+                JSONOut.print(.object(RecordJSON.object(record, form: form)), keyOrder: JSONOut.recordKeys)
+                return
+            }
+            let lang = language.code(for: form)
+            print("Record \(record.id)  \(form.title) v\(record.formVersion)  \(record.status)\(record.deleted ? "  DELETED" : "")")
+            print("By \(record.author), updated \(Time.iso(record.updatedAt))")
+            if !record.conflicts.isEmpty {
+                print("Conflicts in: \(record.conflicts.joined(separator: ", "))")
+            }
+            let rules = FormRules(form: form, language: lang, nowMs: Store.wallClock())
+            for f in rules.fields(record.answers) {
+                guard let a = record.answers[f.path] else { continue }
+                let label = f.question.label.text(lang, fallback: form.defaultLanguage) ?? f.question.name
+                print("  \(f.path): \(Labels.display(a, question: f.question, form: form, language: lang))  (\(label))")
+            }
+        }
+    }
+}
+
+enum RecordJSON {
+    static func object(_ r: StoredRecord, form: Form) -> [String: JSONValue] {
+        var o = r.answers.json(form: form)
+        o["id"] = .string(r.id)
+        o["form_id"] = .string(r.formID)
+        o["form_version"] = .string(r.formVersion)
+        o["status"] = .string(r.status)
+        return o
+    }
+}
+
+enum Time {
+    static func iso(_ ms: Int64) -> String {
+        Timestamp.iso(ms: ms, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
+    }
+}
+
+enum Labels {
+    /// An answer with its choice labels, as a person reads it.
+    static func display(_ a: Answer, question q: Question, form: Form, language: String) -> String {
+        guard q.type.hasChoices else { return a.display }
+        let names: [String]
+        switch a {
+        case .text(let s): names = [s]
+        case .choices(let c): names = c
+        default: return a.display
+        }
+        let choices = form.choices(for: q)
+        return names.map { n in
+            choices.first { $0.name == n }?.label.text(language, fallback: form.defaultLanguage).map { "\(n) (\($0))" } ?? n
+        }.joined(separator: ", ")
+    }
+}

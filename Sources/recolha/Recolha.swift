@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Store
+
+/// The field CLI: capture surveys offline into a local store.
+@main
+struct Recolha: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recolha",
+        abstract: "Capture health-facility surveys offline; every save is ready to sync.",
+        discussion: """
+            Exit codes: 0 done, 1 failed, 2 bad usage, 3 answers refused (listed),
+            4 unknown form or record, 5 store unusable (missing, not a store, newer, disk full).
+            """,
+        subcommands: [
+            Init.self, FormsCommand.self, Capture.self, Edit.self, Finalize.self, List.self, Show.self,
+            Delete.self, Export.self, Status.self,
+        ])
+
+    static func main() {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as CLIError {
+            Console.error(error.message)
+            Foundation.exit(error.code.rawValue)
+        } catch let error as StoreError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.of(error).rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            Console.error(message)
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Forms
+import Store
+
+/// The store every command works on.
+struct StoreOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp(
+        "The store file (else $RECOLHA_STORE, else $XDG_DATA_HOME/recolha/store.sqlite).", valueName: "path"))
+    var store: String?
+
+    var path: String {
+        if let store { return store }
+        let env = ProcessInfo.processInfo.environment
+        if let s = env["RECOLHA_STORE"], !s.isEmpty { return s }
+        let data = env["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((env["HOME"] ?? NSHomeDirectory()) + "/.local/share")
+        return data + "/recolha/store.sqlite"
+    }
+
+    func open(create: Bool = false) throws -> Store {
+        try Store(path: path, create: create)
+    }
+}
+
+/// The language questions are shown in.
+struct LanguageOption: ParsableArguments {
+    @Option(name: .long, help: "Language of labels: en or pt (default from $LANG).")
+    var lang: String?
+
+    func code(for form: Form) -> String {
+        if let lang { return lang.lowercased() }
+        let env = ProcessInfo.processInfo.environment
+        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_MESSAGES"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? env["LANG"] ?? ""
+        let code = String(locale.prefix(2)).lowercased()
+        return form.languages.contains { $0.code == code } ? code : form.defaultLanguage
+    }
+
+    func validate() throws {
+        if let lang, !["en", "pt"].contains(lang.lowercased()) {
+            throw ValidationError("--lang must be en or pt, not \(lang)")
+        }
+    }
+}
+
+/// Prints JSON values for scripts.
+enum JSONOut {
+    static func print(_ value: JSONValue, keyOrder: [String] = []) {
+        Swift.print(value.text(pretty: true, keyOrder: keyOrder))
+    }
+
+    static let recordKeys = ["id", "form_id", "form_version", "status"]
+}
+
+extension Store {
+    func formOfRecord(_ r: StoredRecord) throws -> Form {
+        try form(id: r.formID, version: r.formVersion)
+    }
+}

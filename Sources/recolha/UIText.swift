@@ -1,0 +1,45 @@
+/// The words of an interactive capture, in English and Portuguese.
+struct UIText {
+    let pt: Bool
+
+    init(language: String) { pt = language == "pt" }
+
+    var help: String {
+        pt ? "Escreva a resposta e carregue Enter. :back volta à pergunta anterior, :save guarda um rascunho e sai."
+           : "Type an answer and press Enter. :back goes to the previous question, :save keeps a draft and stops."
+    }
+    var required: String { pt ? "Esta resposta é obrigatória." : "This answer is required." }
+    var current: String { pt ? "actual" : "current" }
+    var defaultWord: String { pt ? "sugerido" : "default" }
+    var keepHint: String { pt ? "Enter mantém" : "Enter keeps it" }
+    var pressEnter: String { pt ? "(Enter para continuar)" : "(press Enter to continue)" }
+    var atStart: String { pt ? "Já está na primeira pergunta." : "This is the first question." }
+    var yesNo: String { pt ? "[s/n]" : "[y/n]" }
+    var summary: String { pt ? "Resumo" : "Summary" }
+    var finalizeNow: String { pt ? "Finalizar este registo agora?" : "Finalize this record now?" }
+    var multiHint: String { pt ? "números ou nomes separados por espaços" : "numbers or names separated by spaces" }
+    var geoHint: String { pt ? "latitude longitude [altitude precisão]" : "latitude longitude [altitude accuracy]" }
+    var dateHint: String { pt ? "AAAA-MM-DD" : "YYYY-MM-DD" }
+
+    func add(_ label: String, first: Bool) -> String {
+        if pt { return first ? "Adicionar \(label)?" : "Adicionar outro(a) \(label)?" }
+        return first ? "Add \(label)?" : "Add another \(label)?"
+    }
+
+    func keptDraft(_ id: String) -> String {
+        pt ? "Guardado como rascunho: registo \(id). Continue com `recolha edit \(id)`."
+           : "Kept as draft: record \(id). Continue with `recolha edit \(id)`."
+    }
+
+    func finalized(_ id: String) -> String { pt ? "Registo \(id) finalizado." : "Finalized record \(id)." }
+    var nothingSaved: String { pt ? "Nada foi respondido; nenhum registo guardado." : "Nothing was answered; no record saved." }
+
+    /// Reads yes/no in either language; nil when neither.
+    static func yes(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "y", "yes", "s", "sim": return true
+        case "n", "no", "não", "nao": return false
+        default: return nil
+        }
+    }
+}
