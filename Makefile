@@ -1,0 +1,31 @@
+# Recolha: `make demo` runs the main job, `make test` runs every test.
+# Both install the system packages they need when missing (Debian/apt).
+SHELL := /bin/bash
+APT_PACKAGES := libsqlite3-dev
+BIN_DIR = $(shell swift build --show-bin-path)
+
+.PHONY: deps build test demo bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build
+
+test: build
+	RECOLHA_BIN_DIR="$(BIN_DIR)" swift test --disable-xctest
+
+demo: build
+	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh
+
+bench: deps
+	swift build -c release --product recolha-bench
+	"$$(swift build -c release --show-bin-path)/recolha-bench"
+
+clean:
+	rm -rf .build

@@ -1,0 +1,149 @@
+import Foundation
+import RecolhaTesting
+import Testing
+@testable import Forms
+
+/// Builds a definition from rows written as [column: value].
+func definition(_ survey: [[String: String]], choices: [[String: String]] = [],
+                settings: [String: String] = ["form_id": "t", "version": "1"]) -> FormDefinition {
+    FormDefinition(
+        survey: survey.enumerated().map { FormRow(cells: $1, row: $0 + 2) },
+        choices: choices.enumerated().map { FormRow(cells: $1, row: $0 + 2) },
+        settings: [FormRow(cells: settings, row: 2)])
+}
+
+func problems(_ d: FormDefinition) -> [FormProblem] {
+    do {
+        _ = try Form.load(d)
+        return []
+    } catch {
+        return error.problems
+    }
+}
+
+@Suite struct FormLoadingTests {
+    @Test func duplicateNamesNameBothRows() {
+        let p = problems(definition([
+            ["type": "text", "name": "a"], ["type": "integer", "name": "a"],
+        ]))
+        #expect(p == [FormProblem(sheet: "survey", row: 3, column: "name", message: "duplicate name a (first used in row 2)")])
+    }
+
+    @Test func unknownChoiceList() {
+        let p = problems(definition([["type": "select_one colours", "name": "c"]]))
+        #expect(p.first?.row == 2 && p.first?.column == "type")
+        #expect(p.first?.message.contains("unknown choice list colours") == true)
+    }
+
+    @Test func referenceToAMissingField() {
+        let p = problems(definition([["type": "integer", "name": "a", "relevant": "${b} > 1"]]))
+        #expect(p == [FormProblem(sheet: "survey", row: 2, column: "relevant", message: "${b} refers to no question in this form")])
+    }
+
+    @Test func expressionThatDoesNotParse() {
+        let p = problems(definition([["type": "integer", "name": "a", "constraint": ". > "]]))
+        #expect(p.first?.column == "constraint")
+        #expect(p.first?.message.contains("cannot parse") == true)
+    }
+
+    @Test func unknownFunctionAndWrongArity() {
+        let p = problems(definition([
+            ["type": "integer", "name": "a", "constraint": "frobnicate(.)"],
+            ["type": "integer", "name": "b", "relevant": "if(1, 2)"],
+        ]))
+        #expect(p.map(\.message) == ["unknown function frobnicate()", "if() takes 3 arguments, not 2"])
+        #expect(p.map(\.row) == [2, 3])
+    }
+
+    @Test func unclosedAndUnmatchedGroups() {
+        let open = problems(definition([["type": "begin_group", "name": "g"], ["type": "text", "name": "a"]]))
+        #expect(open.first?.row == 2 && open.first?.message.contains("never closed") == true)
+        let stray = problems(definition([["type": "text", "name": "a"], ["type": "end_group"]]))
+        #expect(stray.first?.row == 3 && stray.first?.message.contains("without a matching begin") == true)
+        let crossed = problems(definition([["type": "begin_repeat", "name": "r"], ["type": "end_group"]]))
+        #expect(crossed.first?.message.contains("closes the repeat r") == true)
+    }
+
+    @Test func unsupportedTypeListsTheSupportedOnes() {
+        let p = problems(definition([["type": "image", "name": "photo"]]))
+        #expect(p.first?.message.hasPrefix("unsupported type image: Recolha supports text, integer") == true)
+    }
+
+    @Test func everyProblemIsReportedAtOnce() {
+        let p = problems(definition([
+            ["type": "text", "name": "a"], ["type": "text", "name": "a"],
+            ["type": "select_one nope", "name": "b"], ["type": "integer", "name": "c", "relevant": "${zz}"],
+        ], settings: [:]))
+        #expect(p.count == 4)
+        #expect(p.contains { $0.sheet == "settings" && $0.column == "form_id" })
+    }
+
+    @Test func spellingVariantsAreRead() throws {
+        let form = try Form.load(definition([
+            ["type": "begin group", "name": "g"], ["type": "select one yn", "name": "q", "required": "TRUE()"],
+            ["type": "end group"],
+        ], choices: [["list_name": "yn", "name": "y", "label": "Yes"]]))
+        #expect(form.questions["q"]?.type == .selectOne)
+        #expect(form.questions["q"]?.required != nil)
+        #expect(form.questions["q"]?.enclosing == ["g"])
+    }
+
+    @Test func choiceFilterColumnsMustExist() {
+        let p = problems(definition([
+            ["type": "select_one l", "name": "q", "choice_filter": "region = 'x'"],
+        ], choices: [["list_name": "l", "name": "a", "province": "p"]]))
+        #expect(p.first?.message.contains("region is not a column of list l") == true)
+    }
+
+    @Test func malformedJSONIsOneClearProblem() {
+        #expect(throws: FormLoadError.self) { try Form.load(json: Data("{\"survey\": 3}".utf8)) }
+    }
+}
+
+@Suite struct FlagshipFormTests {
+    let form = try! Form.load(json: Package.data(Package.flagship))
+
+    @Test func loadsWithEnglishAndPortugueseEverywhere() {
+        #expect(form.id == "health_facility_assessment")
+        #expect(Set(form.languages.map(\.code)) == ["en", "pt"])
+        for q in form.orderedQuestions {
+            #expect(q.label.byLanguage["en"] != nil && q.label.byLanguage["pt"] != nil, "\(q.name)")
+        }
+        for (list, choices) in form.choiceLists {
+            for c in choices { #expect(c.label.byLanguage.count == 2, "\(list).\(c.name)") }
+        }
+    }
+
+    @Test func elevenProvincesAndDistrictsFilteredByProvince() {
+        let provinces = form.choiceLists["province"]!.map(\.name)
+        #expect(provinces.count == 11)
+        let districts = form.choiceLists["district"]!
+        #expect(Set(districts.compactMap { $0.columns["province"] }) == Set(provinces))
+        let rules = FormRules(form: form, nowMs: 0)
+        let q = form.questions["district"]!
+        let inTete = rules.context(Answers(["province": .text("tete")])).choices(for: q).map(\.name)
+        #expect(inTete.contains("moatize") && inTete.contains("cidade_de_tete"))
+        #expect(!inTete.contains("moamba"))
+        #expect(inTete.count == 15)
+    }
+
+    @Test func noConsentEndsTheSurvey() {
+        let rules = FormRules(form: form, nowMs: 0)
+        let steps = rules.steps(Answers(["consent": .text("no")]))
+        let names = steps.compactMap { step -> String? in
+            if case .question(_, let name, _) = step { return name }
+            return nil
+        }
+        #expect(names.contains("no_consent_end"))
+        #expect(!names.contains("province"))
+        #expect(names.last == "closing")
+    }
+
+    @Test func facilityCodeHasAFormat() {
+        let rules = FormRules(form: form, nowMs: 0)
+        let good = rules.problems(Answers(["consent": .text("yes"), "facility_code": .text("NP-0123")]), finalizing: false)
+        let bad = rules.problems(Answers(["consent": .text("yes"), "facility_code": .text("np123")]), finalizing: false)
+        #expect(good.isEmpty)
+        #expect(bad.map(\.field) == ["facility_code"])
+    }
+}
