@@ -42,6 +42,9 @@ let package = Package(
             name: "StoreTests",
             dependencies: ["Store", "RecolhaTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["RecolhaTesting", "Store"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["RecolhaTesting", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )

@@ -123,7 +123,11 @@ public final class Store: Sendable {
         case .SQLITE_READONLY: return .cannotOpen(path: path, reason: "the file or its folder is read-only")
         case .SQLITE_PERM, .SQLITE_AUTH: return .cannotOpen(path: path, reason: "permission denied")
         case .SQLITE_CORRUPT: return .database("the store file is damaged (SQLite says it is corrupt): restore it from a copy")
-        case .SQLITE_IOERR: return .cannotOpen(path: path, reason: "input/output error")
+        case .SQLITE_IOERR:
+            // A failed write is nearly always a full disk (or a file size
+            // limit); the transaction was rolled back either way.
+            if db.extendedResultCode == .SQLITE_IOERR_WRITE { return .diskFull(path: path) }
+            return .cannotOpen(path: path, reason: "input/output error")
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .database("another program holds the store: wait for it and try again")
         default: return .database("SQLite error \(db.extendedResultCode.rawValue): \(db.message ?? "")")
         }

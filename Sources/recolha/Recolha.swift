@@ -19,6 +19,8 @@ struct Recolha: ParsableCommand {
 
     static func main() {
         umask(0o077)
+        // A file size limit should fail the write (and roll it back), not kill us.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()

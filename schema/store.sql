@@ -1,0 +1,57 @@
+-- The local store's schema (what `recolha init` creates), kept beside the
+-- migrations in Sources/Store/Schema.swift; StoreTests proves a migrated store
+-- matches this file. Forward-only: a change is a new migration and a new
+-- section here, never an edit of the old ones.
+
+-- migration v1-foundation
+PRAGMA application_id = 1380142152; -- 'RCLH': marks the file as a Recolha store
+CREATE TABLE device (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    site_id TEXT NOT NULL CHECK (length(site_id) = 16),
+    enumerator TEXT NOT NULL CHECK (enumerator <> ''),
+    next_seq INTEGER NOT NULL CHECK (next_seq >= 1),
+    clock_ms INTEGER NOT NULL,
+    clock_counter INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE forms (
+    form_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    title TEXT NOT NULL,
+    definition TEXT NOT NULL,
+    added_at INTEGER NOT NULL,
+    PRIMARY KEY (form_id, version)
+);
+CREATE TABLE records (
+    id TEXT PRIMARY KEY,
+    form_id TEXT NOT NULL,
+    form_version TEXT NOT NULL,
+    status TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0 CHECK (deleted IN (0, 1)),
+    answers TEXT NOT NULL,
+    conflicts INTEGER NOT NULL DEFAULT 0,
+    author TEXT NOT NULL,
+    device TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    FOREIGN KEY (form_id, form_version) REFERENCES forms (form_id, version)
+);
+CREATE INDEX records_form_status ON records (form_id, status);
+CREATE TABLE versions (
+    site_id TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    record_id TEXT NOT NULL REFERENCES records (id),
+    form_id TEXT NOT NULL,
+    form_version TEXT NOT NULL,
+    field TEXT NOT NULL,
+    value TEXT,
+    clock_ms INTEGER NOT NULL,
+    clock_counter INTEGER NOT NULL,
+    parents TEXT NOT NULL,
+    author TEXT NOT NULL,
+    acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
+    server_seq INTEGER,
+    PRIMARY KEY (site_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX versions_record_field ON versions (record_id, field);
+CREATE INDEX versions_unacked ON versions (site_id, seq) WHERE acked = 0;
