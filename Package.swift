@@ -6,11 +6,18 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "recolha", targets: ["recolha"]),
+        .executable(name: "recolha-server", targets: ["recolha-server"]),
         .executable(name: "recolha-bench", targets: ["recolha-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure rules: no I/O, nothing of ours imported.
@@ -21,10 +28,37 @@ let package = Package(
             name: "Store",
             dependencies: ["Sync", "Forms", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // C libraries: libcurl only for SyncClient, zlib for gzip bodies both ways.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip"]),
+        .target(
+            name: "SyncServer",
+            dependencies: [
+                "Sync", "Forms", "Gzip",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "recolha-server",
+            dependencies: [
+                "SyncServer", "Forms", "Sync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .executableTarget(
             name: "recolha",
             dependencies: [
-                "Store", "Forms", "Sync",
+                "Store", "Forms", "Sync", "SyncClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,6 +70,8 @@ let package = Package(
             ]
         ),
         .target(name: "RecolhaTesting", dependencies: ["Store", "Forms", "Sync"]),
+        .testTarget(name: "SyncClientTests", dependencies: ["SyncClient", "RecolhaTesting", "Gzip"]),
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),
         .testTarget(

@@ -1,0 +1,161 @@
+/// The sync protocol's messages: JSON bodies, gzip both ways.
+/// docs/sync-protocol.md is the full description.
+public enum WireProtocol {
+    /// Sent by every request and response in `Recolha-Protocol`.
+    public static let version = 1
+    public static let protocolHeader = "Recolha-Protocol"
+    /// Milliseconds since 1970 on the server's clock, on every response.
+    public static let serverTimeHeader = "Recolha-Server-Time"
+    /// How far ahead of the server's clock a version's clock may be.
+    public static let maxClockAheadMs: Int64 = 5 * 60 * 1000
+    /// Largest request body the server reads, compressed or not.
+    public static let maxBodyBytes = 8 * 1024 * 1024
+}
+
+/// A version as it travels: the clock's site is the id's site, so only
+/// milliseconds and counter are sent.
+public struct WireVersion: Codable, Hashable, Sendable {
+    public var version: Version
+
+    public init(_ version: Version) { self.version = version }
+
+    enum CodingKeys: String, CodingKey {
+        case id, record, form, formVersion = "form_version", field, value, ms, counter, parents, author
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let id = try c.decode(VersionID.self, forKey: .id)
+        version = Version(
+            id: id, record: try c.decode(String.self, forKey: .record), form: try c.decode(String.self, forKey: .form),
+            formVersion: try c.decode(String.self, forKey: .formVersion), field: try c.decode(String.self, forKey: .field),
+            value: try c.decodeIfPresent(String.self, forKey: .value),
+            clock: HLC(ms: try c.decode(Int64.self, forKey: .ms), counter: try c.decode(Int32.self, forKey: .counter), site: id.site),
+            parents: try c.decode([VersionID].self, forKey: .parents), author: try c.decode(String.self, forKey: .author))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(version.id, forKey: .id)
+        try c.encode(version.record, forKey: .record)
+        try c.encode(version.form, forKey: .form)
+        try c.encode(version.formVersion, forKey: .formVersion)
+        try c.encode(version.field, forKey: .field)
+        try c.encode(version.value, forKey: .value)
+        try c.encode(version.clock.ms, forKey: .ms)
+        try c.encode(version.clock.counter, forKey: .counter)
+        try c.encode(version.parents, forKey: .parents)
+        try c.encode(version.author, forKey: .author)
+    }
+}
+
+public struct LoginRequest: Codable, Sendable {
+    public var user: String
+    public var password: String
+    public var deviceName: String
+    public var siteID: SiteID
+    public init(user: String, password: String, deviceName: String, siteID: SiteID) {
+        self.user = user; self.password = password; self.deviceName = deviceName; self.siteID = siteID
+    }
+    enum CodingKeys: String, CodingKey { case user, password, deviceName = "device_name", siteID = "site_id" }
+}
+
+public struct LoginResponse: Codable, Sendable {
+    public var token: String
+    public var user: String
+    public var role: String
+    public var serverTime: Int64
+    public init(token: String, user: String, role: String, serverTime: Int64) {
+        self.token = token; self.user = user; self.role = role; self.serverTime = serverTime
+    }
+    enum CodingKeys: String, CodingKey { case token, user, role, serverTime = "server_time" }
+}
+
+public struct PushRequest: Codable, Sendable {
+    public var versions: [WireVersion]
+    public init(versions: [Version]) { self.versions = versions.map(WireVersion.init) }
+}
+
+public struct Rejection: Codable, Hashable, Sendable {
+    public var id: VersionID
+    public var reason: String
+    public init(id: VersionID, reason: String) { self.id = id; self.reason = reason }
+}
+
+public struct PushResponse: Codable, Sendable {
+    /// Versions new to the server, now committed.
+    public var accepted: [VersionID]
+    /// Versions the server already held: a retried push.
+    public var duplicates: [VersionID]
+    public var rejected: [Rejection]
+    public var serverTime: Int64
+    public init(accepted: [VersionID], duplicates: [VersionID], rejected: [Rejection], serverTime: Int64) {
+        self.accepted = accepted; self.duplicates = duplicates; self.rejected = rejected; self.serverTime = serverTime
+    }
+    enum CodingKeys: String, CodingKey { case accepted, duplicates, rejected, serverTime = "server_time" }
+}
+
+public struct PullRequest: Codable, Sendable {
+    /// The last server sequence the client holds (0 at first).
+    public var cursor: Int64
+    public var limit: Int
+    public var maxBytes: Int
+    public init(cursor: Int64, limit: Int = 1000, maxBytes: Int = 1 << 20) {
+        self.cursor = cursor; self.limit = limit; self.maxBytes = maxBytes
+    }
+    enum CodingKeys: String, CodingKey { case cursor, limit, maxBytes = "max_bytes" }
+}
+
+public struct SequencedVersion: Codable, Hashable, Sendable {
+    public var seq: Int64
+    public var version: WireVersion
+    public init(seq: Int64, version: Version) { self.seq = seq; self.version = WireVersion(version) }
+}
+
+public struct PullResponse: Codable, Sendable {
+    public var versions: [SequencedVersion]
+    /// Send this as the cursor of the next pull.
+    public var nextCursor: Int64
+    public var more: Bool
+    public var serverTime: Int64
+    public init(versions: [SequencedVersion], nextCursor: Int64, more: Bool, serverTime: Int64) {
+        self.versions = versions; self.nextCursor = nextCursor; self.more = more; self.serverTime = serverTime
+    }
+    enum CodingKeys: String, CodingKey { case versions, nextCursor = "next_cursor", more, serverTime = "server_time" }
+}
+
+public struct FormInfo: Codable, Hashable, Sendable {
+    public var formID: String
+    public var version: String
+    public var title: String
+    /// SHA-256 of the canonical definition: a changed hash means download again.
+    public var sha256: String
+    public init(formID: String, version: String, title: String, sha256: String) {
+        self.formID = formID; self.version = version; self.title = title; self.sha256 = sha256
+    }
+    enum CodingKeys: String, CodingKey { case formID = "form_id", version, title, sha256 }
+}
+
+public struct FormList: Codable, Sendable {
+    public var forms: [FormInfo]
+    public var serverTime: Int64
+    public init(forms: [FormInfo], serverTime: Int64) { self.forms = forms; self.serverTime = serverTime }
+    enum CodingKeys: String, CodingKey { case forms, serverTime = "server_time" }
+}
+
+public struct HealthResponse: Codable, Sendable {
+    public var status: String
+    public var `protocol`: Int
+    public var serverTime: Int64
+    public init(status: String, protocol: Int, serverTime: Int64) {
+        self.status = status; self.protocol = `protocol`; self.serverTime = serverTime
+    }
+    enum CodingKeys: String, CodingKey { case status, `protocol`, serverTime = "server_time" }
+}
+
+/// Every error response: a stable code and a sentence for people.
+public struct ErrorBody: Codable, Sendable, Hashable {
+    public var error: String
+    public var message: String
+    public init(error: String, message: String) { self.error = error; self.message = message }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOSSL
+import Sync
+
+/// How to run the server.
+public struct ServerOptions: Sendable {
+    public var host: String
+    public var port: Int
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil, tlsKey: String? = nil) {
+        self.host = host; self.port = port; self.tlsCertificate = tlsCertificate; self.tlsKey = tlsKey
+    }
+}
+
+/// The routes of the sync protocol (docs/openapi.yaml).
+public func buildRouter(_ service: SyncService, logger: Logger) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: ProtocolMiddleware())
+    router.get("v1/health") { request, _ in
+        try Body.response(HealthResponse(status: "ok", protocol: WireProtocol.version, serverTime: ServerClock.nowMs()), for: request)
+    }
+    router.post("v1/login") { request, _ in
+        try Body.response(try await service.login(try await Body.decode(LoginRequest.self, from: request)), for: request)
+    }
+    router.get("v1/forms") { request, _ in
+        _ = try await service.authenticate(request.headers[.authorization])
+        return try Body.response(try await service.formList(), for: request)
+    }
+    router.get("v1/forms/:form/:version") { request, context in
+        _ = try await service.authenticate(request.headers[.authorization])
+        let id = try context.parameters.require("form"), version = try context.parameters.require("version")
+        return try Body.response(data: Data(try await service.formDefinition(id: id, version: version).utf8),
+                                 contentType: "application/json", for: request)
+    }
+    router.post("v1/push") { request, _ in
+        let (device, user) = try await service.authenticate(request.headers[.authorization])
+        let body = try await Body.decode(PushRequest.self, from: request)
+        let answer = try await service.push(body, device: device, user: user)
+        if Faults.dropAfterCommit() { throw ServerError(.internalServerError, "fault", "injected: the answer was lost after commit") }
+        return try Body.response(answer, for: request)
+    }
+    router.post("v1/pull") { request, _ in
+        let (_, user) = try await service.authenticate(request.headers[.authorization])
+        return try Body.response(try await service.pull(try await Body.decode(PullRequest.self, from: request), user: user), for: request)
+    }
+    return router
+}
+
+/// The application tests and `recolha-server serve` run.
+/// - Parameter onRunning: called with the port actually bound (useful with port 0).
+public func buildApplication(
+    _ service: SyncService, options: ServerOptions, logger: Logger,
+    onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    let router = buildRouter(service, logger: logger)
+    var server: HTTPServerBuilder = .http1()
+    if let cert = options.tlsCertificate, let key = options.tlsKey {
+        let certificates = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(key))
+        server = try .tls(.http1(), tlsConfiguration: tls)
+    }
+    return Application(
+        router: router, server: server,
+        configuration: .init(address: .hostname(options.host, port: options.port), serverName: "recolha-server"),
+        onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
+        logger: logger)
+}
+
+/// Refuses a request whose protocol version differs, saying which side to upgrade.
+struct ProtocolMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path != "/v1/health" {
+            guard let text = request.headers[HTTPField.Name(WireProtocol.protocolHeader)!], let theirs = Int(text) else {
+                throw ServerError(.badRequest, "protocol_missing", "every request carries \(WireProtocol.protocolHeader): \(WireProtocol.version)")
+            }
+            if theirs != WireProtocol.version {
+                let upgrade = theirs < WireProtocol.version ? "upgrade recolha on this device" : "upgrade the server (recolha-server)"
+                throw ServerError(.badRequest, "protocol_mismatch",
+                                  "this device speaks sync protocol \(theirs) and the server speaks \(WireProtocol.version): \(upgrade); nothing was changed")
+            }
+        }
+        var response = try await next(request, context)
+        response.headers[HTTPField.Name(WireProtocol.serverTimeHeader)!] = String(ServerClock.nowMs())
+        response.headers[HTTPField.Name(WireProtocol.protocolHeader)!] = String(WireProtocol.version)
+        return response
+    }
+}
+
+/// One structured log line per request: method, path, status, time. No
+/// bodies, no answers, no tokens.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let logger: Logger
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func log(_ status: Int, _ code: String? = nil) {
+            var meta: Logger.Metadata = [
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+                "ms": "\((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)",
+            ]
+            if let code { meta["error"] = "\(code)" }
+            logger.info("request", metadata: meta)
+        }
+        do {
+            let response = try await next(request, context)
+            log(Int(response.status.code))
+            return response
+        } catch let e as ServerError {
+            log(Int(e.status.code), e.code)
+            throw e
+        } catch let e as HTTPResponseError {
+            log(Int(e.status.code))
+            throw e
+        } catch {
+            log(500, "internal")
+            logger.error("unexpected failure", metadata: ["type": "\(type(of: error))"])
+            throw ServerError(.internalServerError, "internal", "the server failed; nothing was stored for this request: try again")
+        }
+    }
+}
+
+/// Fault injection for cut-point tests: RECOLHA_SERVER_FAULT=drop-after-commit:N
+/// fails every Nth push answer after its commit, as a crash between commit
+/// and answer would.
+enum Faults {
+    static let every: Int = {
+        let v = ProcessInfo.processInfo.environment["RECOLHA_SERVER_FAULT"] ?? ""
+        guard v.hasPrefix("drop-after-commit:"), let n = Int(v.dropFirst("drop-after-commit:".count)), n > 0 else { return 0 }
+        return n
+    }()
+    private static let counter = Counter()
+
+    static func dropAfterCommit() -> Bool {
+        guard every > 0 else { return false }
+        return counter.next() % every == 0
+    }
+
+    final class Counter: @unchecked Sendable {
+        private var n = 0
+        private let lock = NSLock()
+        func next() -> Int { lock.withLock { n += 1; return n } }
+    }
+}

@@ -1,0 +1,257 @@
+import Foundation
+import GRDB
+import Sync
+
+/// The server's storage on one embedded SQLite file (WAL, one writer, many
+/// readers). A single writer assigns sequences inside its transaction, so
+/// commit order is sequence order and no reader sees 11 before 10.
+public final class SQLiteStorage: ServerStorage {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating when asked) the server database at `path`.
+    public init(path: String, create: Bool = false) throws {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            guard create else { throw ServerSetupError("no server data at \(path): run `recolha-server init --data DIR` first") }
+            let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+            guard fd >= 0 else { throw ServerSetupError("cannot create \(path): \(String(cString: strerror(errno)))") }
+            close(fd)
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        pool = try DatabasePool(path: path, configuration: config)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-server") { db in try db.execute(sql: Self.schema) }
+        if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
+            throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
+        }
+        try migrator.migrate(pool)
+    }
+
+    static let schema = """
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('enumerator', 'supervisor', 'admin')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at INTEGER NOT NULL
+        );
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            user TEXT NOT NULL REFERENCES users (name),
+            name TEXT NOT NULL,
+            site_id TEXT NOT NULL,
+            token_hash TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            last_seen_at INTEGER,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE forms (
+            form_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            title TEXT NOT NULL,
+            definition TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            published_at INTEGER NOT NULL,
+            PRIMARY KEY (form_id, version)
+        );
+        CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+        CREATE INDEX records_owner ON records (owner);
+        CREATE TABLE versions (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            site_id TEXT NOT NULL,
+            site_seq INTEGER NOT NULL,
+            record_id TEXT NOT NULL REFERENCES records (id),
+            form_id TEXT NOT NULL,
+            form_version TEXT NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT,
+            clock_ms INTEGER NOT NULL,
+            clock_counter INTEGER NOT NULL,
+            parents TEXT NOT NULL,
+            author TEXT NOT NULL,
+            pushed_by TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            UNIQUE (site_id, site_seq)
+        );
+        CREATE INDEX versions_record ON versions (record_id);
+        """
+
+    public func createUser(_ u: UserRecord) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [u.name]) == true {
+                throw ServerSetupError("user \(u.name) already exists")
+            }
+            try db.execute(sql: "INSERT INTO users (name, role, password_hash, disabled, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [u.name, u.role.rawValue, u.passwordHash, u.disabled, u.createdAt])
+        }
+    }
+
+    static func user(_ row: Row) -> UserRecord {
+        UserRecord(name: row["name"], role: Role(rawValue: row["role"]) ?? .enumerator, passwordHash: row["password_hash"],
+                   disabled: row["disabled"], createdAt: row["created_at"])
+    }
+
+    public func user(named name: String) async throws -> UserRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user) }
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM users ORDER BY name").map(Self.user) }
+    }
+
+    public func setDisabled(user name: String, _ disabled: Bool) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET disabled = ? WHERE name = ?", arguments: [disabled, name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func addDevice(_ d: DeviceRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, last_seen_at, revoked)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.lastSeenAt, d.revoked])
+        }
+    }
+
+    static func device(_ row: Row) -> DeviceRecord {
+        DeviceRecord(id: row["id"], user: row["user"], name: row["name"], site: SiteID(row["site_id"]) ?? SiteID("0000000000000000")!,
+                     tokenHash: row["token_hash"], createdAt: row["created_at"], lastSeenAt: row["last_seen_at"],
+                     revoked: row["revoked"])
+    }
+
+    public func device(id: String) async throws -> DeviceRecord? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM devices WHERE id = ?", arguments: [id]).map(Self.device) }
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY created_at").map(Self.device) }
+    }
+
+    public func revokeDevice(id: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE devices SET revoked = 1 WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func touchDevice(id: String, at: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE devices SET last_seen_at = ? WHERE id = ?", arguments: [at, id])
+        }
+    }
+
+    public func publish(_ f: PublishedForm) async throws -> Bool {
+        try await pool.write { db in
+            if let existing = try String.fetchOne(db, sql: "SELECT sha256 FROM forms WHERE form_id = ? AND version = ?",
+                                                  arguments: [f.formID, f.version]) {
+                if existing == f.sha256 { return false }
+                throw ServerError.formChanged(f.formID, f.version)
+            }
+            try db.execute(sql: "INSERT INTO forms (form_id, version, title, definition, sha256, published_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [f.formID, f.version, f.title, f.definition, f.sha256, f.publishedAt])
+            return true
+        }
+    }
+
+    static func form(_ row: Row) -> PublishedForm {
+        PublishedForm(formID: row["form_id"], version: row["version"], title: row["title"], definition: row["definition"],
+                      sha256: row["sha256"], publishedAt: row["published_at"])
+    }
+
+    public func forms() async throws -> [PublishedForm] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM forms ORDER BY form_id, published_at").map(Self.form) }
+    }
+
+    public func form(id: String, version: String) async throws -> PublishedForm? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM forms WHERE form_id = ? AND version = ?", arguments: [id, version]).map(Self.form)
+        }
+    }
+
+    public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+        try await pool.write { db in
+            var result = PushResult()
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND site_seq = ?")
+            let owner = try db.cachedStatement(sql: "SELECT owner FROM records WHERE id = ?")
+            let newRecord = try db.cachedStatement(sql: "INSERT INTO records (id, owner, form_id, created_at) VALUES (?, ?, ?, ?)")
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO versions (site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                      clock_counter, parents, author, pushed_by, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for v in versions {
+                if try Bool.fetchOne(exists, arguments: [v.id.site.rawValue, v.id.seq]) == true {
+                    result.duplicates.append(v.id)
+                    continue
+                }
+                let recordOwner = try String.fetchOne(owner, arguments: [v.record])
+                if let reason = policy(v, recordOwner) {
+                    result.rejected.append(Rejection(id: v.id, reason: reason))
+                    continue
+                }
+                if recordOwner == nil { try newRecord.execute(arguments: [v.record, user, v.form, at]) }
+                try insert.execute(arguments: [
+                    v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value, v.clock.ms,
+                    v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, user, at,
+                ])
+                result.accepted.append(v.id)
+            }
+            return result
+        }
+    }
+
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?) async throws
+        -> (versions: [SequencedVersion], next: Int64, more: Bool) {
+        try await pool.read { db in
+            let columns = "v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author"
+            let rows: RowCursor
+            if let owner {
+                rows = try Row.fetchCursor(db, sql: """
+                    SELECT \(columns) FROM versions v JOIN records r ON r.id = v.record_id
+                    WHERE v.seq > ? AND r.owner = ? ORDER BY v.seq LIMIT ?
+                    """, arguments: [cursor, owner, limit + 1])
+            } else {
+                rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM versions v WHERE v.seq > ? ORDER BY v.seq LIMIT ?",
+                                           arguments: [cursor, limit + 1])
+            }
+            var out: [SequencedVersion] = []
+            var bytes = 0
+            var next = cursor
+            var more = false
+            while let row = try rows.next() {
+                let value: String? = row[7]
+                let size = 160 + (value?.utf8.count ?? 4) + (row[10] as String).utf8.count
+                if out.count == limit || (!out.isEmpty && bytes + size > maxBytes) { more = true; break }
+                guard let site = SiteID(row[1]) else { continue }
+                let parents = (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }
+                let v = Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5],
+                                field: row[6], value: value, clock: HLC(ms: row[8], counter: row[9], site: site),
+                                parents: parents, author: row[11])
+                out.append(SequencedVersion(seq: row[0], version: v))
+                bytes += size
+                next = row[0]
+            }
+            return (out, next, more)
+        }
+    }
+
+    public func versionCount() async throws -> Int {
+        try await pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM versions") ?? 0 }
+    }
+}
+
+/// A problem setting up or administering the server, said plainly.
+public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

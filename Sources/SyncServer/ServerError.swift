@@ -1,0 +1,43 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Sync
+
+/// Every refusal of the server: an HTTP status, a stable code and a sentence
+/// saying what to do. Answers as JSON `{error, message}`, never a trace.
+public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConvertible {
+    public var status: HTTPResponse.Status
+    public var code: String
+    public var message: String
+    /// Seconds to wait before retrying (503).
+    public var retryAfter: Int?
+
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
+        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter
+    }
+
+    public var description: String { "\(code): \(message)" }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = try JSONEncoder().encode(ErrorBody(error: code, message: message))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        headers[HTTPField.Name(WireProtocol.serverTimeHeader)!] = String(ServerClock.nowMs())
+        headers[HTTPField.Name(WireProtocol.protocolHeader)!] = String(WireProtocol.version)
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static let unauthorized = ServerError(.unauthorized, "unauthorized",
+        "this request needs a device token: run `recolha login --server URL --user NAME`")
+    static func badRequest(_ message: String) -> ServerError { ServerError(.badRequest, "bad_request", message) }
+    static func formChanged(_ id: String, _ version: String) -> ServerError {
+        ServerError(.conflict, "form_changed",
+                    "form \(id) version \(version) is already published with a different definition: give it a new version")
+    }
+}
+
+public enum ServerClock {
+    public static func nowMs() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+}

@@ -1,0 +1,93 @@
+import Sync
+
+/// A user of the server: enumerators capture, supervisors review and
+/// resolve, admins manage.
+public struct UserRecord: Sendable, Hashable {
+    public var name: String
+    public var role: Role
+    public var passwordHash: String
+    public var disabled: Bool
+    public var createdAt: Int64
+
+    public init(name: String, role: Role, passwordHash: String, disabled: Bool = false, createdAt: Int64) {
+        self.name = name; self.role = role; self.passwordHash = passwordHash; self.disabled = disabled; self.createdAt = createdAt
+    }
+}
+
+public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
+    case enumerator, supervisor, admin
+
+    /// Supervisors and admins see and may edit every record.
+    public var seesAll: Bool { self != .enumerator }
+}
+
+/// A device that logged in: its token is stored hashed.
+public struct DeviceRecord: Sendable, Hashable {
+    public var id: String
+    public var user: String
+    public var name: String
+    public var site: SiteID
+    public var tokenHash: String
+    public var createdAt: Int64
+    public var lastSeenAt: Int64?
+    public var revoked: Bool
+}
+
+public struct PublishedForm: Sendable, Hashable {
+    public var formID: String
+    public var version: String
+    public var title: String
+    public var definition: String
+    public var sha256: String
+    public var publishedAt: Int64
+}
+
+/// What one push did: each version accepted (new), a duplicate (already
+/// held), or rejected with a reason.
+public struct PushResult: Sendable {
+    public var accepted: [VersionID] = []
+    public var duplicates: [VersionID] = []
+    public var rejected: [Rejection] = []
+    public init() {}
+}
+
+/// Decides whether a new version may enter the set, given the owner of its
+/// record (nil for a new record); returns the reason to refuse, or nil.
+public typealias VersionPolicy = @Sendable (Version, _ recordOwner: String?) -> String?
+
+/// The server's storage: users, devices, forms and the versions set. One
+/// implementation per engine; everything above it is engine-neutral.
+public protocol ServerStorage: Sendable {
+    func createUser(_ user: UserRecord) async throws
+    func user(named name: String) async throws -> UserRecord?
+    func users() async throws -> [UserRecord]
+    /// - Returns: false when there is no such user.
+    func setDisabled(user name: String, _ disabled: Bool) async throws -> Bool
+
+    func addDevice(_ device: DeviceRecord) async throws
+    func device(id: String) async throws -> DeviceRecord?
+    func devices() async throws -> [DeviceRecord]
+    /// - Returns: false when there is no such device.
+    func revokeDevice(id: String) async throws -> Bool
+    func touchDevice(id: String, at: Int64) async throws
+
+    /// - Returns: false when the same definition was already published.
+    /// - Throws: `ServerError.formChanged` for a different definition under
+    ///   the same id and version.
+    func publish(_ form: PublishedForm) async throws -> Bool
+    func forms() async throws -> [PublishedForm]
+    func form(id: String, version: String) async throws -> PublishedForm?
+
+    /// Inserts the versions it does not hold, in one transaction; each new
+    /// one gets the next server sequence, in commit order. A version the
+    /// policy refuses is rejected alone; the rest go in. Returns after commit.
+    func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult
+
+    /// Versions after `cursor` in sequence order, at most `limit` of them and
+    /// about `maxBytes`; only records owned by `owner` when given.
+    func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?) async throws
+        -> (versions: [SequencedVersion], next: Int64, more: Bool)
+
+    /// How many versions the server holds.
+    func versionCount() async throws -> Int
+}

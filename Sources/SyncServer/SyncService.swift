@@ -1,0 +1,112 @@
+import Crypto
+import Forms
+import Foundation
+import Logging
+import Sync
+
+/// What the server does, apart from HTTP: login, push, pull and forms.
+/// Controllers call it; tests may too.
+public final class SyncService: Sendable {
+    public let storage: any ServerStorage
+    let forms: FormCache
+    let now: @Sendable () -> Int64
+
+    public init(storage: any ServerStorage, now: @escaping @Sendable () -> Int64 = ServerClock.nowMs) {
+        self.storage = storage
+        self.forms = FormCache(storage: storage)
+        self.now = now
+    }
+
+    /// Checks a user's password and makes a token for one device.
+    /// - Throws: 401 for a wrong name or password (the same answer for
+    ///   both), 403 for a disabled user.
+    public func login(_ r: LoginRequest) async throws -> LoginResponse {
+        guard let user = try await storage.user(named: r.user), Credentials.verify(r.password, hash: user.passwordHash) else {
+            throw ServerError(.unauthorized, "wrong_credentials", "wrong user name or password")
+        }
+        guard !user.disabled else {
+            throw ServerError(.forbidden, "user_disabled", "user \(user.name) is disabled: ask an admin to enable it")
+        }
+        let (id, token, hash) = Credentials.newToken()
+        try await storage.addDevice(DeviceRecord(
+            id: id, user: user.name, name: String(r.deviceName.prefix(100)), site: r.siteID, tokenHash: hash,
+            createdAt: now(), lastSeenAt: now(), revoked: false))
+        return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverTime: now())
+    }
+
+    /// The device and user behind a bearer token.
+    /// - Throws: 401 for a missing, unknown or revoked token; 403 for a disabled user.
+    public func authenticate(_ authorization: String?) async throws -> (DeviceRecord, UserRecord) {
+        guard let header = authorization, header.hasPrefix("Bearer "),
+              let (id, hash) = Credentials.parse(String(header.dropFirst(7))),
+              let device = try await storage.device(id: id),
+              Credentials.constantTimeEqual(device.tokenHash, hash)
+        else { throw ServerError.unauthorized }
+        guard !device.revoked else {
+            throw ServerError(.unauthorized, "token_revoked", "this device's token was revoked: run `recolha login` again")
+        }
+        guard let user = try await storage.user(named: device.user), !user.disabled else {
+            throw ServerError(.forbidden, "user_disabled", "user \(device.user) is disabled: ask an admin to enable it")
+        }
+        return (device, user)
+    }
+
+    /// Checks and stores a batch; answers after commit.
+    public func push(_ request: PushRequest, device: DeviceRecord, user: UserRecord) async throws -> PushResponse {
+        let at = now()
+        var loaded: [String: Form] = [:]
+        for v in request.versions.map(\.version) {
+            let key = v.form + "\u{1}" + v.formVersion
+            if loaded[key] == nil, let f = try await forms.form(id: v.form, version: v.formVersion) { loaded[key] = f }
+        }
+        let known = loaded
+        let result = try await storage.push(request.versions.map(\.version), by: user.name, at: at) { v, owner in
+            VersionRules.check(v, owner: owner, device: device, user: user, forms: known, now: at)
+        }
+        try await storage.touchDevice(id: device.id, at: at)
+        return PushResponse(accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected, serverTime: now())
+    }
+
+    /// Versions after the cursor: every record for supervisors and admins,
+    /// an enumerator's own records for an enumerator.
+    public func pull(_ request: PullRequest, user: UserRecord) async throws -> PullResponse {
+        guard request.cursor >= 0, request.limit > 0, request.maxBytes > 0 else {
+            throw ServerError.badRequest("cursor must be 0 or more, limit and max_bytes more than 0")
+        }
+        let (versions, next, more) = try await storage.pull(
+            after: request.cursor, limit: min(request.limit, 5000), maxBytes: min(request.maxBytes, 4 << 20),
+            owner: user.role.seesAll ? nil : user.name)
+        return PullResponse(versions: versions, nextCursor: next, more: more, serverTime: now())
+    }
+
+    public func formList() async throws -> FormList {
+        FormList(forms: try await storage.forms().map {
+            FormInfo(formID: $0.formID, version: $0.version, title: $0.title, sha256: $0.sha256)
+        }, serverTime: now())
+    }
+
+    public func formDefinition(id: String, version: String) async throws -> String {
+        guard let f = try await storage.form(id: id, version: version) else {
+            throw ServerError(.notFound, "unknown_form", "form \(id) version \(version) is not published on this server")
+        }
+        return f.definition
+    }
+
+    /// Checks a form definition and publishes it.
+    /// - Returns: the form and whether it was new.
+    public func publish(json: Data) async throws -> (Form, Bool) {
+        let form: Form
+        do {
+            form = try Form.load(json: json)
+        } catch {
+            throw ServerSetupError(error.description)
+        }
+        let enc = JSONEncoder()
+        enc.outputFormatting = [.sortedKeys]
+        let text = String(decoding: try enc.encode(form.definition), as: UTF8.self)
+        let added = try await storage.publish(PublishedForm(
+            formID: form.id, version: form.version, title: form.title, definition: text,
+            sha256: Credentials.sha256(text), publishedAt: now()))
+        return (form, added)
+    }
+}

@@ -1,0 +1,80 @@
+import Forms
+import Foundation
+import Sync
+
+/// Published forms, loaded once each (forms never change under an id and version).
+final class FormCache: @unchecked Sendable {
+    private var forms: [String: Form] = [:]
+    private let lock = NSLock()
+    let storage: any ServerStorage
+
+    init(storage: any ServerStorage) { self.storage = storage }
+
+    func form(id: String, version: String) async throws -> Form? {
+        let key = id + "\u{1}" + version
+        if let f = lock.withLock({ forms[key] }) { return f }
+        guard let published = try await storage.form(id: id, version: version),
+              let form = try? Form.load(json: Data(published.definition.utf8)) else { return nil }
+        lock.withLock { forms[key] = form }
+        return form
+    }
+}
+
+/// The checks every pushed version passes before it enters the set.
+enum VersionRules {
+    static let statuses: [Role: Set<String>] = [
+        .enumerator: ["draft", "finalized"],
+        .supervisor: ["draft", "finalized", "received", "approved", "has_issues"],
+        .admin: ["draft", "finalized", "received", "approved", "has_issues"],
+    ]
+    static let maxValueBytes = 64 * 1024
+
+    /// The reason to refuse `v` from `device` of `user`, or nil. Messages name
+    /// ids and fields, never values.
+    static func check(_ v: Version, owner: String?, device: DeviceRecord, user: UserRecord, forms: [String: Form], now: Int64) -> String? {
+        if v.id.site != device.site {
+            return "version \(v.id) was written by site \(v.id.site), not this device (\(device.site)): a device pushes only its own versions"
+        }
+        if v.clock.ms > now + WireProtocol.maxClockAheadMs {
+            let minutes = (v.clock.ms - now) / 60_000
+            return "its clock is \(minutes) minutes ahead of the server's: set the device's date and time, then edit and sync again"
+        }
+        if let owner, owner != user.name, !user.role.seesAll {
+            return "record \(v.record) belongs to \(owner): enumerators change only their own records"
+        }
+        guard let form = forms[v.form + "\u{1}" + v.formVersion] else {
+            return "form \(v.form) version \(v.formVersion) is not published on this server: publish it with `recolha-server forms publish`"
+        }
+        if (v.value?.utf8.count ?? 0) > maxValueBytes { return "field \(v.field) holds more than \(maxValueBytes) bytes" }
+        switch v.field {
+        case MetaField.status:
+            guard let value = v.value, value.hasPrefix("\""), value.hasSuffix("\""),
+                  statuses[user.role]?.contains(String(value.dropFirst().dropLast())) == true
+            else { return "a \(user.role.rawValue) cannot set this status" }
+            return nil
+        case MetaField.deleted:
+            return v.value == "true" || v.value == "false" ? nil : "_deleted is true or false"
+        default:
+            let name = FormRules.name(of: v.field)
+            guard let q = form.questions[name],
+                  q.repeats.count == v.field.filter({ $0 == "[" }).count
+            else { return "field \(v.field) is not a question of form \(form.id) version \(form.version)" }
+            guard let json = v.value else { return nil }
+            guard let answer = Answer(json: json) else { return "field \(v.field) holds a value that is not an answer" }
+            var normalized = answer
+            if case .integer(let i) = answer, q.type == .decimal { normalized = .decimal(Double(i)) }
+            if let reason = normalized.problem(for: q) { return "field \(v.field) \(reason)" }
+            if q.type.hasChoices {
+                let names = Set(form.choices(for: q).map(\.name))
+                let picked: [String]
+                switch normalized {
+                case .text(let s): picked = [s]
+                case .choices(let c): picked = c
+                default: picked = []
+                }
+                if picked.contains(where: { !names.contains($0) }) { return "field \(v.field) is not one of the choices of list \(q.listName ?? "")" }
+            }
+            return nil
+        }
+    }
+}

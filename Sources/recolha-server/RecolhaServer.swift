@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SyncServer
+
+/// The sync server and its administration.
+@main
+struct RecolhaServer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recolha-server",
+        abstract: "The Recolha sync server: users, devices, forms, and serving sync over HTTP(S).",
+        discussion: "Exit codes: 0 done, 1 failed, 2 bad usage, 3 refused (exists, changed form), 4 not found.",
+        subcommands: [Init.self, Users.self, Devices.self, Forms.self, Serve.self])
+
+    static func main() async {
+        umask(0o077)
+        do {
+            var command = try parseAsRoot()
+            if var async = command as? any AsyncParsableCommand { try await async.run() } else { try command.run() }
+        } catch let e as AdminError {
+            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            Foundation.exit(e.code)
+        } catch let e as ServerSetupError {
+            FileHandle.standardError.write(Data("error: \(e.description)\n".utf8))
+            Foundation.exit(3)
+        } catch let e as ServerError {
+            FileHandle.standardError.write(Data("error: \(e.message)\n".utf8))
+            Foundation.exit(3)
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success { if !message.isEmpty { print(message) }; Foundation.exit(0) }
+            FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}
+
+struct AdminError: Error {
+    var message: String
+    var code: Int32
+    init(_ message: String, code: Int32 = 1) { self.message = message; self.code = code }
+}
+
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The server's data folder (else $RECOLHA_SERVER_DATA).", valueName: "dir"))
+    var data: String?
+
+    var folder: String {
+        get throws {
+            if let data { return data }
+            if let d = ProcessInfo.processInfo.environment["RECOLHA_SERVER_DATA"], !d.isEmpty { return d }
+            throw ValidationError("pass --data DIR (or set RECOLHA_SERVER_DATA)")
+        }
+    }
+
+    func storage(create: Bool = false) throws -> SQLiteStorage {
+        let dir = try folder
+        if create {
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        return try SQLiteStorage(path: dir + "/server.sqlite", create: create)
+    }
+}
+
+extension RecolhaServer {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create the server's data folder and database.")
+        @OptionGroup var data: DataOptions
+        func run() async throws {
+            let storage = try data.storage(create: true)
+            print("Server data ready at \(storage.path). Next: recolha-server users add NAME --role admin")
+        }
+    }
+
+    struct Users: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add, list and disable users.",
+                                                        subcommands: [Add.self, List.self, Disable.self, Enable.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add a user (password from a prompt or --password-stdin).")
+            @OptionGroup var data: DataOptions
+            @Argument(help: "The user name.") var name: String
+            @Option(help: "enumerator, supervisor or admin.") var role: String
+            @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+
+            func validate() throws {
+                guard Role(rawValue: role) != nil else { throw ValidationError("--role must be enumerator, supervisor or admin, not \(role)") }
+                guard name.range(of: "^[A-Za-z0-9_.-]{1,64}$", options: .regularExpression) != nil else {
+                    throw ValidationError("a user name is 1 to 64 letters, digits, _ . or -")
+                }
+            }
+
+            func run() async throws {
+                let password = try Password.read(fromStdin: passwordStdin)
+                let storage = try data.storage()
+                do {
+                    try await storage.createUser(UserRecord(name: name, role: Role(rawValue: role)!,
+                                                            passwordHash: Credentials.hashPassword(password), createdAt: ServerClock.nowMs()))
+                } catch let e as ServerSetupError {
+                    throw AdminError(e.description, code: 3)
+                }
+                print("Added \(role) \(name)")
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List users.")
+            @OptionGroup var data: DataOptions
+            func run() async throws {
+                for u in try await data.storage().users() {
+                    print("\(u.name)  \(u.role.rawValue)\(u.disabled ? "  disabled" : "")")
+                }
+            }
+        }
+
+        struct Disable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Disable a user: their devices are refused at once.")
+            @OptionGroup var data: DataOptions
+            @Argument var name: String
+            func run() async throws {
+                guard try await data.storage().setDisabled(user: name, true) else { throw AdminError("no user \(name)", code: 4) }
+                print("Disabled \(name)")
+            }
+        }
+
+        struct Enable: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Enable a disabled user.")
+            @OptionGroup var data: DataOptions
+            @Argument var name: String
+            func run() async throws {
+                guard try await data.storage().setDisabled(user: name, false) else { throw AdminError("no user \(name)", code: 4) }
+                print("Enabled \(name)")
+            }
+        }
+    }
+
+    struct Devices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List and revoke device tokens.", subcommands: [List.self, Revoke.self])
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List devices that logged in.")
+            @OptionGroup var data: DataOptions
+            func run() async throws {
+                for d in try await data.storage().devices() {
+                    print("\(d.id)  \(d.user)  \(d.name)  site \(d.site)\(d.revoked ? "  revoked" : "")")
+                }
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Revoke a device's token.")
+            @OptionGroup var data: DataOptions
+            @Argument(help: "The device id (from `devices list`).") var id: String
+            func run() async throws {
+                guard try await data.storage().revokeDevice(id: id) else { throw AdminError("no device \(id)", code: 4) }
+                print("Revoked device \(id)")
+            }
+        }
+    }
+
+    struct Forms: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Publish forms to devices.", subcommands: [Publish.self])
+
+        struct Publish: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Check a form definition and publish it.")
+            @OptionGroup var data: DataOptions
+            @Argument(help: "A form definition (.json).") var file: String
+            func run() async throws {
+                guard let json = FileManager.default.contents(atPath: file) else { throw AdminError("cannot read \(file)", code: 4) }
+                let service = SyncService(storage: try data.storage())
+                let (form, added) = try await service.publish(json: json)
+                print(added ? "Published \(form.id) version \(form.version)" : "\(form.id) version \(form.version) was already published")
+            }
+        }
+    }
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Serve sync over HTTP, or HTTPS with --tls-cert and --tls-key.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "Address to listen on.") var host = "127.0.0.1"
+        @Option(help: "Port (0 picks a free one; the line `listening on` says which).") var port = 8080
+        @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
+        @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
+
+        func validate() throws {
+            if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+        }
+
+        func run() async throws {
+            LoggingSystem.bootstrap { label in
+                var h = StreamLogHandler.standardError(label: label)
+                h.logLevel = .info
+                return h
+            }
+            let logger = Logger(label: "recolha-server")
+            let service = SyncService(storage: try data.storage())
+            let scheme = tlsCert == nil ? "http" : "https"
+            let host = self.host
+            let app = try buildApplication(
+                service, options: ServerOptions(host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey), logger: logger
+            ) { port in
+                print("recolha-server listening on \(scheme)://\(host):\(port)")
+                fflush(nil)
+            }
+            try await app.runService()
+        }
+    }
+}
+
+enum Password {
+    /// Reads a password: from stdin when asked, else from a prompt without echo.
+    static func read(fromStdin: Bool) throws -> String {
+        let password: String?
+        if fromStdin {
+            password = readLine(strippingNewline: true)
+        } else {
+            guard isatty(0) == 1 else { throw AdminError("no terminal to prompt on: pass --password-stdin", code: 2) }
+            password = getpass("Password: ").map { String(cString: $0) }
+        }
+        guard let password, password.count >= 8 else { throw AdminError("a password needs at least 8 characters", code: 2) }
+        return password
+    }
+}
