@@ -55,3 +55,17 @@ CREATE TABLE versions (
 ) WITHOUT ROWID;
 CREATE INDEX versions_record_field ON versions (record_id, field);
 CREATE INDEX versions_unacked ON versions (site_id, seq) WHERE acked = 0;
+
+-- migration v2-sync
+CREATE TABLE sync_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    server TEXT NOT NULL,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token TEXT NOT NULL,
+    cacert TEXT,
+    cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+    last_sync_at INTEGER,
+    skew_ms INTEGER
+);
+ALTER TABLE versions ADD COLUMN rejected TEXT;

@@ -56,4 +56,21 @@ enum Schema {
         CREATE INDEX versions_record_field ON versions (record_id, field);
         CREATE INDEX versions_unacked ON versions (site_id, seq) WHERE acked = 0;
         """
+
+    /// What sync needs beyond v1: where and as whom to sync, the pull cursor,
+    /// and the server's reason for each rejected version.
+    static let v2 = """
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            server TEXT NOT NULL,
+            user TEXT NOT NULL,
+            role TEXT NOT NULL,
+            token TEXT NOT NULL,
+            cacert TEXT,
+            cursor INTEGER NOT NULL DEFAULT 0 CHECK (cursor >= 0),
+            last_sync_at INTEGER,
+            skew_ms INTEGER
+        );
+        ALTER TABLE versions ADD COLUMN rejected TEXT;
+        """
 }

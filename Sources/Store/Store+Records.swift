@@ -65,7 +65,8 @@ extension Store {
                     author: device.enumerator))
             }
             // The record row before its versions, which reference it.
-            try Self.upsertRecord(db, RecordState(record: id, versions: previous + written), form: request.form,
+            try Self.upsertRecord(db, RecordState(record: id, versions: previous + written),
+                                  formID: request.form.id, formVersion: request.form.version,
                                   author: device.enumerator, device: device.site.rawValue, createdAt: createdAt, updatedAt: at)
             try Self.insert(db, written)
             try minter.persist(db)
@@ -92,7 +93,8 @@ extension Store {
             let tomb = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: MetaField.deleted,
                                value: "true", clock: clock, parents: state.parentsForDelete(), author: device.enumerator)
             try Self.insert(db, [tomb])
-            try db.execute(sql: "UPDATE records SET deleted = 1, updated_at = ? WHERE id = ?", arguments: [at, id])
+            try db.execute(sql: "UPDATE records SET deleted = 1, updated_at = ?, conflicts = ? WHERE id = ?",
+                           arguments: [at, RecordState(record: id, versions: previous + [tomb]).conflicts.count, id])
             try minter.persist(db)
         }
     }
@@ -174,24 +176,24 @@ extension Store {
         return out
     }
 
-    static func insert(_ db: Database, _ versions: [Version]) throws {
+    static func insert(_ db: Database, _ versions: [Version], acked: Bool = false) throws {
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value,
-                                  clock_ms, clock_counter, parents, author)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  clock_ms, clock_counter, parents, author, acked)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         let crashAt = FaultInjection.killMidSave ? versions.count / 2 : -1
         for (i, v) in versions.enumerated() {
             if i == crashAt { FaultInjection.die() }
             try stmt.execute(arguments: [
                 v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
-                v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author,
+                v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, acked,
             ])
         }
     }
 
-    static func upsertRecord(_ db: Database, _ state: RecordState, form: Form, author: String, device: String,
-                             createdAt: Int64, updatedAt: Int64) throws {
+    static func upsertRecord(_ db: Database, _ state: RecordState, formID: String, formVersion: String, author: String,
+                             device: String, createdAt: Int64, updatedAt: Int64) throws {
         var answers = "{"
         for (i, (path, json)) in state.values.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { answers += "," }
@@ -206,7 +208,7 @@ extension Store {
                 deleted = excluded.deleted, answers = excluded.answers, conflicts = excluded.conflicts,
                 updated_at = excluded.updated_at
             """).execute(arguments: [
-                state.record, form.id, form.version, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
+                state.record, formID, formVersion, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
                 answers, state.conflicts.count, author, device, createdAt, updatedAt,
             ])
     }

@@ -72,6 +72,9 @@ public final class Store: Sendable {
             try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
             try db.execute(sql: Schema.v1)
         }
+        migrator.registerMigration("v2-sync") { db in
+            try db.execute(sql: Schema.v2)
+        }
         do {
             try queue.inDatabase { db in
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

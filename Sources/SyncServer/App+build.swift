@@ -48,8 +48,9 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<BasicR
         return try Body.response(answer, for: request)
     }
     router.post("v1/pull") { request, _ in
-        let (_, user) = try await service.authenticate(request.headers[.authorization])
-        return try Body.response(try await service.pull(try await Body.decode(PullRequest.self, from: request), user: user), for: request)
+        let (device, user) = try await service.authenticate(request.headers[.authorization])
+        let body = try await Body.decode(PullRequest.self, from: request)
+        return try Body.response(try await service.pull(body, device: device, user: user), for: request)
     }
     return router
 }

@@ -210,28 +210,38 @@ public final class SQLiteStorage: ServerStorage {
         }
     }
 
-    public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?) async throws
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool) {
         try await pool.read { db in
             let columns = "v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author"
+            // The last sequence scanned, even when skipped: the next cursor.
+            let tail = try Int64.fetchOne(db, sql: "SELECT seq FROM versions WHERE seq > ? ORDER BY seq LIMIT 1 OFFSET ?",
+                                          arguments: [cursor, limit - 1])
+            let site = excludingSite?.rawValue ?? ""
             let rows: RowCursor
             if let owner {
                 rows = try Row.fetchCursor(db, sql: """
                     SELECT \(columns) FROM versions v JOIN records r ON r.id = v.record_id
-                    WHERE v.seq > ? AND r.owner = ? ORDER BY v.seq LIMIT ?
-                    """, arguments: [cursor, owner, limit + 1])
+                    WHERE v.seq > ? AND v.seq <= ? AND r.owner = ? AND v.site_id <> ? ORDER BY v.seq
+                    """, arguments: [cursor, tail ?? Int64.max, owner, site])
             } else {
-                rows = try Row.fetchCursor(db, sql: "SELECT \(columns) FROM versions v WHERE v.seq > ? ORDER BY v.seq LIMIT ?",
-                                           arguments: [cursor, limit + 1])
+                rows = try Row.fetchCursor(db, sql: """
+                    SELECT \(columns) FROM versions v WHERE v.seq > ? AND v.seq <= ? AND v.site_id <> ? ORDER BY v.seq
+                    """, arguments: [cursor, tail ?? Int64.max, site])
             }
             var out: [SequencedVersion] = []
             var bytes = 0
-            var next = cursor
-            var more = false
+            let maxSeq = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM versions") ?? cursor
+            var next = max(tail ?? maxSeq, cursor)
+            var more = tail != nil && next < maxSeq
             while let row = try rows.next() {
                 let value: String? = row[7]
                 let size = 160 + (value?.utf8.count ?? 4) + (row[10] as String).utf8.count
-                if out.count == limit || (!out.isEmpty && bytes + size > maxBytes) { more = true; break }
+                if !out.isEmpty && bytes + size > maxBytes {
+                    next = out.last!.seq
+                    more = true
+                    break
+                }
                 guard let site = SiteID(row[1]) else { continue }
                 let parents = (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }
                 let v = Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5],
@@ -239,7 +249,6 @@ public final class SQLiteStorage: ServerStorage {
                                 parents: parents, author: row[11])
                 out.append(SequencedVersion(seq: row[0], version: v))
                 bytes += size
-                next = row[0]
             }
             return (out, next, more)
         }

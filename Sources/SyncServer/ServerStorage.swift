@@ -84,8 +84,9 @@ public protocol ServerStorage: Sendable {
     func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult
 
     /// Versions after `cursor` in sequence order, at most `limit` of them and
-    /// about `maxBytes`; only records owned by `owner` when given.
-    func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?) async throws
+    /// about `maxBytes`; only records owned by `owner` when given; none
+    /// written by `excludingSite` (the puller has its own already).
+    func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool)
 
     /// How many versions the server holds.

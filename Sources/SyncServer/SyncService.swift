@@ -69,13 +69,13 @@ public final class SyncService: Sendable {
 
     /// Versions after the cursor: every record for supervisors and admins,
     /// an enumerator's own records for an enumerator.
-    public func pull(_ request: PullRequest, user: UserRecord) async throws -> PullResponse {
+    public func pull(_ request: PullRequest, device: DeviceRecord, user: UserRecord) async throws -> PullResponse {
         guard request.cursor >= 0, request.limit > 0, request.maxBytes > 0 else {
             throw ServerError.badRequest("cursor must be 0 or more, limit and max_bytes more than 0")
         }
         let (versions, next, more) = try await storage.pull(
             after: request.cursor, limit: min(request.limit, 5000), maxBytes: min(request.maxBytes, 4 << 20),
-            owner: user.role.seesAll ? nil : user.name)
+            owner: user.role.seesAll ? nil : user.name, excludingSite: device.site)
         return PullResponse(versions: versions, nextCursor: next, more: more, serverTime: now())
     }
 

@@ -1,4 +1,5 @@
 import Store
+import SyncClient
 
 /// The documented exit codes (README, `recolha --help`).
 enum ExitStatus: Int32 {
@@ -8,6 +9,12 @@ enum ExitStatus: Int32 {
     case refused = 3
     case notFound = 4
     case storeUnusable = 5
+    /// Nothing could reach the server (no connection, timeout, 5xx, unreadable answer).
+    case unreachable = 6
+    /// The server refused (token, protocol version, size).
+    case serverRefused = 7
+    /// Synced, but the server rejected some versions (listed).
+    case partlyRejected = 8
 
     static func of(_ e: StoreError) -> ExitStatus {
         switch e {
@@ -16,6 +23,16 @@ enum ExitStatus: Int32 {
         case .missing, .notAStore, .newerStore, .cannotOpen, .diskFull, .notInitialized: return .storeUnusable
         case .alreadyInitialized, .recordDeleted, .formMismatch, .formChanged: return .refused
         case .database: return .failed
+        }
+    }
+}
+
+extension ExitStatus {
+    static func of(_ e: SyncError) -> ExitStatus {
+        switch e {
+        case .notLoggedIn, .refused: return .serverRefused
+        case .unreachable: return .unreachable
+        case .store(let s): return of(s)
         }
     }
 }

@@ -66,7 +66,10 @@ extension Recolha {
         @Flag(help: "Print as JSON.") var json = false
 
         func run() throws {
-            let st = try store.open().status()
+            let opened = try store.open()
+            let st = try opened.status()
+            let sync = try opened.syncState()
+            let rejected = try opened.rejectedVersions()
             if json {
                 JSONOut.print(.object([
                     "store": .string(st.path), "site_id": st.device.map { .string($0.site.rawValue) } ?? .null,
@@ -74,6 +77,11 @@ extension Recolha {
                     "records": .object(st.records.mapValues { .number(Double($0)) }),
                     "deleted": .number(Double(st.deleted)), "conflicts": .number(Double(st.conflicts)),
                     "unsent_versions": .number(Double(st.unsent)), "forms": .number(Double(st.forms)),
+                    "server": sync.map { .string($0.server) } ?? .null,
+                    "last_sync": sync?.lastSyncAt.map { .string(Time.iso($0)) } ?? .null,
+                    "clock_skew_ms": sync?.skewMs.map { .number(Double($0)) } ?? .null,
+                    "rejected": .array(rejected.map { .object(["id": .string($0.id.description), "record": .string($0.record),
+                                                               "field": .string($0.field), "reason": .string($0.reason)]) }),
                 ]))
                 return
             }
@@ -85,6 +93,18 @@ extension Recolha {
             print("Records: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))\(st.deleted > 0 ? ", \(st.deleted) deleted" : "")")
             if st.conflicts > 0 { print("Conflicts: \(st.conflicts) records need review") }
             print("Changes not yet sent: \(st.unsent)")
+            if let sync {
+                print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")")
+                if let skew = sync.skewMs, abs(skew) >= 5 * 60_000 {
+                    print("Clock: this device is \(abs(skew) / 60_000) minutes \(skew > 0 ? "ahead of" : "behind") the server: set the date and time")
+                }
+            } else {
+                print("Server: none yet: run `recolha login --server URL --user NAME`")
+            }
+            if !rejected.isEmpty {
+                print("Rejected by the server (kept here): \(rejected.count)")
+                for r in rejected { print("  \(r.id) record \(r.record) field \(r.field): \(r.reason)") }
+            }
             print("Forms: \(st.forms)")
         }
     }

@@ -1,0 +1,169 @@
+import Foundation
+import Forms
+import GRDB
+import Sync
+
+/// Where and as whom this device syncs, and how far it has pulled.
+public struct SyncState: Sendable, Hashable {
+    public var server: String
+    public var user: String
+    public var role: String
+    public var token: String
+    public var cacert: String?
+    /// The last server sequence applied here: never ahead of the data.
+    public var cursor: Int64
+    public var lastSyncAt: Int64?
+    /// Device clock minus server clock at the last sync, in milliseconds.
+    public var skewMs: Int64?
+}
+
+/// A version the server refused, with its reason.
+public struct RejectedVersion: Sendable, Hashable {
+    public var id: VersionID
+    public var record: String
+    public var field: String
+    public var reason: String
+}
+
+extension Store {
+    /// Keeps the token of a login (the store file is owner-only).
+    public func saveLogin(server: String, user: String, role: String, token: String, cacert: String?) throws(StoreError) {
+        try write { db in
+            _ = try requireDevice(db)
+            try db.execute(sql: """
+                INSERT INTO sync_state (id, server, user, role, token, cacert, cursor) VALUES (1, ?, ?, ?, ?, ?, 0)
+                ON CONFLICT (id) DO UPDATE SET cursor = CASE WHEN server = excluded.server THEN cursor ELSE 0 END,
+                    server = excluded.server, user = excluded.user, role = excluded.role, token = excluded.token,
+                    cacert = excluded.cacert
+                """, arguments: [server, user, role, token, cacert])
+        }
+    }
+
+    public func syncState() throws(StoreError) -> SyncState? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE id = 1").map {
+                SyncState(server: $0["server"], user: $0["user"], role: $0["role"], token: $0["token"], cacert: $0["cacert"],
+                          cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
+            }
+        }
+    }
+
+    /// Versions waiting to be sent, oldest first: written here (or relayed),
+    /// not acknowledged, not rejected; drafts held back unless asked.
+    public func pendingVersions(limit: Int, maxBytes: Int, includeDrafts: Bool) throws(StoreError) -> [Version] {
+        try read { db in
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT v.site_id, v.seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms,
+                       v.clock_counter, v.parents, v.author
+                FROM versions v JOIN records r ON r.id = v.record_id
+                WHERE v.acked = 0 AND v.rejected IS NULL AND (? OR r.status <> 'draft')
+                ORDER BY v.site_id, v.seq LIMIT ?
+                """, arguments: [includeDrafts, limit])
+            var out: [Version] = []
+            var bytes = 0
+            while let row = try rows.next() {
+                let v = try Self.version(row)
+                let size = 200 + (v.value?.utf8.count ?? 4) + v.parents.count * 24
+                if !out.isEmpty && bytes + size > maxBytes { break }
+                out.append(v)
+                bytes += size
+            }
+            return out
+        }
+    }
+
+    static func version(_ row: Row) throws -> Version {
+        guard let site = SiteID(row[0]) else { throw StoreError.database("a version holds a malformed site id") }
+        let parentsText: String = row[9]
+        return Version(
+            id: VersionID(site: site, seq: row[1]), record: row[2], form: row[3], formVersion: row[4], field: row[5],
+            value: row[6], clock: HLC(ms: row[7], counter: row[8], site: site),
+            parents: parentsText.isEmpty ? [] : parentsText.split(separator: " ").compactMap { VersionID(String($0)) },
+            author: row[10])
+    }
+
+    /// Records the server's answer to a push, in one transaction.
+    public func acknowledge(_ ids: [VersionID], rejected: [Rejection]) throws(StoreError) {
+        try write { db in
+            let ack = try db.cachedStatement(sql: "UPDATE versions SET acked = 1, rejected = NULL WHERE site_id = ? AND seq = ?")
+            for id in ids { try ack.execute(arguments: [id.site.rawValue, id.seq]) }
+            let reject = try db.cachedStatement(sql: "UPDATE versions SET rejected = ? WHERE site_id = ? AND seq = ?")
+            for r in rejected { try reject.execute(arguments: [r.reason, r.id.site.rawValue, r.id.seq]) }
+        }
+    }
+
+    /// Rejected versions go back in the queue (after the cause was fixed).
+    public func retryRejected() throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(sql: "UPDATE versions SET rejected = NULL WHERE rejected IS NOT NULL")
+            return db.changesCount
+        }
+    }
+
+    public func rejectedVersions() throws(StoreError) -> [RejectedVersion] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT site_id, seq, record_id, field, rejected FROM versions WHERE rejected IS NOT NULL ORDER BY site_id, seq")
+                .compactMap { row in
+                    guard let site = SiteID(row[0]) else { return nil }
+                    return RejectedVersion(id: VersionID(site: site, seq: row[1]), record: row[2], field: row[3], reason: row[4])
+                }
+        }
+    }
+
+    /// Applies one pulled batch and moves the cursor, in one transaction, so
+    /// the cursor is never ahead of the data. Versions already held are
+    /// skipped; remote clocks move this device's clock only when not too far
+    /// ahead of the server's time.
+    /// - Returns: how many versions were new here.
+    @discardableResult
+    public func applyPulled(_ batch: [SequencedVersion], nextCursor: Int64, serverTime: Int64) throws(StoreError) -> Int {
+        try write { db in
+            let device = try requireDevice(db)
+            let exists = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND seq = ?")
+            var fresh: [String: [Version]] = [:]
+            for item in batch {
+                let v = item.version.version
+                if try Bool.fetchOne(exists, arguments: [v.id.site.rawValue, v.id.seq]) == true { continue }
+                fresh[v.record, default: []].append(v)
+            }
+            var clock = SiteClock(site: device.site, ms: device.clock.ms, counter: device.clock.counter)
+            let guardian = ClockGuard(maxAheadMs: WireProtocol.maxClockAheadMs)
+            for (record, versions) in fresh {
+                let previous = try Self.versions(db, record: record)
+                let all = previous + versions
+                let state = RecordState(record: record, versions: all)
+                let newest = all.max { $0.clock < $1.clock }!
+                let first = all.min { $0.clock < $1.clock }!
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM forms WHERE form_id = ? AND version = ?",
+                                        arguments: [newest.form, newest.formVersion]) == true else {
+                    throw StoreError.unknownForm(id: "\(newest.form) version \(newest.formVersion)")
+                }
+                let created = try Int64.fetchOne(db, sql: "SELECT created_at FROM records WHERE id = ?", arguments: [record])
+                try Self.upsertRecord(db, state, formID: newest.form, formVersion: newest.formVersion, author: first.author,
+                                      device: first.id.site.rawValue, createdAt: created ?? first.clock.ms, updatedAt: newest.clock.ms)
+                try Self.insert(db, versions, acked: true)
+                for v in versions where guardian.accepts(v.clock, now: serverTime) { clock.observe(v.clock, now: 0) }
+            }
+            try db.execute(sql: "UPDATE device SET clock_ms = ?, clock_counter = ? WHERE id = 1",
+                           arguments: [clock.last.ms, clock.last.counter])
+            try db.execute(sql: "UPDATE sync_state SET cursor = max(cursor, ?) WHERE id = 1", arguments: [nextCursor])
+            return fresh.values.reduce(0) { $0 + $1.count }
+        }
+    }
+
+    /// Notes a finished sync and the clock skew it measured.
+    public func recordSync(at: Int64, skewMs: Int64) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE sync_state SET last_sync_at = ?, skew_ms = ? WHERE id = 1", arguments: [at, skewMs])
+        }
+    }
+
+    /// The forms held, by id and version, with the SHA-256 the server would give them.
+    public func formDefinitions() throws(StoreError) -> [String: String] {
+        try read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT form_id, version, definition FROM forms").map {
+                (($0[0] as String) + "\u{1}" + ($0[1] as String), $0[2] as String)
+            }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+}

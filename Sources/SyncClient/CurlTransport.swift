@@ -1,0 +1,163 @@
+import CCurl
+import Foundation
+import Gzip
+
+/// The real transport: libcurl, one easy handle reused for keep-alive.
+///
+/// Verifies TLS by default (a district server's own CA with `cacert`),
+/// honours the proxy environment variables (libcurl reads http_proxy,
+/// https_proxy and no_proxy), gzips request bodies and accepts gzip answers,
+/// and gives up on a connection that cannot be made or that stalls.
+/// https://curl.se/libcurl/c/libcurl-easy.html
+public final class CurlTransport: Transport {
+    private let handle: UnsafeMutableRawPointer
+    private let baseURL: String
+    public var retry: RetryPolicy
+    /// How to wait between retries (tests pass their own).
+    public var sleep: (Double) -> Void = { Thread.sleep(forTimeInterval: $0) }
+    public var compressRequests = true
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Call once at start-up, before any thread starts (libcurl's rule).
+    public static func initialize() { _ = globalInit }
+
+    /// - Parameters:
+    ///   - baseURL: `http(s)://host:port`, no trailing slash.
+    ///   - cacert: a PEM file of CAs to trust instead of the system's.
+    ///   - connectTimeout: seconds to make a connection.
+    ///   - lowSpeedTime: give up when under 100 bytes/s for this many seconds.
+    /// - Throws: `TransportError` when libcurl cannot start.
+    public init(baseURL: String, cacert: String? = nil, connectTimeout: Int = 15, lowSpeedTime: Int = 30,
+                retry: RetryPolicy = RetryPolicy()) throws(TransportError) {
+        Self.initialize()
+        guard let h = curl_easy_init() else {
+            throw TransportError(kind: .other, message: "libcurl could not start", retryable: false)
+        }
+        handle = h
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.retry = retry
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            curl_easy_cleanup(h)
+            throw TransportError(kind: .badURL, message: "the server address must start with http:// or https://", retryable: false)
+        }
+        recolha_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
+        recolha_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, connectTimeout)
+        recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 100)
+        recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, lowSpeedTime)
+        recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
+        recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
+        recolha_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1)
+        recolha_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0)
+        recolha_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "gzip")
+        recolha_curl_setopt_string(h, CURLOPT_USERAGENT, "recolha/1")
+        if let cacert { recolha_curl_setopt_string(h, CURLOPT_CAINFO, cacert) }
+        recolha_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+            let box = Unmanaged<Buffer>.fromOpaque(context!).takeUnretainedValue()
+            box.data.append(UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
+            return size * count
+        }
+        recolha_curl_setopt_write(h, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+            let box = Unmanaged<Buffer>.fromOpaque(context!).takeUnretainedValue()
+            let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+            if let colon = line.firstIndex(of: ":") {
+                let name = line[..<colon].lowercased()
+                box.headers[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+            } else if line.hasPrefix("HTTP/") {
+                box.headers = [:]  // a new response (after 100-continue): start over
+            }
+            return size * count
+        }
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    final class Buffer {
+        var data = Data()
+        var headers: [String: String] = [:]
+    }
+
+    public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        var g = SystemRandomNumberGenerator()
+        var attempt = 1
+        while true {
+            do {
+                let response = try once(request)
+                if RetryPolicy.retries(status: response.status), attempt < retry.attempts {
+                    sleep(retry.delay(beforeAttempt: attempt, retryAfter: response.headers["retry-after"], using: &g))
+                    attempt += 1
+                    continue
+                }
+                return response
+            } catch {
+                guard error.retryable, attempt < retry.attempts else { throw error }
+                sleep(retry.delay(beforeAttempt: attempt, retryAfter: nil, using: &g))
+                attempt += 1
+            }
+        }
+    }
+
+    /// One attempt, no retry.
+    func once(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        let h = handle
+        let buffer = Buffer()
+        let context = Unmanaged.passRetained(buffer)
+        defer { context.release() }
+        recolha_curl_setopt_pointer(h, CURLOPT_WRITEDATA, context.toOpaque())
+        recolha_curl_setopt_pointer(h, CURLOPT_HEADERDATA, context.toOpaque())
+        recolha_curl_setopt_string(h, CURLOPT_URL, baseURL + request.path)
+
+        var body = request.body
+        var headers = request.headers
+        if let b = body, compressRequests, b.count > 512, let z = try? Gzip.compress(b) {
+            body = z
+            headers["Content-Encoding"] = "gzip"
+        }
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for (k, v) in headers { list = curl_slist_append(list, "\(k): \(v)") }
+        list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
+        defer { curl_slist_free_all(list) }
+        recolha_curl_setopt_slist(h, CURLOPT_HTTPHEADER, list)
+
+        let code: CURLcode
+        if request.method == "GET" {
+            recolha_curl_setopt_long(h, CURLOPT_HTTPGET, 1)
+            code = curl_easy_perform(h)
+        } else {
+            let payload = body ?? Data()
+            recolha_curl_setopt_long(h, CURLOPT_POST, 1)
+            recolha_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count))
+            code = payload.withUnsafeBytes { raw -> CURLcode in
+                recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                defer { recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, nil) }
+                return curl_easy_perform(h)
+            }
+        }
+        guard code == CURLE_OK else { throw Self.error(code) }
+        var status = 0
+        recolha_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: buffer.headers, body: buffer.data)
+    }
+
+    /// A libcurl result code as a typed error (curl_easy_strerror), marked
+    /// retryable when a later try may succeed.
+    static func error(_ code: CURLcode) -> TransportError {
+        let text = String(cString: curl_easy_strerror(code))
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
+            return TransportError(kind: .unreachable, message: "cannot reach the server (\(text))", retryable: true)
+        case CURLE_OPERATION_TIMEDOUT:
+            return TransportError(kind: .timeout, message: "the connection timed out (\(text))", retryable: true)
+        case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
+            return TransportError(kind: .interrupted, message: "the connection broke (\(text))", retryable: true)
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
+            return TransportError(kind: .tls, message: "the server's certificate could not be verified (\(text)): pass --cacert FILE with the district server's CA", retryable: false)
+        case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
+            return TransportError(kind: .badURL, message: "the server address is not a valid URL (\(text))", retryable: false)
+        case CURLE_BAD_CONTENT_ENCODING:
+            return TransportError(kind: .interrupted, message: "the answer's compression was corrupt (\(text))", retryable: true)
+        default:
+            return TransportError(kind: .other, message: "the transfer failed (\(text))", retryable: false)
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Forms
+import Store
+import Sync
+
+public struct SyncOptions: Sendable {
+    /// Send versions of draft records too (held back by default).
+    public var includeDrafts: Bool
+    public var pushBatch: Int
+    public var pushBytes: Int
+    public var pullLimit: Int
+    public var pullBytes: Int
+
+    public init(includeDrafts: Bool = false, pushBatch: Int = 500, pushBytes: Int = 512 * 1024,
+                pullLimit: Int = 1000, pullBytes: Int = 1 << 20) {
+        self.includeDrafts = includeDrafts; self.pushBatch = pushBatch; self.pushBytes = pushBytes
+        self.pullLimit = pullLimit; self.pullBytes = pullBytes
+    }
+}
+
+public struct SyncProgress: Sendable {
+    public var phase: String
+    public var done: Int
+    public var total: Int?
+}
+
+/// What one sync did.
+public struct SyncSummary: Sendable {
+    public var sent = 0
+    public var alreadyOnServer = 0
+    public var received = 0
+    public var rejected: [Rejection] = []
+    public var formsAdded: [String] = []
+    /// Records holding conflicts after the sync.
+    public var conflicts = 0
+    /// This device's clock minus the server's, in milliseconds.
+    public var skewMs: Int64 = 0
+}
+
+/// Why a sync stopped. Whatever it is, the store holds only whole batches:
+/// the next `recolha sync` finishes the job.
+public enum SyncError: Error, Sendable, CustomStringConvertible {
+    case notLoggedIn
+    /// Nothing usable came back: no connection, a timeout, a 5xx after
+    /// retries, or an answer that could not be read.
+    case unreachable(String)
+    /// The server answered no: a 4xx (token, protocol, size).
+    case refused(status: Int, code: String, message: String)
+    case store(StoreError)
+
+    public var description: String {
+        switch self {
+        case .notLoggedIn: return "this device has not logged in: run `recolha login --server URL --user NAME`"
+        case .unreachable(let m): return m + ": nothing was lost; run `recolha sync` again when the connection is back"
+        case .refused(_, _, let m): return "the server refused: " + m
+        case .store(let e): return e.description
+        }
+    }
+}
+
+/// Push, then forms, then pull, each batch in its own local transaction.
+///
+/// Forms come before pull because pulled records need their form; the
+/// order is otherwise the one the protocol describes (docs/sync-protocol.md).
+public final class SyncEngine {
+    let store: Store
+    let transport: any Transport
+    let token: String
+    let now: () -> Int64
+    public var progress: ((SyncProgress) -> Void)?
+    /// Cut-point hook for tests: called with "push" or "pull" after an
+    /// answer arrived and before it is committed locally.
+    public var beforeCommit: ((String) throws -> Void)?
+
+    public init(store: Store, transport: any Transport, token: String, now: @escaping () -> Int64 = Store.wallClock) {
+        self.store = store
+        self.transport = transport
+        self.token = token
+        self.now = now
+    }
+
+    static let decoder = JSONDecoder()
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes]
+        return e
+    }()
+
+    public func run(_ options: SyncOptions = SyncOptions()) throws(SyncError) -> SyncSummary {
+        var summary = SyncSummary()
+        try push(options, into: &summary)
+        try syncForms(into: &summary)
+        try pull(options, into: &summary)
+        do {
+            try store.recordSync(at: now(), skewMs: summary.skewMs)
+            summary.conflicts = try store.status().conflicts
+        } catch {
+            throw .store(error)
+        }
+        return summary
+    }
+
+    func push(_ options: SyncOptions, into summary: inout SyncSummary) throws(SyncError) {
+        let total = (try? store.status().unsent) ?? 0
+        var done = 0
+        var rejectedHere: Set<VersionID> = []
+        while true {
+            let batch: [Version]
+            do {
+                batch = try store.pendingVersions(limit: options.pushBatch, maxBytes: options.pushBytes,
+                                                  includeDrafts: options.includeDrafts)
+            } catch { throw .store(error) }
+            let todo = batch.filter { !rejectedHere.contains($0.id) }
+            if todo.isEmpty { break }
+            let answer: PushResponse = try exchange("POST", "/v1/push", body: PushRequest(versions: todo))
+            let sent = Set(todo.map(\.id))
+            let answered = answer.accepted + answer.duplicates + answer.rejected.map(\.id)
+            guard Set(answered) == sent else {
+                throw .unreachable("the server's answer to a push did not account for every version sent")
+            }
+            summary.skewMs = now() - answer.serverTime
+            try beforeCommitHook("push")
+            do {
+                try store.acknowledge(answer.accepted + answer.duplicates, rejected: answer.rejected)
+            } catch { throw .store(error) }
+            rejectedHere.formUnion(answer.rejected.map(\.id))
+            summary.sent += answer.accepted.count
+            summary.alreadyOnServer += answer.duplicates.count
+            summary.rejected += answer.rejected
+            done += todo.count
+            progress?(SyncProgress(phase: "sending", done: done, total: total))
+        }
+    }
+
+    func syncForms(into summary: inout SyncSummary) throws(SyncError) {
+        let list: FormList = try exchange("GET", "/v1/forms")
+        let held: [String: String]
+        do { held = try store.formDefinitions() } catch { throw .store(error) }
+        for info in list.forms where held[info.formID + "\u{1}" + info.version] == nil {
+            let data = try raw("GET", "/v1/forms/\(info.formID)/\(info.version)")
+            do {
+                let form = try Form.load(json: data)
+                try store.addForm(form)
+                summary.formsAdded.append("\(form.id) v\(form.version)")
+            } catch {
+                throw .unreachable("the server sent form \(info.formID) version \(info.version) that does not load: \(error)")
+            }
+        }
+    }
+
+    func pull(_ options: SyncOptions, into summary: inout SyncSummary) throws(SyncError) {
+        var cursor: Int64
+        do { cursor = try store.syncState()?.cursor ?? 0 } catch { throw .store(error) }
+        while true {
+            let answer: PullResponse = try exchange("POST", "/v1/pull",
+                body: PullRequest(cursor: cursor, limit: options.pullLimit, maxBytes: options.pullBytes))
+            var last = cursor
+            for v in answer.versions {
+                guard v.seq > last else { throw .unreachable("the server sent versions out of sequence order") }
+                last = v.seq
+            }
+            guard answer.nextCursor >= last else {
+                throw .unreachable("the server's next cursor is behind the versions it sent")
+            }
+            summary.skewMs = now() - answer.serverTime
+            try beforeCommitHook("pull")
+            do {
+                summary.received += try store.applyPulled(answer.versions, nextCursor: answer.nextCursor, serverTime: answer.serverTime)
+            } catch { throw .store(error) }
+            progress?(SyncProgress(phase: "receiving", done: summary.received, total: nil))
+            if !answer.more { break }
+            if answer.nextCursor <= cursor {
+                throw .unreachable("the server said there is more but did not move the cursor")
+            }
+            cursor = answer.nextCursor
+        }
+    }
+
+    func beforeCommitHook(_ phase: String) throws(SyncError) {
+        do { try beforeCommit?(phase) } catch { throw .unreachable("stopped before saving the \(phase) answer") }
+    }
+
+    var headers: [String: String] {
+        [WireProtocol.protocolHeader: String(WireProtocol.version), "Authorization": "Bearer " + token,
+         "Content-Type": "application/json", "Accept": "application/json"]
+    }
+
+    func raw(_ method: String, _ path: String, body: Data? = nil) throws(SyncError) -> Data {
+        let response: HTTPResponse
+        do {
+            response = try transport.send(HTTPRequest(method: method, path: path, headers: headers, body: body))
+        } catch {
+            throw .unreachable(error.message)
+        }
+        guard response.status == 200 else { throw Self.failure(response) }
+        return response.body
+    }
+
+    func exchange<T: Decodable>(_ method: String, _ path: String) throws(SyncError) -> T {
+        try decode(raw(method, path))
+    }
+
+    func exchange<B: Encodable, T: Decodable>(_ method: String, _ path: String, body: B) throws(SyncError) -> T {
+        let data: Data
+        do { data = try Self.encoder.encode(body) } catch { throw .unreachable("could not encode the request") }
+        return try decode(raw(method, path, body: data))
+    }
+
+    func decode<T: Decodable>(_ data: Data) throws(SyncError) -> T {
+        do {
+            return try Self.decoder.decode(T.self, from: data)
+        } catch {
+            throw .unreachable("the server's answer could not be read (not a valid \(T.self))")
+        }
+    }
+
+    /// An HTTP error status as what to do.
+    static func failure(_ r: HTTPResponse) -> SyncError {
+        let body = try? decoder.decode(ErrorBody.self, from: r.body)
+        if r.status >= 500 || r.status == 429 {
+            return .unreachable("the server failed (HTTP \(r.status)\(body.map { ": " + $0.message } ?? ""))")
+        }
+        return .refused(status: r.status, code: body?.error ?? "http_\(r.status)",
+                        message: body?.message ?? "HTTP \(r.status) with no explanation")
+    }
+}
+
+/// Logs in: exchanges a user's password for this device's token.
+public enum Login {
+    public static func run(transport: any Transport, user: String, password: String, deviceName: String,
+                           site: SiteID) throws(SyncError) -> LoginResponse {
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(LoginRequest(user: user, password: password, deviceName: deviceName, siteID: site))
+        } catch { throw .unreachable("could not encode the login") }
+        let response: HTTPResponse
+        do {
+            response = try transport.send(HTTPRequest(
+                method: "POST", path: "/v1/login",
+                headers: [WireProtocol.protocolHeader: String(WireProtocol.version), "Content-Type": "application/json"],
+                body: body))
+        } catch {
+            throw .unreachable(error.message)
+        }
+        guard response.status == 200 else { throw SyncEngine.failure(response) }
+        do {
+            return try JSONDecoder().decode(LoginResponse.self, from: response.body)
+        } catch {
+            throw .unreachable("the server's answer to the login could not be read")
+        }
+    }
+}
