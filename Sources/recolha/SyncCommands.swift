@@ -47,7 +47,8 @@ extension Recolha {
             let s = try store.open()
             guard let state = try s.syncState() else { throw SyncError.notLoggedIn }
             if retryRejected { _ = try s.retryRejected() }
-            let transport = try CurlTransport(baseURL: state.server, cacert: state.cacert)
+            let attempts = Int(ProcessInfo.processInfo.environment["RECOLHA_RETRY_ATTEMPTS"] ?? "") ?? 5
+            let transport = try CurlTransport(baseURL: state.server, cacert: state.cacert, retry: RetryPolicy(attempts: max(1, attempts)))
             let engine = SyncEngine(store: s, transport: transport, token: state.token)
             let showProgress = !json && isatty(2) == 1
             if showProgress {
