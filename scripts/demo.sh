@@ -1,56 +1,90 @@
 #!/usr/bin/env bash
-# The offline story on one device: set up a store, add the flagship form,
-# capture surveys from answer files and interactively, edit, finalize, review
-# and export. Everything lives in a temporary folder removed at the end.
+# The whole story on loopback: a sync server with a temporary data folder, two
+# enumerators and a supervisor, tablets capturing offline, a concurrent edit
+# kept as a conflict and resolved by the supervisor, everyone converging, and
+# a CSV export. Everything lives in a temporary folder removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BIN="${RECOLHA_BIN_DIR:-$(swift build --show-bin-path)}/recolha"
+BIN_DIR="${RECOLHA_BIN_DIR:-$(swift build --show-bin-path)}"
 WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-export RECOLHA_STORE="$WORK/ana.sqlite"
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
 FORM=health_facility_assessment
+DATA="$WORK/server"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ recolha %s\n' "$*"; "$BIN" "$@"; }
+server() { printf '$ recolha-server %s\n' "$*"; "$BIN_DIR/recolha-server" "$@" --data "$DATA"; }
+# on WHO ARGS: run recolha on WHO's device
+on() { local who=$1; shift; printf '[%s] $ recolha %s\n' "$who" "$*"; "$BIN_DIR/recolha" "$@" --store "$WORK/$who.sqlite"; }
 
-step "1. Set up Ana's tablet (a new store, owner-only)"
-run init --enumerator ana
-ls -l "$RECOLHA_STORE" | awk '{print $1, $NF}'
+step "1. The district server: users and the flagship form"
+server init
+echo "ana-password-1"  | server users add ana   --role enumerator --password-stdin
+echo "bento-password-1" | server users add bento --role enumerator --password-stdin
+echo "sara-password-1" | server users add sara  --role supervisor --password-stdin
+echo "admin-password-1" | server users add admin --role admin --password-stdin > /dev/null
+server forms publish schema/forms/$FORM.json
+"$BIN_DIR/recolha-server" serve --data "$DATA" --host 127.0.0.1 --port 0 > "$WORK/server.out" 2> "$WORK/server.log" &
+SERVER_PID=$!
+for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$WORK/server.out")
+echo "serving on $URL (pid $SERVER_PID)"
 
-step "2. Add the migrant-responsive health facility assessment"
-run forms add schema/forms/$FORM.json
-run forms list
+step "2. Three devices log in and receive the form"
+for who in ana bento sara; do
+  on $who init --enumerator $who > /dev/null
+  echo "$who-password-1" | on $who login --server "$URL" --user $who --password-stdin
+  on $who sync
+done
 
-step "3. Capture Ressano Garcia from an answers file, finalized"
-run capture $FORM --answers examples/ressano_garcia.json --finalize
+step "3. Offline: Ana and Bento capture facilities on their tablets"
+on ana capture $FORM --answers examples/ressano_garcia.json --finalize
+on bento capture $FORM --answers examples/machipanda.json --finalize
 
-step "4. Capture Machipanda as a draft"
-run capture $FORM --answers examples/machipanda.json --json > "$WORK/draft.json"
-cat "$WORK/draft.json"
-DRAFT=$(sed -n 's/.*"id": "\([^"]*\)".*/\1/p' "$WORK/draft.json")
+step "4. Back in coverage, everyone syncs"
+on ana sync
+on bento sync
+on sara sync
+on sara list
+RECORD=$("$BIN_DIR/recolha" list --form $FORM --json --store "$WORK/ana.sqlite" | sed -n 's/.*"id" : "\([^"]*\)".*/\1/p; s/.*"id": "\([^"]*\)".*/\1/p' | head -1)
 
-step "5. A file with mistakes is refused whole, every problem listed, nothing saved"
-run capture $FORM --answers examples/bad_answers.json --finalize || echo "(exit code $?)"
+step "5. Offline again, Ana and the supervisor both correct the isolation beds of Ressano Garcia"
+on ana edit "$RECORD" --set isolation_beds=6
+on sara edit "$RECORD" --set isolation_beds=5
 
-step "6. Fix the draft: fees are the same as for nationals, then finalize"
-run edit "$DRAFT" --set fees_non_nationals=same --set "staff[2].cadre_trained_migrant_health=1"
-run finalize "$DRAFT"
+step "6. Everyone syncs: both values are kept, nothing is silently overwritten"
+on ana sync
+on sara sync || true
+on sara conflicts
 
-step "7. Capture a third facility interactively, in Portuguese (answers piped, as typed)"
-printf '%s\n' 2026-11-23 "Ana Mondlane" "Dra. Luisa Banda" 1 "" "" 1 \
-  5 11 "Centro de Saúde de Zóbuè" "TE-0091" 2 1 "-15.6089 34.4311" \
-  4 2.5 "1 2 3" 30 2 4 "1 5" 1 1 "1 3 4" 1 1 28 2 1 2 3 2 \
-  s 3 4 2 n 3 6 2 1 "" "" s \
-  | "$BIN" capture $FORM --lang pt > "$WORK/interactive.txt"
-sed -n '1,12p' "$WORK/interactive.txt"; echo "   ..."; tail -n 8 "$WORK/interactive.txt"
+step "7. The supervisor resolves it (a new version that names both), everyone syncs again"
+on sara conflicts resolve "$RECORD" isolation_beds --value 6
+on sara sync
+on ana sync
+on bento sync
+on ana conflicts
 
-step "8. Review"
-run list
-run status
+step "8. Every store shows the same records as the server"
+# The server's view: a brand-new device pulls everything the server holds.
+on server-view init --enumerator admin > /dev/null
+echo "admin-password-1" | on server-view login --server "$URL" --user admin --password-stdin > /dev/null
+on server-view sync > /dev/null
+for who in ana bento sara server-view; do
+  printf '%-12s' "$who"
+  for id in $("$BIN_DIR/recolha" list --json --store "$WORK/$who.sqlite" | sed -n 's/.*"id" : "\([^"]*\)".*/\1/p; s/.*"id": "\([^"]*\)".*/\1/p'); do
+    printf ' %s:%s' "${id:0:8}" "$("$BIN_DIR/recolha" show "$id" --json --store "$WORK/$who.sqlite" | sha256sum | cut -c1-12)"
+  done
+  echo
+done
+echo "(same record id, same fingerprint = the same answers, status and conflicts; enumerators hold their own records, the supervisor holds all)"
+on ana status
 
-step "9. Export as ODK Central shapes it: one CSV, plus one per repeat group"
-run export --form $FORM --format csv --out "$WORK/export.csv"
-head -c 600 "$WORK/export.csv"; echo " ..."
-cat "$WORK/export-staff.csv"
+step "9. The supervisor exports everything as ODK Central shapes it"
+on sara export --form $FORM --format csv --out "$WORK/export.csv"
+cut -d, -f1-6 "$WORK/export.csv"
 
-step "Done: every save above is already recorded as versions ready to sync."
+step "10. The server's log: one structured line per request, no answers in it"
+tail -n 4 "$WORK/server.log"
+
+step "Done: the server is stopped and the temporary folder removed."
