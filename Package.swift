@@ -70,7 +70,10 @@ let package = Package(
             ]
         ),
         .target(name: "RecolhaTesting", dependencies: ["Store", "Forms", "Sync"]),
-        .testTarget(name: "SyncClientTests", dependencies: ["SyncClient", "RecolhaTesting", "Gzip"]),
+        .testTarget(
+            name: "SyncClientTests",
+            dependencies: ["SyncClient", "RecolhaTesting", "Gzip", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),

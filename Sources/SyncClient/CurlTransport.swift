@@ -31,16 +31,17 @@ public final class CurlTransport: Transport {
     public init(baseURL: String, cacert: String? = nil, connectTimeout: Int = 15, lowSpeedTime: Int = 30,
                 retry: RetryPolicy = RetryPolicy()) throws(TransportError) {
         Self.initialize()
+        // Checked before the handle exists: once every stored property is
+        // set, a throwing init still runs deinit, which frees the handle.
+        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
+            throw TransportError(kind: .badURL, message: "the server address must start with http:// or https://", retryable: false)
+        }
         guard let h = curl_easy_init() else {
             throw TransportError(kind: .other, message: "libcurl could not start", retryable: false)
         }
         handle = h
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.retry = retry
-        guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
-            curl_easy_cleanup(h)
-            throw TransportError(kind: .badURL, message: "the server address must start with http:// or https://", retryable: false)
-        }
         recolha_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
         recolha_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, connectTimeout)
         recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 100)

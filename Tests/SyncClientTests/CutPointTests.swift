@@ -1,0 +1,94 @@
+import Foundation
+import GRDB
+import RecolhaTesting
+import Store
+import Sync
+import Testing
+@testable import SyncClient
+
+/// A sync stopped at each step and resumed ends exactly like one
+/// uninterrupted sync: every version on the server once, all acknowledged,
+/// and a second device that pulls sees the same records.
+@Suite(.serialized) struct CutPointTests {
+    enum Cut: String, CaseIterable {
+        case afterLocalCommit, beforeRequestLeaves, afterRequestSent, afterServerCommitBeforeAnswer, afterAnswerBeforeLocalCommit, pullAnswerBeforeLocalCommit
+    }
+
+    @Test(arguments: Cut.allCases)
+    func stoppedAndResumed(cut: Cut) throws {
+        let server = try TestServer(env: cut == .afterServerCommitBeforeAnswer ? ["RECOLHA_SERVER_FAULT": "drop-after-commit:2"] : [:])
+        let a = try ClientDevice(enumerator: "sara", server: server)
+        let b = try ClientDevice(enumerator: "admin", server: server)
+        try a.sync(); try b.sync()
+        for i in 0..<4 { try b.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: 50 + i), finalize: true)) }
+        try b.sync()
+        for i in 0..<6 { try a.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: i), finalize: true)) }
+        let options = SyncOptions(pushBatch: 60, pullLimit: 50)
+        let curl = try CurlTransport(baseURL: server.url, retry: .none)
+
+        let interrupted: SyncEngine
+        switch cut {
+        case .afterLocalCommit:
+            interrupted = try a.engine(curl)
+            var pushes = 0
+            interrupted.beforeCommit = { phase in
+                if phase == "push" { pushes += 1; if pushes == 2 { throw CancellationError() } }
+            }
+        case .beforeRequestLeaves:
+            interrupted = try a.engine(CuttingTransport(curl, path: "/v1/push", nth: 2, moment: .beforeSending))
+        case .afterRequestSent:
+            interrupted = try a.engine(CuttingTransport(curl, path: "/v1/push", nth: 2, moment: .afterSending))
+        case .afterServerCommitBeforeAnswer:
+            interrupted = try a.engine(curl)
+        case .afterAnswerBeforeLocalCommit:
+            interrupted = try a.engine(curl)
+            interrupted.beforeCommit = { phase in if phase == "push" { throw CancellationError() } }
+        case .pullAnswerBeforeLocalCommit:
+            interrupted = try a.engine(curl)
+            var pulls = 0
+            interrupted.beforeCommit = { phase in
+                if phase == "pull" { pulls += 1; if pulls == 2 { throw CancellationError() } }
+            }
+        }
+        #expect(throws: SyncError.self) { try interrupted.run(options) }
+        #expect(try a.store.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+
+        // Resume with a plain sync, then let b catch up.
+        try a.engine().run(options)
+        try b.sync()
+        try a.sync()
+        #expect(try a.store.status().unsent == 0)
+        let onServer = try ServerDB(server).count("SELECT count(*) FROM versions")
+        #expect(onServer == (try a.versionIDs()).count)
+        #expect(try ServerDB(server).count("SELECT count(DISTINCT site_id || site_seq) FROM versions") == onServer)
+        #expect(try a.state() == b.state())
+        #expect(try a.state().count == 10)
+    }
+
+    @Test func killedClientProcessesAndARestartedServerStillConverge() throws {
+        let server = try TestServer()
+        let a = try ClientDevice(enumerator: "sara", server: server)
+        try a.sync()
+        for i in 0..<30 { try a.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: i), finalize: true)) }
+        var rng = SeededRandom(seed: 99)
+        for round in 0..<6 {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary())
+            p.arguments = ["sync", "--store", a.store.path]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: 2_000...40_000, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            if round == 3 { server.stop(hard: true); try server.start() }  // the server restarts mid-way
+        }
+        let token = try a.store.syncState()!.token
+        try a.store.saveLogin(server: server.url, user: "sara", role: "supervisor", token: token, cacert: nil)
+        let resumed = SyncEngine(store: a.store, transport: try CurlTransport(baseURL: server.url), token: token)
+        _ = try resumed.run()
+        #expect(try a.store.status().unsent == 0)
+        #expect(try ServerDB(server).count("SELECT count(*) FROM versions") == (try a.versionIDs()).count)
+        #expect(try a.store.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import GRDB
+import Gzip
+import RecolhaTesting
+import Store
+import Sync
+import Testing
+@testable import SyncClient
+
+/// Truncated bodies, garbage, 500s, stalls and a wrong protocol version never
+/// corrupt a store and always end with a clear message.
+@Suite struct MisbehavingServerTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        var name: String
+        var reply: @Sendable (Int, ScriptedServer.Request) -> ScriptedServer.Reply
+        var says: String
+        var refused: Bool = false
+        var testDescription: String { name }
+    }
+
+    static let cases: [Case] = [
+        Case(name: "truncated body", reply: { _, _ in
+            .raw(Data("HTTP/1.1 200 OK\r\nContent-Length: 5000\r\nConnection: close\r\n\r\n{\"accepted\":[".utf8))
+        }, says: "the connection broke"),
+        Case(name: "garbage JSON", reply: { _, _ in ScriptedServer.http(200, "<html>captive portal</html>") },
+             says: "could not be read"),
+        Case(name: "always 500", reply: { _, _ in ScriptedServer.http(500, "{\"error\":\"internal\",\"message\":\"boom\"}") },
+             says: "the server failed (HTTP 500: boom)"),
+        Case(name: "stall", reply: { _, _ in .stall }, says: "timed out"),
+        Case(name: "closes at once", reply: { _, _ in .close }, says: "the connection broke"),
+        Case(name: "wrong protocol version", reply: { _, _ in
+            ScriptedServer.http(400, "{\"error\":\"protocol_mismatch\",\"message\":\"this device speaks sync protocol 1 and the server speaks 2: upgrade recolha on this device; nothing was changed\"}")
+        }, says: "upgrade recolha on this device", refused: true),
+        Case(name: "push answer that forgets versions", reply: { _, _ in
+            ScriptedServer.http(200, "{\"accepted\":[],\"duplicates\":[],\"rejected\":[],\"server_time\":1}")
+        }, says: "did not account for every version"),
+    ]
+
+    @Test(arguments: cases)
+    func neverCorruptsTheStore(c: Case) throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.file("s.sqlite"), create: true)
+        try store.initialize(enumerator: "ana")
+        try store.addForm(flagship)
+        try store.save(SaveRequest(form: flagship, answers: exampleAnswers(), finalize: true))
+        let server = ScriptedServer(c.reply)
+        try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil)
+        let before = try store.status()
+        let transport = try CurlTransport(baseURL: server.url, connectTimeout: 2, lowSpeedTime: 1,
+                                          retry: RetryPolicy(attempts: 2, baseDelay: 0.01, maxDelay: 0.02))
+        let engine = SyncEngine(store: store, transport: transport, token: "x")
+        do {
+            _ = try engine.run()
+            Issue.record("sync should fail")
+        } catch {
+            #expect(error.description.contains(c.says), "\(error)")
+            if c.refused { if case .refused = error {} else { Issue.record("expected refused: \(error)") } }
+            else if case .unreachable = error {} else { Issue.record("expected unreachable: \(error)") }
+        }
+        #expect(try store.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
+        #expect(try store.status() == before)
+        #expect(try store.syncState()?.cursor == 0)
+    }
+
+    @Test func retriesServerErrorsHonouringRetryAfterButNeverA4xx() throws {
+        let server = ScriptedServer { n, _ in
+            n < 2 ? ScriptedServer.http(503, "{}", headers: ["Retry-After": "0"]) : ScriptedServer.http(200, "{\"ok\":true}")
+        }
+        let t = try CurlTransport(baseURL: server.url, retry: RetryPolicy(attempts: 5, baseDelay: 0.01))
+        var waits: [Double] = []
+        t.sleep = { waits.append($0) }
+        let r = try t.send(HTTPRequest(method: "GET", path: "/v1/health"))
+        #expect(r.status == 200 && server.requests.count == 3)
+        #expect(waits == [0, 0])
+
+        let notFound = ScriptedServer { _, _ in ScriptedServer.http(404, "{}") }
+        let t2 = try CurlTransport(baseURL: notFound.url, retry: RetryPolicy(attempts: 5, baseDelay: 0.01))
+        #expect(try t2.send(HTTPRequest(method: "GET", path: "/x")).status == 404)
+        #expect(notFound.requests.count == 1)
+    }
+
+    @Test func sendsGzipAndTheProtocolVersion() throws {
+        let server = ScriptedServer { _, _ in ScriptedServer.http(200, "{}") }
+        let t = try CurlTransport(baseURL: server.url)
+        let body = Data(String(repeating: "{\"field\":\"x\"}", count: 200).utf8)
+        _ = try t.send(HTTPRequest(method: "POST", path: "/v1/push", headers: ["Recolha-Protocol": "1"], body: body))
+        let got = try #require(server.requests.first)
+        #expect(got.headers["content-encoding"] == "gzip")
+        #expect(got.headers["recolha-protocol"] == "1")
+        #expect(got.headers["accept-encoding"]?.contains("gzip") == true)
+        #expect(try Gzip.decompress(got.body, limit: 1 << 20) == body)
+    }
+
+    @Test func aDeadPortIsUnreachableAndRetryable() throws {
+        let t = try CurlTransport(baseURL: "http://127.0.0.1:1", retry: .none)
+        #expect { try t.send(HTTPRequest(method: "GET", path: "/")) } throws: { e in
+            (e as? TransportError)?.kind == .unreachable && (e as? TransportError)?.retryable == true
+        }
+        #expect(throws: TransportError.self) { try CurlTransport(baseURL: "ftp://x") }
+    }
+}
+
+extension StoreStatus: @retroactive Equatable {}

@@ -1,0 +1,119 @@
+import Foundation
+import Forms
+import RecolhaTesting
+import Store
+import Sync
+@testable import SyncClient
+
+let flagship = try! Form.load(json: Package.data(Package.flagship))
+
+func exampleAnswers(_ file: String = "examples/ressano_garcia.json", tweak: Int = 0) -> Answers {
+    guard case .object(var o) = try! JSONValue.parse(Package.data(file)) else { fatalError() }
+    o["isolation_beds"] = .number(Double(tweak % 20))
+    o["facility_name"] = .string("Facility \(tweak)")
+    return Answers.read(o, form: flagship) { RepeatKey.make(ms: Int64(tweak), index: $0) }.0
+}
+
+/// A device in this process: a real store file, real libcurl to a real server.
+final class ClientDevice {
+    let dir = TempDir()
+    let store: Store
+    let server: String
+    var token = ""
+
+    init(enumerator: String, server: TestServer, login user: String? = nil) throws {
+        store = try Store(path: dir.file("store.sqlite"), create: true)
+        try store.initialize(enumerator: enumerator)
+        self.server = server.url
+        let who = user ?? enumerator
+        let answer = try Login.run(transport: try CurlTransport(baseURL: server.url), user: who,
+                                   password: TestServer.password(who), deviceName: "test",
+                                   site: try store.device()!.site)
+        token = answer.token
+        try store.saveLogin(server: server.url, user: who, role: answer.role, token: token, cacert: nil)
+    }
+
+    func engine(_ transport: (any Transport)? = nil, attempts: Int = 3) throws -> SyncEngine {
+        let t = try transport ?? CurlTransport(baseURL: server, retry: RetryPolicy(attempts: attempts, baseDelay: 0.01, maxDelay: 0.05))
+        return SyncEngine(store: store, transport: t, token: token)
+    }
+
+    @discardableResult
+    func sync(_ options: SyncOptions = SyncOptions(includeDrafts: true), transport: (any Transport)? = nil) throws -> SyncSummary {
+        try engine(transport).run(options)
+    }
+
+    /// Each record's merged state: answers, status, deleted and conflicts.
+    func state() throws -> [String: String] {
+        var out: [String: String] = [:]
+        for r in try store.records(includeDeleted: true) {
+            let rec = try store.record(r.id)
+            let answers = rec.answers.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.json)" }.joined(separator: ";")
+            out[r.id] = "\(rec.status)|\(rec.deleted)|\(rec.conflicts)|\(answers)"
+        }
+        return out
+    }
+
+    func versionIDs() throws -> Set<VersionID> {
+        var ids: Set<VersionID> = []
+        for r in try store.records(includeDeleted: true) { ids.formUnion(try store.versions(record: r.id).map(\.id)) }
+        return ids
+    }
+}
+
+/// Wraps the real transport and misbehaves on purpose, with a seeded die:
+/// drops a request before it leaves, loses an answer after the server acted
+/// on it, or delivers a request twice.
+final class FaultyTransport: Transport {
+    let inner: CurlTransport
+    var rng: SeededRandom
+    var faultOneIn: Int
+    private(set) var faults = 0
+
+    init(_ inner: CurlTransport, seed: UInt64, faultOneIn: Int = 8) {
+        self.inner = inner
+        self.rng = SeededRandom(seed: seed)
+        self.faultOneIn = faultOneIn
+    }
+
+    func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        let roll = Int.random(in: 0..<(faultOneIn * 3), using: &rng)
+        if roll == 0 {
+            faults += 1
+            throw TransportError(kind: .interrupted, message: "test: request dropped", retryable: false)
+        }
+        let response = try inner.send(request)
+        if roll == 1 {
+            faults += 1
+            throw TransportError(kind: .interrupted, message: "test: answer lost", retryable: false)
+        }
+        if roll == 2 {
+            faults += 1
+            return try inner.send(request)  // delivered twice
+        }
+        return response
+    }
+}
+
+/// Passes requests through, failing the Nth one of a path at a chosen moment.
+final class CuttingTransport: Transport {
+    enum Moment { case beforeSending, afterSending }
+    let inner: CurlTransport
+    let path: String
+    let nth: Int
+    let moment: Moment
+    private var seen = 0
+
+    init(_ inner: CurlTransport, path: String, nth: Int, moment: Moment) {
+        self.inner = inner; self.path = path; self.nth = nth; self.moment = moment
+    }
+
+    func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        if request.path == path { seen += 1 }
+        let cut = request.path == path && seen == nth
+        if cut && moment == .beforeSending { throw TransportError(kind: .interrupted, message: "cut before sending", retryable: false) }
+        let response = try inner.send(request)
+        if cut { throw TransportError(kind: .interrupted, message: "cut after sending", retryable: false) }
+        return response
+    }
+}
