@@ -74,7 +74,8 @@ let package = Package(
             name: "SyncClientTests",
             dependencies: ["SyncClient", "RecolhaTesting", "Gzip", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "RecolhaTesting"]),
+        // The server's tests speak HTTP through the real client transport (libcurl).
+        .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncClient", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),
         .testTarget(

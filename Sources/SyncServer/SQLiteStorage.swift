@@ -45,6 +45,7 @@ public final class SQLiteStorage: ServerStorage {
             site_id TEXT NOT NULL,
             token_hash TEXT NOT NULL,
             created_at INTEGER NOT NULL,
+            expires_at INTEGER NOT NULL,
             last_seen_at INTEGER,
             revoked INTEGER NOT NULL DEFAULT 0
         );
@@ -117,15 +118,16 @@ public final class SQLiteStorage: ServerStorage {
     public func addDevice(_ d: DeviceRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, last_seen_at, revoked)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.lastSeenAt, d.revoked])
+                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.expiresAt, d.lastSeenAt, d.revoked])
         }
     }
 
     static func device(_ row: Row) -> DeviceRecord {
         DeviceRecord(id: row["id"], user: row["user"], name: row["name"], site: SiteID(row["site_id"]) ?? SiteID("0000000000000000")!,
-                     tokenHash: row["token_hash"], createdAt: row["created_at"], lastSeenAt: row["last_seen_at"],
+                     tokenHash: row["token_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
+                     lastSeenAt: row["last_seen_at"],
                      revoked: row["revoked"])
     }
 

@@ -29,6 +29,8 @@ public struct DeviceRecord: Sendable, Hashable {
     public var site: SiteID
     public var tokenHash: String
     public var createdAt: Int64
+    /// After this the token is refused: log in again.
+    public var expiresAt: Int64
     public var lastSeenAt: Int64?
     public var revoked: Bool
 }

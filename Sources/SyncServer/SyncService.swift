@@ -11,8 +11,12 @@ public final class SyncService: Sendable {
     let forms: FormCache
     let now: @Sendable () -> Int64
 
-    public init(storage: any ServerStorage, now: @escaping @Sendable () -> Int64 = ServerClock.nowMs) {
+    /// How long a device token lasts.
+    public let tokenLifetimeMs: Int64
+
+    public init(storage: any ServerStorage, tokenLifetimeDays: Int = 90, now: @escaping @Sendable () -> Int64 = ServerClock.nowMs) {
         self.storage = storage
+        self.tokenLifetimeMs = Int64(tokenLifetimeDays) * 86_400_000
         self.forms = FormCache(storage: storage)
         self.now = now
     }
@@ -30,7 +34,7 @@ public final class SyncService: Sendable {
         let (id, token, hash) = Credentials.newToken()
         try await storage.addDevice(DeviceRecord(
             id: id, user: user.name, name: String(r.deviceName.prefix(100)), site: r.siteID, tokenHash: hash,
-            createdAt: now(), lastSeenAt: now(), revoked: false))
+            createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false))
         return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverTime: now())
     }
 
@@ -44,6 +48,9 @@ public final class SyncService: Sendable {
         else { throw ServerError.unauthorized }
         guard !device.revoked else {
             throw ServerError(.unauthorized, "token_revoked", "this device's token was revoked: run `recolha login` again")
+        }
+        guard device.expiresAt > now() else {
+            throw ServerError(.unauthorized, "token_expired", "this device's token expired: run `recolha login` again")
         }
         guard let user = try await storage.user(named: device.user), !user.disabled else {
             throw ServerError(.forbidden, "user_disabled", "user \(device.user) is disabled: ask an admin to enable it")

@@ -50,7 +50,7 @@ enum VersionRules {
         case MetaField.status:
             guard let value = v.value, value.hasPrefix("\""), value.hasSuffix("\""),
                   statuses[user.role]?.contains(String(value.dropFirst().dropLast())) == true
-            else { return "a \(user.role.rawValue) cannot set this status" }
+            else { return "the \(user.role.rawValue) role cannot set this status" }
             return nil
         case MetaField.deleted:
             return v.value == "true" || v.value == "false" ? nil : "_deleted is true or false"

@@ -182,6 +182,7 @@ extension RecolhaServer {
         @Option(help: "Port (0 picks a free one; the line `listening on` says which).") var port = 8080
         @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
         @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
+        @Option(help: "Days a device token lasts before its device must log in again.") var tokenDays = 90
 
         func validate() throws {
             if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -194,7 +195,7 @@ extension RecolhaServer {
                 return h
             }
             let logger = Logger(label: "recolha-server")
-            let service = SyncService(storage: try data.storage())
+            let service = SyncService(storage: try data.storage(), tokenLifetimeDays: tokenDays)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = self.host
             let app = try buildApplication(

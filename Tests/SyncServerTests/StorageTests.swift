@@ -1,0 +1,116 @@
+import Foundation
+import RecolhaTesting
+import Sync
+import Testing
+@testable import SyncServer
+
+/// One suite for every engine of ServerStorage (SQLite now; PostgreSQL joins
+/// it when it lands), as litestream tests each replica client.
+struct StorageSuite {
+    let make: () async throws -> any ServerStorage
+
+    func version(_ site: SiteID, _ seq: Int64, record: String = "r1", field: String = "province", value: String? = "\"tete\"") -> Version {
+        Version(id: VersionID(site: site, seq: seq), record: record, form: "f", formVersion: "1", field: field, value: value,
+                clock: HLC(ms: 1000 + seq, counter: 0, site: site), parents: [], author: "ana")
+    }
+
+    func pushIsIdempotentAndSequencesFollowCommitOrder() async throws {
+        let s = try await make()
+        let a = SiteID("00000000000000aa")!
+        let batch = (1...5).map { version(a, $0) }
+        let first = try await s.push(batch, by: "ana", at: 1) { _, _ in nil }
+        #expect(first.accepted == batch.map(\.id) && first.duplicates.isEmpty)
+        let again = try await s.push(batch, by: "ana", at: 2) { _, _ in nil }
+        #expect(again.accepted.isEmpty && again.duplicates == batch.map(\.id))
+        let pulled = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
+        #expect(pulled.versions.map(\.version.version) == batch)
+        #expect(pulled.versions.map(\.seq) == pulled.versions.map(\.seq).sorted())
+        #expect(!pulled.more)
+        #expect(try await s.versionCount() == 5)
+    }
+
+    func rejectionsAreOneByOne() async throws {
+        let s = try await make()
+        let a = SiteID("00000000000000aa")!
+        let r = try await s.push((1...4).map { version(a, $0) }, by: "ana", at: 1) { v, _ in v.id.seq % 2 == 0 ? "even" : nil }
+        #expect(r.accepted.map(\.seq) == [1, 3] && r.rejected.map(\.id.seq) == [2, 4])
+        #expect(try await s.versionCount() == 2)
+    }
+
+    func pullPagesByCountAndBytesAndFilters() async throws {
+        let s = try await make()
+        let a = SiteID("00000000000000aa")!, b = SiteID("00000000000000bb")!
+        _ = try await s.push((1...10).map { version(a, $0, record: "ra") }, by: "ana", at: 1) { _, _ in nil }
+        _ = try await s.push((1...10).map { version(b, $0, record: "rb") }, by: "bento", at: 1) { _, _ in nil }
+        var cursor: Int64 = 0, seen: [Version] = [], pages = 0
+        while true {
+            let p = try await s.pull(after: cursor, limit: 3, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
+            seen += p.versions.map(\.version.version)
+            pages += 1
+            cursor = p.next
+            if !p.more { break }
+        }
+        #expect(seen.count == 20 && pages == 7)
+        let small = try await s.pull(after: 0, limit: 100, maxBytes: 1, owner: nil, excludingSite: nil)
+        #expect(small.versions.count == 1 && small.more)
+        let ana = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: "ana", excludingSite: nil)
+        #expect(Set(ana.versions.map(\.version.version.record)) == ["ra"])
+        let notMine = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: a)
+        #expect(Set(notMine.versions.map(\.version.version.id.site)) == [b])
+        #expect(notMine.next == 20)
+        let owners = try await s.push([version(b, 11, record: "ra")], by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
+        #expect(owners.rejected.count == 1)
+    }
+
+    func usersDevicesAndForms() async throws {
+        let s = try await make()
+        try await s.createUser(UserRecord(name: "ana", role: .enumerator, passwordHash: "h", createdAt: 1))
+        await #expect(throws: (any Error).self) { try await s.createUser(UserRecord(name: "ana", role: .admin, passwordHash: "h", createdAt: 1)) }
+        #expect(try await s.setDisabled(user: "ana", true))
+        #expect(try await s.user(named: "ana")?.disabled == true)
+        #expect(try await !s.setDisabled(user: "nobody", true))
+        try await s.addDevice(DeviceRecord(id: "d1", user: "ana", name: "tab", site: SiteID("00000000000000aa")!, tokenHash: "x",
+                                           createdAt: 1, expiresAt: 2, lastSeenAt: nil, revoked: false))
+        #expect(try await s.revokeDevice(id: "d1"))
+        #expect(try await s.device(id: "d1")?.revoked == true)
+        let form = PublishedForm(formID: "f", version: "1", title: "F", definition: "{}", sha256: "a", publishedAt: 1)
+        #expect(try await s.publish(form))
+        #expect(try await !s.publish(form))
+        var changed = form
+        changed.sha256 = "b"
+        await #expect(throws: ServerError.self) { try await s.publish(changed) }
+    }
+
+    func mergeScenariosSurviveTheServer(_ m: Fixtures.Merge) async throws {
+        for order in m.deliveries {
+            let s = try await make()
+            let all = try JSONDecoder().decode([WireVersion].self, from: JSONSerialization.data(withJSONObject: m.versions)).map(\.version)
+            let byID = Dictionary(all.map { ($0.id.description, $0) }, uniquingKeysWith: { a, _ in a })
+            for id in order { _ = try await s.push([byID[id]!], by: "ana", at: 1) { _, _ in nil } }
+            let back = try await s.pull(after: 0, limit: 1000, maxBytes: 1 << 24, owner: nil, excludingSite: nil)
+            #expect(back.versions.count == all.count)
+            let state = RecordState(record: m.record, versions: back.versions.map(\.version.version))
+            #expect(state.values == m.values && state.conflicts == m.conflicts && state.isDeleted == m.deleted, "\(m.name)")
+        }
+    }
+}
+
+@Suite struct SQLiteStorageTests {
+    let dir = TempDir()
+    var suite: StorageSuite {
+        let dir = self.dir
+        return StorageSuite { try SQLiteStorage(path: dir.file(UUID().uuidString + ".sqlite"), create: true) }
+    }
+
+    @Test func pushIsIdempotentAndSequencesFollowCommitOrder() async throws { try await suite.pushIsIdempotentAndSequencesFollowCommitOrder() }
+    @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
+    @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
+    @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
+    @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
+
+    @Test func aMissingDataFolderSaysRunInit() {
+        #expect { try SQLiteStorage(path: dir.file("none/server.sqlite")) } throws: { e in
+            (e as? ServerSetupError)?.description.contains("recolha-server init") == true
+        }
+    }
+}
