@@ -5,8 +5,10 @@ import Foundation
 public final class TestServer: @unchecked Sendable {
     public let dir = TempDir()
     public private(set) var port = 0
-    public var url: String { "http://127.0.0.1:\(port)" }
+    public var url: String { "\(scheme)://127.0.0.1:\(port)" }
     private var process: Process?
+    private let serveArgs: [String]
+    public var scheme = "http"
     public let logPath: String
 
     /// Users made at start: name -> (role, password).
@@ -18,7 +20,8 @@ public final class TestServer: @unchecked Sendable {
     public static func password(_ user: String) -> String { users.first { $0.name == user }!.password }
 
     /// Sets up data (users, the flagship form) and starts serving.
-    public init(env: [String: String] = [:], publish: [String] = [Package.flagship]) throws {
+    public init(env: [String: String] = [:], publish: [String] = [Package.flagship], serveArgs: [String] = []) throws {
+        self.serveArgs = serveArgs
         logPath = dir.file("server.log")
         let data = dir.file("data")
         try Self.admin(["init", "--data", data])
@@ -43,7 +46,8 @@ public final class TestServer: @unchecked Sendable {
     public func start(env: [String: String] = [:], port fixed: Int = 0) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary("recolha-server"))
-        p.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed)]
+        p.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed)] + serveArgs
+        if serveArgs.contains("--tls-cert") { scheme = "https" }
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         p.environment = environment

@@ -65,7 +65,18 @@ public func buildApplication(
     var server: HTTPServerBuilder = .http1()
     if let cert = options.tlsCertificate, let key = options.tlsKey {
         let certificates = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .file(key))
+        // Read the key ourselves: NIOSSL takes a `.key` file for DER, but
+        // operators' server.key files are nearly always PEM.
+        let privateKey: NIOSSLPrivateKey
+        do {
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            do { privateKey = try NIOSSLPrivateKey(file: key, format: .der) } catch {
+                throw ServerSetupError("cannot read the TLS private key \(key): give a PEM or DER key file")
+            }
+        }
+        guard !certificates.isEmpty else { throw ServerSetupError("no certificate in \(cert): give a PEM certificate chain") }
+        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(privateKey))
         server = try .tls(.http1(), tlsConfiguration: tls)
     }
     return Application(
