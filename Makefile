@@ -24,7 +24,7 @@ demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh
 
 bench: deps
-	swift build -c release --product recolha-bench
+	swift build -c release
 	"$$(swift build -c release --show-bin-path)/recolha-bench"
 
 clean:

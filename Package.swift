@@ -65,7 +65,8 @@ let package = Package(
         .executableTarget(
             name: "recolha-bench",
             dependencies: [
-                "Store", "Forms", "Sync",
+                "Store", "Forms", "Sync", "Gzip",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),

@@ -69,3 +69,4 @@ CREATE TABLE sync_state (
     skew_ms INTEGER
 );
 ALTER TABLE versions ADD COLUMN rejected TEXT;
+CREATE INDEX records_conflicted ON records (id) WHERE conflicts > 0;

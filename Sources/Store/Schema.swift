@@ -72,5 +72,6 @@ enum Schema {
             skew_ms INTEGER
         );
         ALTER TABLE versions ADD COLUMN rejected TEXT;
+        CREATE INDEX records_conflicted ON records (id) WHERE conflicts > 0;
         """
 }

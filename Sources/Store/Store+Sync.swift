@@ -82,6 +82,17 @@ extension Store {
             author: row[10])
     }
 
+    /// Versions not yet acknowledged, counted from the partial index: the
+    /// cost does not grow with the store.
+    public func unsentCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE acked = 0") ?? 0 }
+    }
+
+    /// Records holding conflicts, from the partial index.
+    public func conflictedRecordCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE conflicts > 0") ?? 0 }
+    }
+
     /// Records the server's answer to a push, in one transaction.
     public func acknowledge(_ ids: [VersionID], rejected: [Rejection]) throws(StoreError) {
         try write { db in

@@ -93,7 +93,7 @@ public final class SyncEngine {
         try pull(options, into: &summary)
         do {
             try store.recordSync(at: now(), skewMs: summary.skewMs)
-            summary.conflicts = try store.status().conflicts
+            summary.conflicts = try store.conflictedRecordCount()
         } catch {
             throw .store(error)
         }
@@ -101,7 +101,7 @@ public final class SyncEngine {
     }
 
     func push(_ options: SyncOptions, into summary: inout SyncSummary) throws(SyncError) {
-        let total = (try? store.status().unsent) ?? 0
+        let total = (try? store.unsentCount()) ?? 0
         var done = 0
         var rejectedHere: Set<VersionID> = []
         while true {

@@ -1,0 +1,169 @@
+import Foundation
+import Forms
+import GRDB
+import Gzip
+import Store
+import Sync
+
+/// Push and pull of `count` flagship surveys over loopback through the real
+/// binaries, beside curl sending the same bytes and plain SQLite inserting
+/// the same rows; then the time of a one-version sync with 1,000 and 100,000
+/// records in the store.
+struct SyncBench {
+    let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    var recolha: String { bin + "/recolha" }
+    var serverBinary: String { bin + "/recolha-server" }
+
+    func must(_ r: ChildRun, _ what: String) throws -> ChildRun {
+        guard r.status == 0 else { throw BenchError("\(what) failed (exit \(r.status)): \(r.stdout)") }
+        return r
+    }
+
+    func device(_ name: String, user: String, url: String) throws -> String {
+        let path = work + "/\(name).sqlite"
+        _ = try must(runChild(recolha, ["init", "--enumerator", user, "--store", path]), "init")
+        _ = try must(runChild(recolha, ["login", "--server", url, "--user", user, "--password-stdin", "--store", path],
+                              input: "\(user)-bench-password\n"), "login")
+        return path
+    }
+
+    func run() throws {
+        print("\n## Sync: \(count) flagship surveys over loopback (release binaries, gzip, batches of 500)")
+        let data = work + "/server"
+        _ = try must(runChild(serverBinary, ["init", "--data", data]), "server init")
+        for (user, role) in [("ana", "enumerator"), ("sara", "supervisor"), ("bento", "enumerator")] {
+            _ = try must(runChild(serverBinary, ["users", "add", user, "--role", role, "--password-stdin", "--data", data],
+                                  input: "\(user)-bench-password\n"), "users add")
+        }
+        _ = try must(runChild(serverBinary, ["forms", "publish", root + "/schema/forms/health_facility_assessment.json", "--data", data]), "publish")
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: serverBinary)
+        server.arguments = ["serve", "--data", data, "--port", "0"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        var line = ""
+        while !line.contains("listening on") { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        let url = String(line.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
+        let port = Int(url.split(separator: ":").last!)!
+
+        // Device A captures `count` surveys offline.
+        let a = try device("a", user: "ana", url: url)
+        _ = try must(runChild(recolha, ["sync", "--store", a]), "first sync")
+        let store = try Store(path: a)
+        for n in 0..<count { try store.save(SaveRequest(form: form, answers: survey(n), finalize: true)) }
+        let versions = try store.status().unsent
+        let pending = try store.pendingVersions(limit: versions, maxBytes: Int.max, includeDrafts: false)
+
+        let push = try must(runChild(recolha, ["sync", "--store", a]), "push")
+        let serverAfterPush = peakRSSMiB(pid: server.processIdentifier)
+        let b = try device("b", user: "sara", url: url)
+        let pull = try must(runChild(recolha, ["sync", "--store", b]), "pull")
+        let serverPeak = peakRSSMiB(pid: server.processIdentifier)
+        let pulled = try Store(path: b).status()
+        guard pulled.records["finalized"] == count else { throw BenchError("the pulling device holds \(pulled.records) records") }
+
+        // The limit of the transfer: curl sends the same gzip bodies, in one
+        // process with keep-alive, to the same server (an unrouted path).
+        let encoder = JSONEncoder()
+        var config = ""
+        var bytes = 0
+        for (i, start) in stride(from: 0, to: pending.count, by: 500).enumerated() {
+            let body = try Gzip.compress(encoder.encode(PushRequest(versions: Array(pending[start..<min(start + 500, pending.count)]))))
+            bytes += body.count
+            let file = work + "/batch\(i).gz"
+            try body.write(to: URL(fileURLWithPath: file))
+            config += "\(i == 0 ? "" : "next\n")url = \"http://127.0.0.1:\(port)/v1/bench-sink\"\nrequest = \"POST\"\ndata-binary = \"@\(file)\"\nheader = \"Content-Encoding: gzip\"\noutput = \"/dev/null\"\nsilent\n"
+        }
+        try config.write(toFile: work + "/curl.cfg", atomically: true, encoding: .utf8)
+        let curl = try must(runChild("/usr/bin/curl", ["-K", work + "/curl.cfg"]), "curl")
+
+        // The limit of the server's writes: plain SQLite inserting the same
+        // rows into the same table, 500 per transaction.
+        let plain = try DatabaseQueue(path: work + "/plain-server.sqlite")
+        try plain.write { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+        }
+        try plain.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: """
+                CREATE TABLE versions (seq INTEGER PRIMARY KEY AUTOINCREMENT, site_id TEXT NOT NULL, site_seq INTEGER NOT NULL,
+                record_id TEXT NOT NULL, form_id TEXT NOT NULL, form_version TEXT NOT NULL, field TEXT NOT NULL, value TEXT,
+                clock_ms INTEGER NOT NULL, clock_counter INTEGER NOT NULL, parents TEXT NOT NULL, author TEXT NOT NULL,
+                pushed_by TEXT NOT NULL, received_at INTEGER NOT NULL, UNIQUE (site_id, site_seq))
+                """)
+        }
+        let sqliteSeconds = try seconds {
+            for start in stride(from: 0, to: pending.count, by: 500) {
+                try plain.write { db in
+                    let stmt = try db.cachedStatement(sql: "INSERT INTO versions (site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author, pushed_by, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                    for v in pending[start..<min(start + 500, pending.count)] {
+                        try stmt.execute(arguments: [v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
+                                                     v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, "ana", 0])
+                    }
+                }
+            }
+        }
+
+        func f(_ x: Double, _ d: Int = 0) -> String { String(format: "%.\(d)f", x) }
+        let n = Double(pending.count)
+        print("versions: \(pending.count) (\(f(Double(bytes) / 1_048_576, 1)) MiB gzip on the wire for the push)")
+        print("")
+        print("| work | seconds | versions/s | peak RSS |")
+        print("|---|---:|---:|---:|")
+        print("| `recolha sync` push (client) | \(f(push.seconds, 2)) | \(f(n / push.seconds)) | client \(f(push.peakRSSMiB, 1)) MiB |")
+        print("| `recolha sync` pull (client, a second device) | \(f(pull.seconds, 2)) | \(f(n / pull.seconds)) | client \(f(pull.peakRSSMiB, 1)) MiB |")
+        print("| server during push / after pull | | | \(f(serverAfterPush, 1)) / \(f(serverPeak, 1)) MiB |")
+        print("| curl sending the same gzip bodies (one process, keep-alive) | \(f(curl.seconds, 2)) | \(f(n / curl.seconds)) | \(f(curl.peakRSSMiB, 1)) MiB |")
+        print("| plain SQLite inserting the same rows, 500 per transaction | \(f(sqliteSeconds, 2)) | \(f(n / sqliteSeconds)) | |")
+        print("")
+        print("push costs \(f(push.seconds / (curl.seconds + sqliteSeconds), 2))x curl's transfer plus plain SQLite's inserts of the same work")
+
+        try storeSizeBench(url: url)
+    }
+
+    /// A sync that moves one version must not grow with the store.
+    func storeSizeBench(url: String) throws {
+        print("\n## Sync of one version vs records in the store (median of 5, `recolha sync --include-drafts` wall time)")
+        print("")
+        print("| records in the store | versions in the store | seconds per sync |")
+        print("|---:|---:|---:|")
+        for records in [1_000, 100_000] {
+            let path = try device("size\(records)", user: "bento", url: url)
+            _ = try must(runChild(recolha, ["sync", "--store", path]), "first sync")
+            let store = try Store(path: path)
+            let seedSite = "00000000000000\(records == 1_000 ? "01" : "02")"
+            let answers = [("_status", "\"draft\"")] + survey(0).values.filter { !$0.key.contains("[") }.map { ($0.key, $0.value.json) }
+            try store.write { db in
+                let rec = try db.makeStatement(sql: "INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device, created_at, updated_at) VALUES (?, 'health_facility_assessment', ?, 'draft', 0, '{}', 0, 'bento', ?, 0, 0)")
+                let ver = try db.makeStatement(sql: "INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author, acked) VALUES (?, ?, ?, 'health_facility_assessment', ?, ?, ?, 1, 0, '', 'bento', 1)")
+                var seq: Int64 = 0
+                for r in 0..<(records - 1) {
+                    let id = UUID().uuidString.lowercased()
+                    try rec.execute(arguments: [id, form.version, seedSite])
+                    for (field, value) in answers.prefix(10) {
+                        seq += 1
+                        try ver.execute(arguments: [seedSite, seq, id, form.version, field, value])
+                    }
+                }
+            }
+            // The record edited: a whole survey; the others are filler drafts.
+            let target = try store.save(SaveRequest(form: form, answers: survey(1))).record
+            _ = try must(runChild(recolha, ["sync", "--store", path, "--include-drafts"]), "sync of the target")
+            var times: [Double] = []
+            for i in 0..<5 {
+                var a = try store.record(target).answers
+                a["isolation_beds"] = .integer(200 + i)
+                try store.save(SaveRequest(record: target, form: form, answers: a, touched: ["isolation_beds"]))
+                let run = try must(runChild(recolha, ["sync", "--store", path, "--json", "--include-drafts"]), "sync")
+                guard run.stdout.contains("\"sent\" : 1") || run.stdout.contains("\"sent\": 1") else { throw BenchError("expected one version sent: \(run.stdout)") }
+                times.append(run.seconds)
+            }
+            let median = times.sorted()[2]
+            let versionCount = try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM versions") ?? 0 }
+            print("| \(records) | \(versionCount) | \(String(format: "%.3f", median)) |")
+        }
+    }
+}
