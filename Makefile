@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench clean pyxform
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -17,8 +17,14 @@ deps:
 build: deps
 	swift build
 
-test: build
-	RECOLHA_BIN_DIR="$(BIN_DIR)" swift test --disable-xctest
+# pyxform, pinned, for the XLSForm conformance tests (not committed: .build-py/).
+PYXFORM := 4.5.0
+pyxform:
+	@python3 -c "import sys; sys.path.insert(0, '.build-py'); import pyxform; assert pyxform.__version__ == '$(PYXFORM)'" 2>/dev/null \
+	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-py pyxform==$(PYXFORM)
+
+test: build pyxform
+	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" swift test --disable-xctest
 
 demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh

@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Pure rules: no I/O, nothing of ours imported.
@@ -30,8 +31,10 @@ let package = Package(
         ),
         // C libraries: libcurl only for SyncClient, zlib for gzip bodies both ways.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Gzip", dependencies: ["CZlib"]),
+        .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Gzip", dependencies: ["CGzip"]),
+        // Reading .xlsx XLSForm workbooks into the Forms model.
+        .target(name: "XLSForm", dependencies: ["Forms", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip"]),
         .target(
             name: "SyncServer",
@@ -51,14 +54,14 @@ let package = Package(
         .executableTarget(
             name: "recolha-server",
             dependencies: [
-                "SyncServer", "Forms", "Sync",
+                "SyncServer", "Forms", "Sync", "XLSForm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "recolha",
             dependencies: [
-                "Store", "Forms", "Sync", "SyncClient",
+                "Store", "Forms", "Sync", "SyncClient", "XLSForm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -79,6 +82,7 @@ let package = Package(
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncClient", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),
+        .testTarget(name: "XLSFormTests", dependencies: ["XLSForm", "Forms", "RecolhaTesting"]),
         .testTarget(
             name: "StoreTests",
             dependencies: ["Store", "RecolhaTesting", .product(name: "GRDB", package: "GRDB.swift")]

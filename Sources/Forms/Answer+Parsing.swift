@@ -30,6 +30,8 @@ extension Answer {
             return .success(a)
         case .note:
             return .failure(.init("a note takes no answer"))
+        case .start, .end, .today, .deviceid, .username:
+            return .failure(.init("is filled in by the device"))
         }
     }
 
@@ -88,6 +90,7 @@ extension Answer {
     public func problem(for q: Question) -> String? {
         switch (q.type, self) {
         case (.text, .text), (.calculate, .text): return nil
+        case (.start, .text), (.end, .text), (.today, .text), (.deviceid, .text), (.username, .text): return nil
         case (.integer, .integer): return nil
         case (.decimal, .decimal), (.decimal, .integer): return nil
         case (.selectOne, .text(let s)):

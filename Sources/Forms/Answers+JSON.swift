@@ -36,8 +36,9 @@ extension Answers {
                 if case .null = value { continue }
                 switch node {
                 case .question(let q):
-                    if q.type == .calculate {
-                        problems.append(AnswerProblem(field: shownPath, reason: "is calculated by the form and cannot be given"))
+                    if q.type.isAutomatic {
+                        problems.append(AnswerProblem(field: shownPath, reason: q.type == .calculate
+                            ? "is calculated by the form and cannot be given" : "is filled in by the device and cannot be given"))
                         continue
                     }
                     switch Answer.from(json: value, for: q) {

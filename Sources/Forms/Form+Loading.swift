@@ -44,6 +44,8 @@ struct FormLoader {
     /// Expressions to check once every name is known: sheet row, column, expression, is choice_filter of list.
     var pending: [(row: Int, column: String, expr: Expr, filterList: String?)] = []
     var labelRefs: [(row: Int, column: String, name: String)] = []
+    /// Lists used by an `or_other` question.
+    var otherLists: Set<String> = []
 
     init(definition: FormDefinition) {
         self.definition = definition
@@ -64,8 +66,13 @@ struct FormLoader {
         let defaultLanguage = defaultLanguageName.map { Language(column: $0).code } ?? Language.unnamed
         collectLanguages(defaultLanguage: defaultLanguage)
 
-        let lists = loadChoices(defaultLanguage: defaultLanguage)
+        let allowDuplicates = ["yes", "true", "true()"].contains(settings?["allow_choice_duplicates"]?.lowercased() ?? "")
+        var lists = loadChoices(defaultLanguage: defaultLanguage, allowDuplicates: allowDuplicates)
         let nodes = loadSurvey(lists: lists, defaultLanguage: defaultLanguage)
+        // As pyxform: `or_other` adds the choice `other` to the list itself.
+        for list in otherLists where lists[list]?.contains(where: { $0.choice.name == "other" }) == false {
+            lists[list]?.append((Choice(name: "other", label: Localized([defaultLanguage: "Other"]), columns: [:]), 0))
+        }
         checkPending(lists: lists)
 
         if !problems.isEmpty { throw FormLoadError(problems: problems) }
@@ -74,7 +81,7 @@ struct FormLoader {
             id: id, version: version, title: settings?["form_title"] ?? settings?["title"] ?? id,
             defaultLanguage: defaultLanguage, languages: languages, nodes: nodes,
             questions: questions, groups: groups,
-            choiceLists: lists.mapValues { $0.map(\.choice) }, definition: definition)
+            choiceLists: lists.mapValues { entries in entries.map { $0.choice } }, definition: definition)
     }
 
     mutating func collectLanguages(defaultLanguage: String) {
@@ -104,7 +111,7 @@ struct FormLoader {
         return Localized(out)
     }
 
-    mutating func loadChoices(defaultLanguage: String) -> [String: [(choice: Choice, row: Int)]] {
+    mutating func loadChoices(defaultLanguage: String, allowDuplicates: Bool) -> [String: [(choice: Choice, row: Int)]] {
         var lists: [String: [(choice: Choice, row: Int)]] = [:]
         for row in definition.choices where !row.isBlank {
             guard let list = row["list_name"] ?? row["list name"] else {
@@ -115,8 +122,9 @@ struct FormLoader {
                 problem("choices", row.row, "name", "a choice of list \(list) needs a name")
                 continue
             }
-            if lists[list]?.contains(where: { $0.choice.name == name }) == true {
-                problem("choices", row.row, "name", "duplicate choice \(name) in list \(list)")
+            if !allowDuplicates, lists[list]?.contains(where: { $0.choice.name == name }) == true {
+                problem("choices", row.row, "name",
+                        "duplicate choice \(name) in list \(list) (if meant, set allow_choice_duplicates: yes in settings)")
                 continue
             }
             var columns: [String: String] = [:]
@@ -138,6 +146,16 @@ struct FormLoader {
         } catch {
             problem("survey", row.row, column, "cannot parse `\(text)`: \(error)")
             return nil
+        }
+    }
+
+    /// `required` as pyxform writes it in the XForm: `true()` for yes and
+    /// true, `false()` for no and false, any other text as written.
+    static func requiredText(_ text: String) -> String {
+        switch text.lowercased() {
+        case "yes", "true": return "true()"
+        case "no", "false": return "false()"
+        default: return text
         }
     }
 
@@ -242,7 +260,7 @@ struct FormLoader {
                 open.group.children = open.nodes
                 if !open.group.name.isEmpty { groups[open.group.name] = open.group }
                 append(.group(open.group), &stack, &top)
-            case .question(let type, let list):
+            case .question(let type, let list, let orOther):
                 guard let name = row["name"] else {
                     problem("survey", row.row, "name", "a \(type.name) question needs a name")
                     continue
@@ -255,7 +273,7 @@ struct FormLoader {
                 if type == .calculate && calculation == nil && row["calculation"] == nil {
                     problem("survey", row.row, "calculation", "a calculate row needs a calculation")
                 }
-                let q = Question(
+                var q = Question(
                     name: name, type: type, listName: list,
                     label: localized(row, "label", defaultLanguage: lang),
                     hint: localized(row, "hint", defaultLanguage: lang),
@@ -268,8 +286,26 @@ struct FormLoader {
                     choiceFilter: parse(row, "choice_filter", filterList: list),
                     appearance: row["appearance"], row: row.row, enclosing: enclosing,
                     repeats: stack.filter(\.group.isRepeat).map(\.group.name))
+                q.orOther = orOther
+                q.requiredText = row["required"].map(Self.requiredText)
+                q.relevantText = row["relevant"]
                 questions[name] = q
                 append(.question(q), &stack, &top)
+                if orOther, let list { otherLists.insert(list) }
+                if orOther {
+                    // As pyxform does: a text question for the other answer.
+                    let other = name + "_other"
+                    guard register(name: other, row: row.row) else { continue }
+                    var specify = Question(
+                        name: other, type: .text, listName: nil, label: Localized([lang: "Specify other."]), hint: Localized(),
+                        required: nil, requiredMessage: Localized(), constraint: nil, constraintText: nil,
+                        constraintMessage: Localized(), relevant: .call("selected", [.ref(name), .string("other")]),
+                        calculation: nil, defaultValue: nil, choiceFilter: nil, appearance: nil, row: row.row,
+                        enclosing: enclosing, repeats: q.repeats)
+                    specify.relevantText = "selected(${\(name)}, 'other')"
+                    questions[other] = specify
+                    append(.question(specify), &stack, &top)
+                }
             }
         }
         for open in stack.reversed() {
@@ -281,7 +317,7 @@ struct FormLoader {
 
     mutating func checkPending(lists: [String: [(choice: Choice, row: Int)]]) {
         let known = Set(rowOfName.keys)
-        for (row, column, expr, filterList) in pending {
+        for (row, column, expr, _) in pending {
             for name in Set(expr.references).sorted() where !known.contains(name) {
                 problem("survey", row, column, "${\(name)} refers to no question in this form")
             }
@@ -291,10 +327,8 @@ struct FormLoader {
             checkArity(expr, row: row, column: column)
             let columns = Set(expr.columns)
             if column == "choice_filter" {
-                let available = Set((filterList.flatMap { lists[$0] } ?? []).flatMap { $0.choice.columns.keys } + ["name"])
-                for c in columns.sorted() where !available.contains(c) {
-                    problem("survey", row, column, "\(c) is not a column of list \(filterList ?? "?") in the choices sheet")
-                }
+                // A bare name reads a column of the choices sheet; one that no
+                // choice has reads as empty, as in ODK (pyxform accepts it).
             } else {
                 for c in columns.sorted() {
                     problem("survey", row, column, "bare name \(c): write ${\(c)} to read an answer")

@@ -57,6 +57,17 @@ public final class Form: Sendable {
     public func choices(for q: Question) -> [Choice] {
         q.listName.flatMap { choiceLists[$0] } ?? []
     }
+
+    /// The name of the XForm instance's root, as pyxform writes paths:
+    /// settings `name`, else `data`.
+    public var instanceName: String {
+        definition.settings.first?["name"] ?? "data"
+    }
+
+    /// A question's path as pyxform writes it: `/data/group/name`.
+    public func xformPath(_ q: Question) -> String {
+        "/" + ([instanceName] + q.enclosing + [q.name]).joined(separator: "/")
+    }
 }
 
 public enum Node: Sendable {
@@ -93,6 +104,11 @@ public struct Question: Sendable {
     public var calculation: Expr?
     public var defaultValue: String?
     public var choiceFilter: Expr?
+    /// `select_one list or_other`: offers `other`, with a NAME_other question.
+    public var orOther: Bool = false
+    /// The text of `required` and `relevant` as written.
+    public var requiredText: String?
+    public var relevantText: String?
     public var appearance: String?
     /// The spreadsheet row of the survey sheet it came from.
     public var row: Int

@@ -132,7 +132,7 @@ public struct FormRules: Sendable {
                 if let reason = check(a, field: f, answers: answers) {
                     out.append(AnswerProblem(field: answers.positional(f.path), reason: reason))
                 }
-            } else if finalizing, q.type != .calculate, q.type != .note, let req = q.required,
+            } else if finalizing, !q.type.isAutomatic, q.type != .note, let req = q.required,
                       req.isTrue(in: context(answers, scope: f.scope)) {
                 out.append(AnswerProblem(field: answers.positional(f.path), reason: message(q.requiredMessage) ?? "is required"))
             }

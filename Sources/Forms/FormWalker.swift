@@ -25,7 +25,7 @@ extension FormRules {
             for node in nodes {
                 switch node {
                 case .question(let q):
-                    guard q.type != .calculate, q.relevant?.isTrue(in: ctx) ?? true else { continue }
+                    guard !q.type.isAutomatic, q.relevant?.isTrue(in: ctx) ?? true else { continue }
                     out.append(.question(path: prefix + q.name, name: q.name, scope: scope))
                 case .group(let g):
                     guard g.relevant?.isTrue(in: ctx) ?? true else { continue }
@@ -49,11 +49,32 @@ extension FormRules {
     public func applyDefaults(_ input: Answers) -> Answers {
         var answers = input
         for f in fields(answers) where f.relevant && answers[f.path] == nil {
-            guard let d = f.question.defaultValue, f.question.type != .calculate else { continue }
+            guard let d = f.question.defaultValue, !f.question.type.isAutomatic else { continue }
             let choices = context(answers, scope: f.scope).choices(for: f.question)
             if case .success(let a) = Answer.parse(d, for: f.question, choices: choices) {
                 answers[f.path] = a
             }
+        }
+        return answers
+    }
+}
+
+extension FormRules {
+    /// Fills the metadata questions the device answers itself: start, today,
+    /// deviceid and username when a record is made, end when it is finalized.
+    public func fillMetadata(_ input: Answers, isNew: Bool, finalizing: Bool, deviceID: String, username: String) -> Answers {
+        var answers = input
+        for f in fields(answers) where f.question.type.isMetadata {
+            let value: String?
+            switch f.question.type {
+            case .start where isNew: value = Timestamp.iso(ms: nowMs, utcOffsetSeconds: utcOffsetSeconds)
+            case .today where isNew: value = DateText.date(days: Int((Double(nowMs + Int64(utcOffsetSeconds) * 1000) / 86_400_000).rounded(.down)))
+            case .deviceid where isNew: value = "recolha:" + deviceID
+            case .username where isNew: value = username
+            case .end where finalizing: value = Timestamp.iso(ms: nowMs, utcOffsetSeconds: utcOffsetSeconds)
+            default: value = nil
+            }
+            if let value, answers[f.path] == nil || f.question.type == .end { answers[f.path] = .text(value) }
         }
         return answers
     }

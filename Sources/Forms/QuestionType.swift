@@ -3,22 +3,30 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     case text, integer, decimal
     case selectOne = "select_one", selectMultiple = "select_multiple"
     case date, datetime, geopoint, note, calculate
+    /// Metadata the device fills in itself (XLSForm's start, end, today,
+    /// deviceid, username): never asked.
+    case start, end, today, deviceid, username
 
     /// The XLSForm spelling: `select_one`, `integer`, ...
     public var name: String { rawValue }
 
     public var hasChoices: Bool { self == .selectOne || self == .selectMultiple }
 
+    public var isMetadata: Bool { [.start, .end, .today, .deviceid, .username].contains(self) }
+
+    /// Calculated or filled in by the device: never typed, never in an answers file.
+    public var isAutomatic: Bool { self == .calculate || isMetadata }
+
     /// Every type the survey sheet accepts, structure rows included, for
     /// messages that list them.
     public static let supportedList =
         "text, integer, decimal, select_one LIST, select_multiple LIST, date, datetime, "
-        + "geopoint, note, calculate, begin_group, end_group, begin_repeat, end_repeat"
+        + "geopoint, note, calculate, start, end, today, deviceid, username, begin_group, end_group, begin_repeat, end_repeat"
 }
 
 /// What the `type` cell of a survey row says.
 enum RowKind: Equatable {
-    case question(QuestionType, list: String?)
+    case question(QuestionType, list: String?, orOther: Bool)
     case beginGroup, endGroup, beginRepeat, endRepeat
 
     /// Reads a type cell as XLSForm writers spell it (`select one x`,
@@ -32,22 +40,36 @@ enum RowKind: Equatable {
             head = first + "_" + second.lowercased()
             rest.removeFirst()
         }
+        // `select all that apply LIST` and `select one from LIST`, as pyxform reads them.
+        if head == "select_all", rest.count >= 2, rest[0].lowercased() == "that", rest[1].lowercased() == "apply" {
+            head = "select_multiple"
+            rest.removeFirst(2)
+        } else if head == "select_all_that_apply" {
+            head = "select_multiple"
+        }
+        if (head == "select_one" || head == "select_multiple"), rest.count >= 2, rest[0].lowercased() == "from" {
+            rest.removeFirst()
+        }
         switch head {
         case "begin_group": return rest.isEmpty ? .beginGroup : nil
         case "end_group": return rest.isEmpty ? .endGroup : nil
         case "begin_repeat": return rest.isEmpty ? .beginRepeat : nil
         case "end_repeat": return rest.isEmpty ? .endRepeat : nil
         case "select_one", "select_multiple":
-            guard rest.count == 1 else { return nil }
-            return .question(head == "select_one" ? .selectOne : .selectMultiple, list: rest[0])
+            let lower = rest.map { $0.lowercased() }
+            if lower.count == 4, Array(lower[1...]) == ["or", "specify", "other"] { rest = [rest[0], "or_other"] }
+            let orOther = rest.count == 2 && rest[1].lowercased() == "or_other"
+            guard rest.count == 1 || orOther else { return nil }
+            return .question(head == "select_one" ? .selectOne : .selectMultiple, list: rest[0], orOther: orOther)
         default:
             guard rest.isEmpty else { return nil }
             let aliases: [String: QuestionType] = [
                 "text": .text, "string": .text, "integer": .integer, "int": .integer,
                 "decimal": .decimal, "date": .date, "datetime": .datetime, "datetime_": .datetime,
                 "geopoint": .geopoint, "note": .note, "calculate": .calculate,
+                "start": .start, "end": .end, "today": .today, "deviceid": .deviceid, "username": .username,
             ]
-            return aliases[head].map { .question($0, list: nil) }
+            return aliases[head].map { .question($0, list: nil, orOther: false) }
         }
     }
 }

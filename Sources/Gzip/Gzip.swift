@@ -1,4 +1,4 @@
-import CZlib
+import CGzip
 import Foundation
 
 /// gzip bodies both ways, through the system zlib.

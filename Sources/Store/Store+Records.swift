@@ -30,9 +30,12 @@ extension Store {
             }
             let state = RecordState(record: id, versions: previous)
             let rules = FormRules(form: request.form, nowMs: at, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
-            let (settled, cleared) = rules.settle(request.answers, openInstances: request.openInstances)
             let status = state.status ?? RecordStatus.draft
             let finalizing = request.finalize || status == RecordStatus.finalized
+            let filled = rules.fillMetadata(request.answers, isNew: request.record == nil,
+                                            finalizing: request.finalize && status != RecordStatus.finalized,
+                                            deviceID: device.site.rawValue, username: device.enumerator)
+            let (settled, cleared) = rules.settle(filled, openInstances: request.openInstances)
             var problems: [AnswerProblem] = []
             if !request.clearIrrelevant {
                 problems += cleared.map {

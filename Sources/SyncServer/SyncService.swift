@@ -102,9 +102,18 @@ public final class SyncService: Sendable {
     /// Checks a form definition and publishes it.
     /// - Returns: the form and whether it was new.
     public func publish(json: Data) async throws -> (Form, Bool) {
+        do {
+            return try await publish(definition: try Form.load(json: json).definition)
+        } catch let e as FormLoadError {
+            throw ServerSetupError(e.description)
+        }
+    }
+
+    /// Publishes a definition (from JSON or an XLSForm workbook) after checking it.
+    public func publish(definition: FormDefinition) async throws -> (Form, Bool) {
         let form: Form
         do {
-            form = try Form.load(json: json)
+            form = try Form.load(definition)
         } catch {
             throw ServerSetupError(error.description)
         }

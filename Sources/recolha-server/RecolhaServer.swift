@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import SyncServer
+import XLSForm
 
 /// The sync server and its administration.
 @main
@@ -118,20 +119,19 @@ extension RecolhaServer {
             static let configuration = CommandConfiguration(abstract: "Disable a user: their devices are refused at once.")
             @OptionGroup var data: DataOptions
             @Argument var name: String
-            func run() async throws {
-                guard try await data.storage().setDisabled(user: name, true) else { throw AdminError("no user \(name)", code: 4) }
-                print("Disabled \(name)")
-            }
+            func run() async throws { try await setDisabled(name, true, in: data) }
         }
 
         struct Enable: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Enable a disabled user.")
             @OptionGroup var data: DataOptions
             @Argument var name: String
-            func run() async throws {
-                guard try await data.storage().setDisabled(user: name, false) else { throw AdminError("no user \(name)", code: 4) }
-                print("Enabled \(name)")
-            }
+            func run() async throws { try await setDisabled(name, false, in: data) }
+        }
+
+        static func setDisabled(_ name: String, _ disabled: Bool, in data: DataOptions) async throws {
+            guard try await data.storage().setDisabled(user: name, disabled) else { throw AdminError("no user \(name)", code: 4) }
+            print("\(disabled ? "Disabled" : "Enabled") \(name)")
         }
     }
 
@@ -165,11 +165,14 @@ extension RecolhaServer {
         struct Publish: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Check a form definition and publish it.")
             @OptionGroup var data: DataOptions
-            @Argument(help: "A form definition (.json).") var file: String
+            @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
             func run() async throws {
-                guard let json = FileManager.default.contents(atPath: file) else { throw AdminError("cannot read \(file)", code: 4) }
+                guard let bytes = FileManager.default.contents(atPath: file) else { throw AdminError("cannot read \(file)", code: 4) }
+                let loaded: FormFile.Loaded
+                do { loaded = try FormFile.load(data: bytes, name: file) } catch { throw AdminError(error.description, code: 3) }
+                for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
                 let service = SyncService(storage: try data.storage())
-                let (form, added) = try await service.publish(json: json)
+                let (form, added) = try await service.publish(definition: loaded.form.definition)
                 print(added ? "Published \(form.id) version \(form.version)" : "\(form.id) version \(form.version) was already published")
             }
         }

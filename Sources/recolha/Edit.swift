@@ -25,11 +25,8 @@ extension Recolha {
         }
 
         func run() throws {
-            let s = try store.open()
-            let id = try s.resolveRecordID(recordID)
-            let record = try s.record(id)
-            if record.deleted { throw StoreError.recordDeleted(id: id) }
-            let form = try s.formOfRecord(record)
+            let (s, record, form) = try store.changeableRecord(recordID)
+            let id = record.id
             let lang = language.code(for: form)
             guard !assignments.isEmpty else {
                 var session = CaptureSession(store: s, form: form, language: lang, record: record)
@@ -80,11 +77,8 @@ extension Recolha {
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
-            let s = try store.open()
-            let id = try s.resolveRecordID(recordID)
-            let record = try s.record(id)
-            if record.deleted { throw StoreError.recordDeleted(id: id) }
-            let form = try s.formOfRecord(record)
+            let (s, record, form) = try store.changeableRecord(recordID)
+            let id = record.id
             let result = try s.save(SaveRequest(record: id, form: form, answers: record.answers, finalize: true))
             if json {
                 JSONOut.print(.object(["id": .string(id), "status": .string(result.status)]))

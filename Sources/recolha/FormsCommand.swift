@@ -2,12 +2,13 @@ import ArgumentParser
 import Foundation
 import Forms
 import Store
+import XLSForm
 
 extension Recolha {
     struct FormsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "forms", abstract: "Add, list and show survey forms.",
-            subcommands: [Add.self, ListForms.self, ShowForm.self])
+            subcommands: [Add.self, ListForms.self, ShowForm.self, Convert.self])
     }
 }
 
@@ -15,22 +16,11 @@ extension Recolha.FormsCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Check a form definition and add it to the store.")
         @OptionGroup var store: StoreOptions
-        @Argument(help: "A form definition (.json shaped like an XLSForm).") var file: String
+        @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
-            let data: Data
-            do {
-                data = try Data(contentsOf: URL(fileURLWithPath: file))
-            } catch {
-                throw CLIError("cannot read \(file): \((error as NSError).localizedDescription)", code: .notFound)
-            }
-            let form: Form
-            do {
-                form = try Form.load(json: data)
-            } catch {
-                throw CLIError("\(file): \(error)", code: .refused)
-            }
+            let form = try FormFiles.load(file)
             let s = try store.open()
             let result = try s.addForm(form)
             if json {
@@ -74,19 +64,7 @@ extension Recolha.FormsCommand {
             let form = try store.open().form(id: formID)
             let lang = language.code(for: form)
             if json {
-                JSONOut.print(.object([
-                    "form_id": .string(form.id), "version": .string(form.version), "title": .string(form.title),
-                    "questions": .array(form.orderedQuestions.map { q in
-                        var o: [String: JSONValue] = [
-                            "name": .string(q.name), "type": .string(q.type.name),
-                            "label": .string(q.label.text(lang, fallback: form.defaultLanguage) ?? ""),
-                            "required": .bool(q.required != nil),
-                        ]
-                        if !q.repeats.isEmpty { o["repeat"] = .string(q.repeats.joined(separator: "/")) }
-                        if q.type.hasChoices { o["choices"] = .array(form.choices(for: q).map { .string($0.name) }) }
-                        return .object(o)
-                    }),
-                ]), keyOrder: ["form_id", "version", "title", "name", "type", "label"])
+                JSONOut.print(FormFile.resolved(form), keyOrder: ["form_id", "version", "title", "path", "name", "type"])
                 return
             }
             print("\(form.title) (\(form.id) v\(form.version)), languages: \(form.languages.map(\.code).joined(separator: ", "))")
@@ -104,6 +82,37 @@ extension Recolha.FormsCommand {
                 }
             }
             walk(form.nodes, depth: 1)
+        }
+    }
+}
+
+extension Recolha.FormsCommand {
+    struct Convert: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write an XLSForm workbook as the JSON form definition, for review in git.")
+        @Argument(help: "An XLSForm workbook (.xlsx).") var file: String
+        @Option(help: "The JSON file to write.") var out: String
+
+        func run() throws {
+            let form = try FormFiles.load(file)
+            try Console.writeAtomically(FormFile.json(form.definition), to: out)
+            print("Wrote \(out): \(form.id) version \(form.version), \(form.orderedQuestions.count) questions")
+        }
+    }
+}
+
+enum FormFiles {
+    /// Reads and checks a form file (.xlsx or .json); notes go to stderr.
+    static func load(_ path: String) throws -> Form {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError("cannot read \(path): no such file, or not readable", code: .notFound)
+        }
+        do {
+            let loaded = try FormFile.load(data: data, name: path)
+            for note in loaded.notes { Console.note("note: " + note) }
+            return loaded.form
+        } catch {
+            throw CLIError(error.description, code: .refused)
         }
     }
 }

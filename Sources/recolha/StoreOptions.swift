@@ -58,3 +58,14 @@ extension Store {
         try form(id: r.formID, version: r.formVersion)
     }
 }
+
+extension StoreOptions {
+    /// Opens the store and a record that may still be changed, with its form.
+    /// - Throws: `.unknownRecord`, `.ambiguousRecord`, `.recordDeleted`.
+    func changeableRecord(_ idOrPrefix: String) throws -> (Store, StoredRecord, Form) {
+        let s = try open()
+        let record = try s.record(try s.resolveRecordID(idOrPrefix))
+        if record.deleted { throw StoreError.recordDeleted(id: record.id) }
+        return (s, record, try s.formOfRecord(record))
+    }
+}

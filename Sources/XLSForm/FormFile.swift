@@ -1,0 +1,68 @@
+import Forms
+import Foundation
+
+/// A form file as people hand it over: an XLSForm workbook (.xlsx) or the
+/// JSON definition of schema/forms/.
+public enum FormFile {
+    public struct Loaded: Sendable {
+        public var form: Form
+        /// Things left aside while reading (other sheets).
+        public var notes: [String]
+    }
+
+    /// Why a form file cannot be used: one message naming file, sheet, row and column.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Reads and checks a form file; a workbook is recognized by its zip
+    /// signature, whatever its name.
+    public static func load(data: Data, name: String) throws(Failure) -> Loaded {
+        let file = (name as NSString).lastPathComponent
+        if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || name.lowercased().hasSuffix(".xlsx") {
+            let read: XLSFormReader.Result
+            do { read = try XLSFormReader.read(data, name: name) } catch { throw Failure(description: error.description) }
+            do {
+                return Loaded(form: try Form.load(read.definition), notes: read.notes)
+            } catch {
+                throw Failure(description: "\(file): " + error.description)
+            }
+        }
+        do {
+            return Loaded(form: try Form.load(json: data), notes: [])
+        } catch {
+            throw Failure(description: "\(file): " + error.description)
+        }
+    }
+
+    /// The definition as reviewable JSON: sorted keys, one row a line.
+    public static func json(_ definition: FormDefinition) -> String {
+        func rows(_ rows: [FormRow]) -> String {
+            if rows.isEmpty { return "[]" }
+            return "[\n" + rows.map { r in
+                "    " + JSONValue.object(r.cells.filter { !$0.value.isEmpty }.mapValues(JSONValue.string)).text(
+                    keyOrder: ["type", "list_name", "name", "label"])
+            }.joined(separator: ",\n") + "\n  ]"
+        }
+        return "{\n  \"settings\": \(rows(definition.settings)),\n  \"survey\": \(rows(definition.survey)),\n  \"choices\": \(rows(definition.choices))\n}\n"
+    }
+
+    /// The resolved model as pyxform would give it: each question's path
+    /// (`/data/group/name`), XLSForm type, required, relevant, constraint and
+    /// choice names.
+    public static func resolved(_ form: Form) -> JSONValue {
+        .object([
+            "form_id": .string(form.id), "version": .string(form.version), "title": .string(form.title),
+            "questions": .array(form.orderedQuestions.map { q in
+                var o: [String: JSONValue] = [
+                    "path": .string(form.xformPath(q)), "name": .string(q.name), "type": .string(q.type.name),
+                    "required": q.requiredText.map(JSONValue.string) ?? .null,
+                    "relevant": q.relevantText.map(JSONValue.string) ?? .null,
+                    "constraint": q.constraintText.map(JSONValue.string) ?? .null,
+                ]
+                if q.type.hasChoices { o["choices"] = .array(form.choices(for: q).map { .string($0.name) }) }
+                return .object(o)
+            }),
+        ])
+    }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Writes the hand-made conformance workbooks and the flagship .xlsx.
+
+Run with openpyxl installed: python3 Tests/Conformance/make_workbooks.py
+The outputs are committed; tests only read them.
+"""
+import json
+import os
+from openpyxl import Workbook
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def book(path, sheets):
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets:
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+
+
+def from_json(json_path, xlsx_path):
+    """The JSON form definition as a workbook, columns in a stable order."""
+    d = json.load(open(json_path))
+    sheets = []
+    for name in ("survey", "choices", "settings"):
+        rows = d[name] if isinstance(d[name], list) else [d[name]]
+        cols = []
+        for r in rows:
+            for k in r:
+                if k not in cols:
+                    cols.append(k)
+        sheets.append((name, [cols] + [[r.get(c) for c in cols] for r in rows]))
+    book(xlsx_path, sheets)
+
+
+W = os.path.join(HERE, "workbooks", "recolha")
+os.makedirs(W, exist_ok=True)
+
+# Nested repeats, calculations across them, constraints with messages.
+book(os.path.join(W, "nested_repeats.xlsx"), [
+    ("survey", [
+        ["type", "name", "label", "required", "constraint", "constraint_message", "calculation", "relevant"],
+        ["begin_repeat", "household", "Household", None, None, None, None, None],
+        ["text", "head", "Head of household", "yes", None, None, None, None],
+        ["integer", "members", "Members", "yes", ". > 0 and . < 40", "1 to 39", None, None],
+        ["begin_repeat", "member", "Member", None, None, None, None, None],
+        ["integer", "age", "Age", "yes", ". >= 0 and . <= 120", "0 to 120", None, None],
+        ["select_one yn", "pregnant", "Pregnant?", None, None, None, None, "${age} >= 12"],
+        ["end_repeat", None, None, None, None, None, None, None],
+        ["calculate", "member_count", None, None, None, None, "count(${member})", None],
+        ["end_repeat", None, None, None, None, None, None, None],
+        ["calculate", "households", None, None, None, None, "count(${household})", None],
+        ["note", "done", "Thank you", None, None, None, None, None],
+    ]),
+    ("choices", [["list_name", "name", "label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]]),
+    ("settings", [["form_id", "version"], ["nested_repeats", "3"]]),
+])
+
+# Three languages, hints, required messages, a default language.
+book(os.path.join(W, "languages.xlsx"), [
+    ("survey", [
+        ["type", "name", "label::English (en)", "label::Português (pt)", "label::Kiswahili (sw)", "hint::English (en)",
+         "required", "required_message::English (en)"],
+        ["select_multiple langs", "spoken", "Languages spoken", "Línguas faladas", "Lugha zinazozungumzwa", "All that apply",
+         "true", "Pick at least one"],
+        ["date", "visit", "Visit date", "Data da visita", "Tarehe ya ziara", None, "TRUE()", None],
+        ["geopoint", "where", "Where", "Onde", "Wapi", None, "no", None],
+    ]),
+    ("choices", [["list_name", "name", "label::English (en)", "label::Português (pt)", "label::Kiswahili (sw)"],
+                 ["langs", "pt", "Portuguese", "Português", "Kireno"], ["langs", "sw", "Swahili", "Suaíli", "Kiswahili"],
+                 ["langs", "en", "English", "Inglês", "Kiingereza"]]),
+    ("settings", [["form_id", "version", "default_language"], ["languages", "2026.1", "English (en)"]]),
+])
+
+# The spellings people really use: `begin group`, `select one x`, `yes`/`TRUE()`,
+# plain `label`, blank rows, trailing spaces, columns in any order, unknown
+# columns, `or_other`, `relevance`, metadata.
+book(os.path.join(W, "spellings.xlsx"), [
+    ("survey", [
+        ["Name ", "Label", "Type", "Relevance", "Required", "Constraint Message", "Constraint", "my_notes", "Appearance"],
+        ["start", None, "start", None, None, None, None, None, None],
+        ["today", None, "today", None, None, None, None, None, None],
+        ["deviceid", None, "deviceid", None, None, None, None, None, None],
+        ["grp", "A group", "begin group", None, None, None, None, "reviewed", "field-list"],
+        ["fruit ", "Fruit", "select one fruits ", None, "yes", None, None, "x", None],
+        ["fruits_many", "Fruits", "select all that apply fruits", None, "TRUE()", None, None, None, None],
+        [None, None, None, None, None, None, None, None, None],
+        ["how_many", "How many", "integer", "selected(${fruit}, 'apple')", "no", "Under 100", ". < 100", None, None],
+        ["end grp", None, "end group", None, None, None, None, None, None],
+        ["color", "Colour", "select_one colors or_other", None, None, None, None, None, None],
+        ["weight", "Weight (kg)", "decimal", None, None, None, ". > 0", None, None],
+        ["seen", "Seen at", "dateTime", None, None, None, None, None, None],
+        ["end", None, "end", None, None, None, None, None, None],
+    ]),
+    ("choices", [["List Name", "Name", "Label"], ["fruits", "apple", "Apple"], ["fruits", "mango ", "Mango"],
+                 ["colors", "red", "Red"], ["colors", "blue", "Blue"]]),
+    ("settings", [["form_title", "form_id"], ["Spellings", "spellings"]]),
+])
+
+# Cascading selects over three levels.
+book(os.path.join(W, "cascading.xlsx"), [
+    ("survey", [
+        ["type", "name", "label", "choice_filter", "required"],
+        ["select_one province", "province", "Province", None, "yes"],
+        ["select_one district", "district", "District", "province=${province}", "yes"],
+        ["select_one facility", "facility", "Facility", "district=${district} and province=${province}", "yes"],
+    ]),
+    ("choices", [["list_name", "name", "label", "province", "district"],
+                 ["province", "tete", "Tete", None, None], ["province", "manica", "Manica", None, None],
+                 ["district", "moatize", "Moatize", "tete", None], ["district", "manica", "Manica", "manica", None],
+                 ["facility", "zobue", "Zóbuè", "tete", "moatize"], ["facility", "machipanda", "Machipanda", "manica", "manica"]]),
+    ("settings", [["form_id"], ["cascading"]]),
+])
+
+# pyxform refuses these: Recolha must too, naming the row.
+book(os.path.join(W, "refused_unknown_list.xlsx"), [
+    ("survey", [["type", "name", "label"], ["text", "a", "A"], ["select_one nowhere", "b", "B"]]),
+    ("choices", [["list_name", "name", "label"], ["yn", "yes", "Yes"]]),
+])
+book(os.path.join(W, "refused_unclosed_group.xlsx"), [
+    ("survey", [["type", "name", "label"], ["begin_group", "g", "G"], ["text", "a", "A"]]),
+])
+book(os.path.join(W, "refused_duplicate_name.xlsx"), [
+    ("survey", [["type", "name", "label"], ["text", "a", "A"], ["integer", "a", "Again"]]),
+])
+
+from_json(os.path.join(ROOT, "schema", "forms", "health_facility_assessment.json"),
+          os.path.join(ROOT, "schema", "forms", "health_facility_assessment.xlsx"))
+print("written")
+
+M = os.path.join(HERE, "workbooks", "malformed")
+os.makedirs(M, exist_ok=True)
+book(os.path.join(M, "no_survey_sheet.xlsx"), [
+    ("choices", [["list_name", "name", "label"], ["yn", "yes", "Yes"]]),
+    ("settings", [["form_id"], ["no_survey"]]),
+])
+rows = [["type", "name", "label", "constraint"]] + [["integer", f"q{i}", f"Question {i}", ". >= 0"] for i in range(2, 40)]
+rows.append(["integer", "q40", "Question 40", ". >= and 3"])
+book(os.path.join(M, "bad_expression_row40.xlsx"), [("survey", rows), ("settings", [["form_id"], ["bad40"]])])
+print("malformed written")

@@ -1,0 +1,137 @@
+import Forms
+import Foundation
+import RecolhaTesting
+import Testing
+@testable import XLSForm
+
+/// Every workbook of the corpus through pyxform (pinned, installed by
+/// `make test`) and through Recolha: the same questions, paths, types,
+/// required, relevant, constraint and choices; a workbook pyxform refuses,
+/// Recolha refuses too, naming the row.
+@Suite struct ConformanceTests {
+    static let folders = ["Tests/Conformance/workbooks/pyxform", "Tests/Conformance/workbooks/recolha", "schema/forms"]
+
+    static var workbooks: [String] {
+        folders.flatMap { folder in
+            ((try? FileManager.default.contentsOfDirectory(atPath: Package.path(folder))) ?? [])
+                .filter { $0.hasSuffix(".xlsx") }.sorted().map { folder + "/" + $0 }
+        }
+    }
+
+    /// Workbooks pyxform converts (it checks neither types Recolha does not
+    /// capture nor XPath) that Recolha refuses on purpose, by row.
+    static let refusedOnPurpose: [String: String] = [
+        "ODKValidateWarnings.xlsx": "unsupported type phone number",
+        "attribute_columns_test.xlsx": "unsupported type acknowledge",
+        "flat_xlsform_test.xlsx": "unsupported type acknowledge",
+        "group.xlsx": "unsupported type phone number",
+        "case_insensitivity.xlsx": "unsupported type select_one_external",
+        "loop.xlsx": "unsupported type",
+        "bad_calc.xlsx": "cannot parse",
+    ]
+
+    static let keys = ["path", "name", "type", "required", "relevant", "constraint", "choices"]
+
+    /// Whitespace as pyxform leaves it around the references it rewrites.
+    static func normalize(_ value: Any?) -> Any? {
+        guard let s = value as? String else { return value is NSNull ? nil : value }
+        var t = s.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for (a, b) in [("( ", "("), (" ,", ","), (" )", ")")] {
+            while t.contains(a) { t = t.replacingOccurrences(of: a, with: b) }
+        }
+        return t
+    }
+
+    static func questions(_ object: Any) -> [[String: String]] {
+        ((object as? [String: Any])?["questions"] as? [[String: Any]] ?? []).map { q in
+            Dictionary(uniqueKeysWithValues: keys.map { k in (k, "\(normalize(q[k]) ?? "nil")") })
+        }
+    }
+
+    static func pyxform(_ path: String) -> (status: Int32, out: String, err: String) {
+        var env: [String: String] = [:]
+        let pythonPath = ProcessInfo.processInfo.environment["RECOLHA_PYXFORM_PATH"] ?? Package.path(".build-py")
+        env["PYTHONPATH"] = pythonPath
+        let r = CLI.run(["python3", Package.path("Tests/Conformance/pyxform_questions.py"), path], env: env, binary: "/usr/bin/env")
+        return (r.status, r.stdout, r.stderr)
+    }
+
+    @Test func pyxformIsInstalled() {
+        let r = CLI.run(["python3", "-c", "import pyxform, sys; print(pyxform.__version__)"],
+                        env: ["PYTHONPATH": ProcessInfo.processInfo.environment["RECOLHA_PYXFORM_PATH"] ?? Package.path(".build-py")],
+                        binary: "/usr/bin/env")
+        #expect(r.stdout.hasPrefix("4.5.0"), "pyxform 4.5.0 must be installed by make test: \(r.stderr)")
+    }
+
+    @Test func theCorpusHoldsEnoughAgreedWorkbooks() {
+        let agreed = Self.workbooks.filter { Self.refusedOnPurpose[($0 as NSString).lastPathComponent] == nil && !$0.contains("/refused_") && !$0.hasSuffix("duplicate_columns.xlsx") }
+        #expect(agreed.count >= 11, "\(agreed)")
+        #expect(agreed.contains("schema/forms/health_facility_assessment.xlsx"))
+    }
+
+    @Test(arguments: workbooks)
+    func agreesWithPyxform(workbook: String) throws {
+        let name = (workbook as NSString).lastPathComponent
+        let py = Self.pyxform(Package.path(workbook))
+        let ours = Result<FormFile.Loaded, FormFile.Failure> { () throws(FormFile.Failure) in try FormFile.load(data: Package.data(workbook), name: name) }
+        if py.status == 3 {
+            guard case .failure(let e) = ours else { Issue.record("\(name): pyxform refuses it but Recolha took it: \(py.err)"); return }
+            #expect(e.description.contains("row"), "\(name): the refusal must name the row: \(e)")
+            return
+        }
+        #expect(py.status == 0, "\(name): pyxform failed: \(py.err)")
+        if let reason = Self.refusedOnPurpose[name] {
+            guard case .failure(let e) = ours else { Issue.record("\(name): expected a refusal (\(reason))"); return }
+            #expect(e.description.contains(reason) && e.description.contains("row"), "\(name): \(e)")
+            return
+        }
+        let loaded = try ours.get()
+        let theirs = try JSONSerialization.jsonObject(with: Data(py.out.utf8))
+        let mine = try JSONSerialization.jsonObject(with: Data(FormFile.resolved(loaded.form).text().utf8))
+        #expect(Self.questions(mine) == Self.questions(theirs), "\(name)")
+        #expect(!Self.questions(theirs).isEmpty)
+    }
+}
+
+@Suite struct XLSFormReaderTests {
+    @Test func theFlagshipWorkbookAndItsJSONLoadToTheSameModel() throws {
+        let xlsx = try FormFile.load(data: Package.data("schema/forms/health_facility_assessment.xlsx"), name: "health_facility_assessment.xlsx")
+        let json = try FormFile.load(data: Package.data(Package.flagship), name: "health_facility_assessment.json")
+        #expect(FormFile.resolved(xlsx.form) == FormFile.resolved(json.form))
+        #expect(xlsx.form.choiceLists.mapValues { $0.map { "\($0.name) \($0.label.byLanguage.sorted { $0.key < $1.key })" } }
+                == json.form.choiceLists.mapValues { $0.map { "\($0.name) \($0.label.byLanguage.sorted { $0.key < $1.key })" } })
+        #expect(xlsx.form.orderedQuestions.map { $0.label.byLanguage } == json.form.orderedQuestions.map { $0.label.byLanguage })
+        #expect(xlsx.form.id == json.form.id && xlsx.form.version == json.form.version)
+    }
+
+    @Test func spellingVariantsAndExtraColumns() throws {
+        let loaded = try FormFile.load(data: Package.data("Tests/Conformance/workbooks/recolha/spellings.xlsx"), name: "spellings.xlsx")
+        let form = loaded.form
+        #expect(form.questions["fruit"]?.type == .selectOne && form.questions["fruit"]?.required != nil)
+        #expect(form.questions["fruits_many"]?.type == .selectMultiple)
+        #expect(form.questions["how_many"]?.enclosing == ["grp"])
+        #expect(form.choices(for: form.questions["color"]!).map(\.name) == ["red", "blue", "other"])
+        #expect(form.questions["color_other"]?.relevant != nil)
+        #expect(form.questions["start"]?.type == .start && form.questions["end"]?.type == .end)
+        // Unknown columns are kept as extra properties of the row.
+        #expect(form.definition.survey.contains { $0["my_notes"] == "reviewed" })
+        #expect(form.choices(for: form.questions["fruit"]!).map(\.name) == ["apple", "mango"])
+    }
+
+    @Test func malformedFilesSayFileSheetRowAndColumn() throws {
+        func refusal(_ data: Data, _ name: String) -> String {
+            do { _ = try FormFile.load(data: data, name: name); return "" } catch { return error.description }
+        }
+        #expect(refusal(Data("hello".utf8), "notes.xlsx") == "notes.xlsx is not an .xlsx workbook (not a zip file): save it from Excel or LibreOffice as .xlsx")
+        let dir = TempDir()
+        let zip = dir.file("plain.zip")
+        _ = CLI.run(["-c", "import zipfile; z=zipfile.ZipFile('\(zip)','w'); z.writestr('hello.txt','hi'); z.close()"], binary: "/usr/bin/python3")
+        #expect(refusal(try Data(contentsOf: URL(fileURLWithPath: zip)), "plain.xlsx").contains("is a zip file but not an Excel workbook"))
+        #expect(refusal(Package.data("Tests/Conformance/workbooks/malformed/no_survey_sheet.xlsx"), "no_survey_sheet.xlsx")
+                .contains("has no survey sheet (its sheets: choices, settings)"))
+        let bad = refusal(Package.data("Tests/Conformance/workbooks/malformed/bad_expression_row40.xlsx"), "bad_expression_row40.xlsx")
+        #expect(bad.contains("bad_expression_row40.xlsx") && bad.contains("survey row 40, column constraint: cannot parse"), "\(bad)")
+        let dup = refusal(Package.data("Tests/Conformance/workbooks/pyxform/duplicate_columns.xlsx"), "duplicate_columns.xlsx")
+        #expect(dup.contains("sheet survey, row 1, column E: duplicate column header label"))
+    }
+}
