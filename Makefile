@@ -30,6 +30,7 @@ demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh
 
 bench: deps
+	@command -v /usr/bin/time >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq time; else sudo apt-get install -y -qq time; fi; }
 	swift build -c release
 	"$$(swift build -c release --show-bin-path)/recolha-bench"
 

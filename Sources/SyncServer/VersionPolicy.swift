@@ -65,7 +65,7 @@ enum VersionRules {
             if case .integer(let i) = answer, q.type == .decimal { normalized = .decimal(Double(i)) }
             if let reason = normalized.problem(for: q) { return "field \(v.field) \(reason)" }
             if q.type.hasChoices {
-                let names = Set(form.choices(for: q).map(\.name))
+                let names = ChoiceNames.shared.names(form, q)
                 let picked: [String]
                 switch normalized {
                 case .text(let s): picked = [s]
@@ -76,5 +76,21 @@ enum VersionRules {
             }
             return nil
         }
+    }
+}
+
+/// Choice names per form and list, computed once: a push checks thousands
+/// of select answers against the same lists.
+final class ChoiceNames: @unchecked Sendable {
+    static let shared = ChoiceNames()
+    private var cache: [String: Set<String>] = [:]
+    private let lock = NSLock()
+
+    func names(_ form: Form, _ q: Question) -> Set<String> {
+        let key = form.id + "\u{1}" + form.version + "\u{1}" + (q.listName ?? "")
+        if let hit = lock.withLock({ cache[key] }) { return hit }
+        let names = Set(form.choices(for: q).map(\.name))
+        lock.withLock { cache[key] = names }
+        return names
     }
 }

@@ -11,6 +11,19 @@ struct ChildRun {
 /// Runs `path ARGS` (stdin from `input`), waiting with wait4 so the child's
 /// own rusage (not the sum of all children) gives its peak memory.
 func runChild(_ path: String, _ args: [String], input: String = "") throws -> ChildRun {
+    // GNU time measures the child alone: a child's rusage after posix_spawn
+    // from this (large) process would carry this process's peak.
+    let measure = work + "/rss-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: measure) }
+    var run = try spawn("/usr/bin/time", ["-f", "%M", "-o", measure, path] + args, input: input)
+    if let text = try? String(contentsOfFile: measure, encoding: .utf8),
+       let kb = Double(text.split(separator: "\n").last.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? "") {
+        run.peakRSSMiB = kb / 1024
+    }
+    return run
+}
+
+func spawn(_ path: String, _ args: [String], input: String) throws -> ChildRun {
     let inPipe = Pipe(), outPipe = Pipe()
     var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)

@@ -140,7 +140,7 @@ struct SyncBench {
                 let rec = try db.makeStatement(sql: "INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device, created_at, updated_at) VALUES (?, 'health_facility_assessment', ?, 'draft', 0, '{}', 0, 'bento', ?, 0, 0)")
                 let ver = try db.makeStatement(sql: "INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author, acked) VALUES (?, ?, ?, 'health_facility_assessment', ?, ?, ?, 1, 0, '', 'bento', 1)")
                 var seq: Int64 = 0
-                for r in 0..<(records - 1) {
+                for _ in 0..<(records - 1) {
                     let id = UUID().uuidString.lowercased()
                     try rec.execute(arguments: [id, form.version, seedSite])
                     for (field, value) in answers.prefix(10) {
