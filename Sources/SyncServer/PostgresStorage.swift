@@ -1,0 +1,342 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import Sync
+
+/// The server's storage on PostgreSQL, for deployments of several stateless
+/// instances: users, tokens, forms, versions and cursors all live here.
+///
+/// Sequences follow commit order across instances: a push takes a
+/// transaction-level advisory lock before it reads the highest sequence, and
+/// holds it until commit, so a reader never sees sequence 11 before the
+/// transaction that took 10 has committed.
+public final class PostgresStorage: ServerStorage {
+    let client: PostgresClient
+    let logger: Logger
+    private let runner: Task<Void, Never>
+    /// The lock that orders pushes (and so sequences) across instances.
+    static let pushLock: Int64 = 0x5243_4C48_0001
+    static let migrationLock: Int64 = 0x5243_4C48_0002
+
+    /// Connects to `postgres://user:password@host:port/database[?sslmode=require]`
+    /// and applies the migrations it lacks.
+    /// - Throws: `ServerSetupError` for a URL it cannot read or a database it cannot reach.
+    public init(url: String, logger: Logger = Logger(label: "recolha-server.postgres")) async throws {
+        guard let c = URLComponents(string: url), ["postgres", "postgresql"].contains(c.scheme ?? ""),
+              let host = c.host, let user = c.user else {
+            throw ServerSetupError("cannot read the PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
+        }
+        let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
+        let tls: PostgresClient.Configuration.TLS = c.queryItems?.first { $0.name == "sslmode" }?.value == "require"
+            ? .require(TLSConfiguration.makeClientConfiguration()) : .disable
+        let config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: c.password,
+                                                  database: database.isEmpty ? user : database, tls: tls)
+        client = PostgresClient(configuration: config, backgroundLogger: logger)
+        self.logger = logger
+        let c2 = client
+        runner = Task { await c2.run() }
+        do {
+            try await migrate()
+        } catch {
+            runner.cancel()
+            throw ServerSetupError("cannot use the PostgreSQL database at \(host):\(c.port ?? 5432)/\(database): \(Self.describe(error))")
+        }
+    }
+
+    deinit { runner.cancel() }
+
+    static func describe(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let message = e.serverInfo?[.message] { return message }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+
+    static let migrations: [(String, [String])] = [
+        ("v1-server", [
+            """
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('enumerator', 'supervisor', 'admin')),
+                password_hash TEXT NOT NULL,
+                disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                user_name TEXT NOT NULL REFERENCES users (name),
+                name TEXT NOT NULL,
+                site_id TEXT NOT NULL,
+                token_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_seen_at BIGINT,
+                revoked BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+            """
+            CREATE TABLE forms (
+                form_id TEXT NOT NULL,
+                version TEXT NOT NULL,
+                title TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                published_at BIGINT NOT NULL,
+                PRIMARY KEY (form_id, version))
+            """,
+            """
+            CREATE TABLE records (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX records_owner ON records (owner)",
+            """
+            CREATE TABLE versions (
+                seq BIGINT PRIMARY KEY,
+                site_id TEXT NOT NULL,
+                site_seq BIGINT NOT NULL,
+                record_id TEXT NOT NULL REFERENCES records (id),
+                form_id TEXT NOT NULL,
+                form_version TEXT NOT NULL,
+                field TEXT NOT NULL,
+                value TEXT,
+                clock_ms BIGINT NOT NULL,
+                clock_counter INTEGER NOT NULL,
+                parents TEXT NOT NULL,
+                author TEXT NOT NULL,
+                pushed_by TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                UNIQUE (site_id, site_seq))
+            """,
+            "CREATE INDEX versions_record ON versions (record_id)",
+        ]),
+    ]
+
+    /// Applies missing migrations, each in its own transaction, one instance at a time.
+    func migrate() async throws {
+        try await client.withTransaction(logger: logger) { conn in
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+            try await conn.query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+        }
+        for (name, statements) in Self.migrations {
+            try await client.withTransaction(logger: logger) { conn in
+                try await conn.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
+                let done = try await conn.query("SELECT 1 FROM schema_migrations WHERE name = \(name)", logger: logger)
+                for try await _ in done { return }
+                for sql in statements { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
+                try await conn.query("INSERT INTO schema_migrations (name, applied_at) VALUES (\(name), \(ServerClock.nowMs()))", logger: logger)
+            }
+        }
+        let known = Set(Self.migrations.map(\.0))
+        let applied = try await client.query("SELECT name FROM schema_migrations", logger: logger)
+        for try await name in applied.decode(String.self) where !known.contains(name) {
+            throw ServerSetupError("the database was migrated by a newer recolha-server (\(name)): upgrade to serve it")
+        }
+    }
+
+    public func createUser(_ u: UserRecord) async throws {
+        try await client.withTransaction(logger: logger) { conn in
+            let existing = try await conn.query("SELECT 1 FROM users WHERE name = \(u.name)", logger: logger)
+            for try await _ in existing { throw ServerSetupError("user \(u.name) already exists") }
+            try await conn.query("""
+                INSERT INTO users (name, role, password_hash, disabled, created_at)
+                VALUES (\(u.name), \(u.role.rawValue), \(u.passwordHash), \(u.disabled), \(u.createdAt))
+                """, logger: logger)
+        }
+    }
+
+    func users(_ query: PostgresQuery) async throws -> [UserRecord] {
+        var out: [UserRecord] = []
+        let rows = try await client.query(query, logger: logger)
+        for try await (name, role, hash, disabled, created) in rows.decode((String, String, String, Bool, Int64).self) {
+            out.append(UserRecord(name: name, role: Role(rawValue: role) ?? .enumerator, passwordHash: hash, disabled: disabled, createdAt: created))
+        }
+        return out
+    }
+
+    public func user(named name: String) async throws -> UserRecord? {
+        try await users("SELECT name, role, password_hash, disabled, created_at FROM users WHERE name = \(name)").first
+    }
+
+    public func users() async throws -> [UserRecord] {
+        try await users("SELECT name, role, password_hash, disabled, created_at FROM users ORDER BY name")
+    }
+
+    func changed(_ query: PostgresQuery) async throws -> Bool {
+        let rows = try await client.query(query, logger: logger)
+        var n = 0
+        for try await _ in rows { n += 1 }
+        return n > 0
+    }
+
+    public func setDisabled(user name: String, _ disabled: Bool) async throws -> Bool {
+        try await changed("UPDATE users SET disabled = \(disabled) WHERE name = \(name) RETURNING name")
+    }
+
+    public func addDevice(_ d: DeviceRecord) async throws {
+        try await client.query("""
+            INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked)
+            VALUES (\(d.id), \(d.user), \(d.name), \(d.site.rawValue), \(d.tokenHash), \(d.createdAt), \(d.expiresAt), \(d.lastSeenAt), \(d.revoked))
+            """, logger: logger)
+    }
+
+    func devices(_ query: PostgresQuery) async throws -> [DeviceRecord] {
+        var out: [DeviceRecord] = []
+        let rows = try await client.query(query, logger: logger)
+        for try await (id, user, name, site, hash, created, expires, seen, revoked)
+            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool).self) {
+            out.append(DeviceRecord(id: id, user: user, name: name, site: SiteID(site) ?? SiteID("0000000000000000")!, tokenHash: hash,
+                                    createdAt: created, expiresAt: expires, lastSeenAt: seen, revoked: revoked))
+        }
+        return out
+    }
+
+    static let deviceColumns = "id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked"
+
+    public func device(id: String) async throws -> DeviceRecord? {
+        try await devices("SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked FROM devices WHERE id = \(id)").first
+    }
+
+    public func devices() async throws -> [DeviceRecord] {
+        try await devices("SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked FROM devices ORDER BY created_at")
+    }
+
+    public func revokeDevice(id: String) async throws -> Bool {
+        try await changed("UPDATE devices SET revoked = TRUE WHERE id = \(id) RETURNING id")
+    }
+
+    public func touchDevice(id: String, at: Int64) async throws {
+        try await client.query("UPDATE devices SET last_seen_at = \(at) WHERE id = \(id)", logger: logger)
+    }
+
+    public func publish(_ f: PublishedForm) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { conn in
+            let rows = try await conn.query("SELECT sha256 FROM forms WHERE form_id = \(f.formID) AND version = \(f.version) FOR UPDATE", logger: logger)
+            for try await existing in rows.decode(String.self) {
+                if existing == f.sha256 { return false }
+                throw ServerError.formChanged(f.formID, f.version)
+            }
+            try await conn.query("""
+                INSERT INTO forms (form_id, version, title, definition, sha256, published_at)
+                VALUES (\(f.formID), \(f.version), \(f.title), \(f.definition), \(f.sha256), \(f.publishedAt))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+            return true
+        }
+    }
+
+    func forms(_ query: PostgresQuery) async throws -> [PublishedForm] {
+        var out: [PublishedForm] = []
+        let rows = try await client.query(query, logger: logger)
+        for try await (id, version, title, definition, sha, at) in rows.decode((String, String, String, String, String, Int64).self) {
+            out.append(PublishedForm(formID: id, version: version, title: title, definition: definition, sha256: sha, publishedAt: at))
+        }
+        return out
+    }
+
+    public func forms() async throws -> [PublishedForm] {
+        try await forms("SELECT form_id, version, title, definition, sha256, published_at FROM forms ORDER BY form_id, published_at")
+    }
+
+    public func form(id: String, version: String) async throws -> PublishedForm? {
+        try await forms("SELECT form_id, version, title, definition, sha256, published_at FROM forms WHERE form_id = \(id) AND version = \(version)").first
+    }
+
+    public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+        try await client.withTransaction(logger: logger) { conn in
+            // Held until commit: pushes from every instance take turns, so
+            // sequence order is commit order.
+            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.pushLock))", logger: logger)
+            var next: Int64 = 0
+            for try await max in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) {
+                next = max + 1
+            }
+            var result = PushResult()
+            var owners: [String: String?] = [:]
+            for v in versions {
+                var held = false
+                for try await _ in try await conn.query(
+                    "SELECT 1 FROM versions WHERE site_id = \(v.id.site.rawValue) AND site_seq = \(v.id.seq)", logger: logger) { held = true }
+                if held { result.duplicates.append(v.id); continue }
+                if owners[v.record] == nil {
+                    var owner: String?
+                    for try await o in try await conn.query("SELECT owner FROM records WHERE id = \(v.record)", logger: logger).decode(String.self) { owner = o }
+                    owners[v.record] = .some(owner)
+                }
+                let owner = owners[v.record]!
+                if let reason = policy(v, owner) {
+                    result.rejected.append(Rejection(id: v.id, reason: reason))
+                    continue
+                }
+                if owner == nil {
+                    try await conn.query("INSERT INTO records (id, owner, form_id, created_at) VALUES (\(v.record), \(user), \(v.form), \(at))", logger: logger)
+                    owners[v.record] = .some(user)
+                }
+                let parents = v.parents.map(\.description).joined(separator: " ")
+                try await conn.query("""
+                    INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                          clock_counter, parents, author, pushed_by, received_at)
+                    VALUES (\(next), \(v.id.site.rawValue), \(v.id.seq), \(v.record), \(v.form), \(v.formVersion), \(v.field),
+                            \(v.value), \(v.clock.ms), \(Int32(v.clock.counter)), \(parents), \(v.author), \(user), \(at))
+                    """, logger: logger)
+                next += 1
+                result.accepted.append(v.id)
+            }
+            return result
+        }
+    }
+
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
+        -> (versions: [SequencedVersion], next: Int64, more: Bool) {
+        var tail: Int64?
+        for try await s in try await client.query(
+            "SELECT seq FROM versions WHERE seq > \(cursor) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)", logger: logger).decode(Int64.self) { tail = s }
+        var maxSeq = cursor
+        for try await m in try await client.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
+        let upper = tail ?? Int64.max
+        let site = excludingSite?.rawValue ?? ""
+        let rows: PostgresRowSequence
+        if let owner {
+            rows = try await client.query("""
+                SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
+                FROM versions v JOIN records r ON r.id = v.record_id
+                WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND r.owner = \(owner) AND v.site_id <> \(site) ORDER BY v.seq
+                """, logger: logger)
+        } else {
+            rows = try await client.query("""
+                SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
+                FROM versions v WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site) ORDER BY v.seq
+                """, logger: logger)
+        }
+        var out: [SequencedVersion] = []
+        var bytes = 0
+        var next = max(tail ?? maxSeq, cursor)
+        var more = tail != nil && next < maxSeq
+        for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
+            in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+            let size = 160 + (value?.utf8.count ?? 4) + parents.utf8.count
+            if !out.isEmpty && bytes + size > maxBytes {
+                next = out.last!.seq
+                more = true
+                break
+            }
+            guard let s = SiteID(siteID) else { continue }
+            let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                            value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                            parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+            out.append(SequencedVersion(seq: seq, version: v))
+            bytes += size
+        }
+        return (out, next, more)
+    }
+
+    public func versionCount() async throws -> Int {
+        var n = 0
+        for try await c in try await client.query("SELECT COUNT(*) FROM versions", logger: logger).decode(Int64.self) { n = Int(c) }
+        return n
+    }
+}
