@@ -23,8 +23,9 @@ pyxform:
 	@python3 -c "import sys; sys.path.insert(0, '.build-py'); import pyxform; assert pyxform.__version__ == '$(PYXFORM)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-py pyxform==$(PYXFORM)
 
+# Every test, beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
 test: build pyxform
-	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" swift test --disable-xctest
+	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" scripts/with-postgres.sh swift test --disable-xctest
 
 demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh

@@ -19,20 +19,28 @@ public final class TestServer: @unchecked Sendable {
 
     public static func password(_ user: String) -> String { users.first { $0.name == user }!.password }
 
-    /// Sets up data (users, the flagship form) and starts serving.
-    public init(env: [String: String] = [:], publish: [String] = [Package.flagship], serveArgs: [String] = []) throws {
+    /// Sets up data (users, the flagship form) and starts serving: on
+    /// embedded SQLite, or on the PostgreSQL database at `postgres`. With
+    /// `setUp: false` it only serves a database another instance set up.
+    public init(env: [String: String] = [:], publish: [String] = [Package.flagship], serveArgs: [String] = [],
+                postgres: String? = nil, setUp: Bool = true) throws {
+        self.postgres = postgres
         self.serveArgs = serveArgs
         logPath = dir.file("server.log")
-        let data = dir.file("data")
-        try Self.admin(["init", "--data", data])
-        for u in Self.users {
-            try Self.admin(["users", "add", u.name, "--role", u.role, "--password-stdin", "--data", data], stdin: u.password + "\n")
+        if setUp {
+            try Self.admin(["init"] + storageArgs)
+            for u in Self.users {
+                try Self.admin(["users", "add", u.name, "--role", u.role, "--password-stdin"] + storageArgs, stdin: u.password + "\n")
+            }
+            for form in publish { try Self.admin(["forms", "publish", Package.path(form)] + storageArgs) }
         }
-        for form in publish { try Self.admin(["forms", "publish", Package.path(form), "--data", data]) }
         try start(env: env)
     }
 
+    public let postgres: String?
     public var data: String { dir.file("data") }
+    /// `--data DIR` or `--postgres URL`, for admin commands.
+    public var storageArgs: [String] { postgres.map { ["--postgres", $0] } ?? ["--data", data] }
 
     /// Runs `recolha-server ARGS` to completion.
     @discardableResult
@@ -46,7 +54,7 @@ public final class TestServer: @unchecked Sendable {
     public func start(env: [String: String] = [:], port fixed: Int = 0) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary("recolha-server"))
-        p.arguments = ["serve", "--data", data, "--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed)] + serveArgs
+        p.arguments = ["serve"] + storageArgs + ["--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed)] + serveArgs
         if serveArgs.contains("--tls-cert") { scheme = "https" }
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
@@ -89,4 +97,21 @@ public final class TestServer: @unchecked Sendable {
 public struct ServerFailure: Error, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+}
+
+/// The throwaway PostgreSQL cluster `make test` starts (scripts/with-postgres.sh).
+public enum TestPostgres {
+    public static var available: Bool { ProcessInfo.processInfo.environment["RECOLHA_TEST_POSTGRES_URL"] != nil }
+
+    /// A new, empty database on the cluster, as a URL.
+    public static func freshDatabase() throws -> String {
+        let env = ProcessInfo.processInfo.environment
+        guard let bin = env["RECOLHA_TEST_PG_BIN"], let port = env["RECOLHA_TEST_PG_PORT"] else {
+            throw ServerFailure(message: "no PostgreSQL: run the tests with `make test` (scripts/with-postgres.sh)")
+        }
+        let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
+        let r = CLI.run(["-h", "127.0.0.1", "-p", port, "-U", "recolha", name], binary: bin + "/createdb")
+        guard r.status == 0 else { throw ServerFailure(message: "createdb failed: \(r.stderr)") }
+        return "postgres://recolha@127.0.0.1:\(port)/\(name)"
+    }
 }

@@ -46,6 +46,33 @@ public final class PostgresStorage: ServerStorage {
 
     deinit { runner.cancel() }
 
+    /// Runs a statement and reads its rows to the end: a row stream left
+    /// unread holds the connection, and the next statement on it waits forever.
+    func exec(_ conn: PostgresConnection, _ query: PostgresQuery) async throws {
+        for try await _ in try await conn.query(query, logger: logger) {}
+    }
+
+    /// A statement on any pooled connection, rows read to the end.
+    func execute(_ query: PostgresQuery) async throws {
+        for try await _ in try await client.query(query, logger: logger) {}
+    }
+
+    /// One transaction on one pooled connection; the closure's own error
+    /// comes out as it was thrown, after a rollback.
+    func transaction<T>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { conn in
+            try await exec(conn, "BEGIN")
+            do {
+                let result = try await body(conn)
+                try await exec(conn, "COMMIT")
+                return result
+            } catch {
+                try? await exec(conn, "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     static func describe(_ error: any Error) -> String {
         if let e = error as? PSQLError {
             if let message = e.serverInfo?[.message] { return message }
@@ -118,34 +145,39 @@ public final class PostgresStorage: ServerStorage {
 
     /// Applies missing migrations, each in its own transaction, one instance at a time.
     func migrate() async throws {
-        try await client.withTransaction(logger: logger) { conn in
-            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-            try await conn.query("CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)", logger: logger)
+        try await transaction { conn in
+            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+            try await exec(conn, "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)")
         }
         for (name, statements) in Self.migrations {
-            try await client.withTransaction(logger: logger) { conn in
-                try await conn.query("SELECT pg_advisory_xact_lock(\(Self.migrationLock))", logger: logger)
-                let done = try await conn.query("SELECT 1 FROM schema_migrations WHERE name = \(name)", logger: logger)
-                for try await _ in done { return }
-                for sql in statements { try await conn.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
-                try await conn.query("INSERT INTO schema_migrations (name, applied_at) VALUES (\(name), \(ServerClock.nowMs()))", logger: logger)
+            try await transaction { conn in
+                try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.migrationLock))")
+                var done = false
+                for try await _ in try await conn.query("SELECT 1 FROM schema_migrations WHERE name = \(name)", logger: logger) { done = true }
+                if done { return }
+                for sql in statements { try await exec(conn, PostgresQuery(unsafeSQL: sql)) }
+                try await exec(conn, "INSERT INTO schema_migrations (name, applied_at) VALUES (\(name), \(ServerClock.nowMs()))")
             }
         }
         let known = Set(Self.migrations.map(\.0))
-        let applied = try await client.query("SELECT name FROM schema_migrations", logger: logger)
-        for try await name in applied.decode(String.self) where !known.contains(name) {
-            throw ServerSetupError("the database was migrated by a newer recolha-server (\(name)): upgrade to serve it")
+        var applied: [String] = []
+        for try await name in try await client.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+            applied.append(name)
+        }
+        if let unknown = applied.first(where: { !known.contains($0) }) {
+            throw ServerSetupError("the database was migrated by a newer recolha-server (\(unknown)): upgrade to serve it")
         }
     }
 
     public func createUser(_ u: UserRecord) async throws {
-        try await client.withTransaction(logger: logger) { conn in
-            let existing = try await conn.query("SELECT 1 FROM users WHERE name = \(u.name)", logger: logger)
-            for try await _ in existing { throw ServerSetupError("user \(u.name) already exists") }
-            try await conn.query("""
+        try await transaction { conn in
+            var exists = false
+            for try await _ in try await conn.query("SELECT 1 FROM users WHERE name = \(u.name)", logger: logger) { exists = true }
+            if exists { throw ServerSetupError("user \(u.name) already exists") }
+            try await exec(conn, """
                 INSERT INTO users (name, role, password_hash, disabled, created_at)
                 VALUES (\(u.name), \(u.role.rawValue), \(u.passwordHash), \(u.disabled), \(u.createdAt))
-                """, logger: logger)
+                """)
         }
     }
 
@@ -178,10 +210,10 @@ public final class PostgresStorage: ServerStorage {
     }
 
     public func addDevice(_ d: DeviceRecord) async throws {
-        try await client.query("""
+        try await execute("""
             INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked)
             VALUES (\(d.id), \(d.user), \(d.name), \(d.site.rawValue), \(d.tokenHash), \(d.createdAt), \(d.expiresAt), \(d.lastSeenAt), \(d.revoked))
-            """, logger: logger)
+            """)
     }
 
     func devices(_ query: PostgresQuery) async throws -> [DeviceRecord] {
@@ -210,21 +242,25 @@ public final class PostgresStorage: ServerStorage {
     }
 
     public func touchDevice(id: String, at: Int64) async throws {
-        try await client.query("UPDATE devices SET last_seen_at = \(at) WHERE id = \(id)", logger: logger)
+        try await execute("UPDATE devices SET last_seen_at = \(at) WHERE id = \(id)")
     }
 
     public func publish(_ f: PublishedForm) async throws -> Bool {
-        try await client.withTransaction(logger: logger) { conn in
-            let rows = try await conn.query("SELECT sha256 FROM forms WHERE form_id = \(f.formID) AND version = \(f.version) FOR UPDATE", logger: logger)
-            for try await existing in rows.decode(String.self) {
+        try await transaction { conn in
+            var existing: String?
+            for try await sha in try await conn.query(
+                "SELECT sha256 FROM forms WHERE form_id = \(f.formID) AND version = \(f.version) FOR UPDATE", logger: logger).decode(String.self) {
+                existing = sha
+            }
+            if let existing {
                 if existing == f.sha256 { return false }
                 throw ServerError.formChanged(f.formID, f.version)
             }
-            try await conn.query("""
+            try await exec(conn, """
                 INSERT INTO forms (form_id, version, title, definition, sha256, published_at)
                 VALUES (\(f.formID), \(f.version), \(f.title), \(f.definition), \(f.sha256), \(f.publishedAt))
                 ON CONFLICT DO NOTHING
-                """, logger: logger)
+                """)
             return true
         }
     }
@@ -247,10 +283,10 @@ public final class PostgresStorage: ServerStorage {
     }
 
     public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
-        try await client.withTransaction(logger: logger) { conn in
+        try await transaction { conn in
             // Held until commit: pushes from every instance take turns, so
             // sequence order is commit order.
-            try await conn.query("SELECT pg_advisory_xact_lock(\(Self.pushLock))", logger: logger)
+            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
             var next: Int64 = 0
             for try await max in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) {
                 next = max + 1
@@ -273,16 +309,16 @@ public final class PostgresStorage: ServerStorage {
                     continue
                 }
                 if owner == nil {
-                    try await conn.query("INSERT INTO records (id, owner, form_id, created_at) VALUES (\(v.record), \(user), \(v.form), \(at))", logger: logger)
+                    try await exec(conn, "INSERT INTO records (id, owner, form_id, created_at) VALUES (\(v.record), \(user), \(v.form), \(at))")
                     owners[v.record] = .some(user)
                 }
                 let parents = v.parents.map(\.description).joined(separator: " ")
-                try await conn.query("""
+                try await exec(conn, """
                     INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
                                           clock_counter, parents, author, pushed_by, received_at)
                     VALUES (\(next), \(v.id.site.rawValue), \(v.id.seq), \(v.record), \(v.form), \(v.formVersion), \(v.field),
                             \(v.value), \(v.clock.ms), \(Int32(v.clock.counter)), \(parents), \(v.author), \(user), \(at))
-                    """, logger: logger)
+                    """)
                 next += 1
                 result.accepted.append(v.id)
             }
@@ -292,46 +328,56 @@ public final class PostgresStorage: ServerStorage {
 
     public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool) {
-        var tail: Int64?
-        for try await s in try await client.query(
-            "SELECT seq FROM versions WHERE seq > \(cursor) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)", logger: logger).decode(Int64.self) { tail = s }
-        var maxSeq = cursor
-        for try await m in try await client.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
-        let upper = tail ?? Int64.max
-        let site = excludingSite?.rawValue ?? ""
-        let rows: PostgresRowSequence
-        if let owner {
-            rows = try await client.query("""
-                SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
-                FROM versions v JOIN records r ON r.id = v.record_id
-                WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND r.owner = \(owner) AND v.site_id <> \(site) ORDER BY v.seq
-                """, logger: logger)
-        } else {
-            rows = try await client.query("""
-                SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
-                FROM versions v WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site) ORDER BY v.seq
-                """, logger: logger)
-        }
-        var out: [SequencedVersion] = []
-        var bytes = 0
-        var next = max(tail ?? maxSeq, cursor)
-        var more = tail != nil && next < maxSeq
-        for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
-            in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
-            let size = 160 + (value?.utf8.count ?? 4) + parents.utf8.count
-            if !out.isEmpty && bytes + size > maxBytes {
-                next = out.last!.seq
-                more = true
-                break
+        // One snapshot for every query, so `next` and the rows agree while
+        // other instances commit.
+        try await transaction { conn in
+            try await exec(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            var tail: Int64?
+            for try await s in try await conn.query(
+                "SELECT seq FROM versions WHERE seq > \(cursor) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)", logger: logger).decode(Int64.self) { tail = s }
+            var maxSeq = cursor
+            for try await m in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
+            let upper = tail ?? Int64.max
+            let site = excludingSite?.rawValue ?? ""
+            let rows: PostgresRowSequence
+            if let owner {
+                rows = try await conn.query("""
+                    SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
+                    FROM versions v JOIN records r ON r.id = v.record_id
+                    WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND r.owner = \(owner) AND v.site_id <> \(site) ORDER BY v.seq
+                    """, logger: logger)
+            } else {
+                rows = try await conn.query("""
+                    SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
+                    FROM versions v WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site) ORDER BY v.seq
+                    """, logger: logger)
             }
-            guard let s = SiteID(siteID) else { continue }
-            let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
-                            value: value, clock: HLC(ms: ms, counter: counter, site: s),
-                            parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
-            out.append(SequencedVersion(seq: seq, version: v))
-            bytes += size
+            // Read every row (at most `limit`) before trimming to the byte
+            // budget: leaving a row stream half read would stall the connection.
+            var all: [(SequencedVersion, Int)] = []
+            for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
+                in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+                guard let s = SiteID(siteID) else { continue }
+                let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                                value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                                parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+                all.append((SequencedVersion(seq: seq, version: v), 160 + (value?.utf8.count ?? 4) + parents.utf8.count))
+            }
+            var out: [SequencedVersion] = []
+            var bytes = 0
+            var next = max(tail ?? maxSeq, cursor)
+            var more = tail != nil && next < maxSeq
+            for (v, size) in all {
+                if !out.isEmpty && bytes + size > maxBytes {
+                    next = out.last!.seq
+                    more = true
+                    break
+                }
+                out.append(v)
+                bytes += size
+            }
+            return (out, next, more)
         }
-        return (out, next, more)
     }
 
     public func versionCount() async throws -> Int {

@@ -44,8 +44,18 @@ struct AdminError: Error {
 }
 
 struct DataOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The server's data folder (else $RECOLHA_SERVER_DATA).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The server's data folder for embedded SQLite (else $RECOLHA_SERVER_DATA).", valueName: "dir"))
     var data: String?
+    @Option(help: ArgumentHelp("Use PostgreSQL instead of SQLite: postgres://USER:PASSWORD@HOST:PORT/DB (else $RECOLHA_POSTGRES_URL).",
+                               valueName: "url"))
+    var postgres: String?
+
+    var postgresURL: String? {
+        if let postgres { return postgres }
+        if data != nil { return nil }
+        if let url = ProcessInfo.processInfo.environment["RECOLHA_POSTGRES_URL"], !url.isEmpty { return url }
+        return nil
+    }
 
     var folder: String {
         get throws {
@@ -55,7 +65,14 @@ struct DataOptions: ParsableArguments {
         }
     }
 
-    func storage(create: Bool = false) throws -> SQLiteStorage {
+    /// The storage these options name: PostgreSQL when a URL is given, else
+    /// the SQLite file in the data folder.
+    func storage(create: Bool = false) async throws -> any ServerStorage {
+        if let url = postgresURL { return try await PostgresStorage(url: url) }
+        return try sqlite(create: create)
+    }
+
+    func sqlite(create: Bool = false) throws -> SQLiteStorage {
         let dir = try folder
         if create {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -69,7 +86,12 @@ extension RecolhaServer {
         static let configuration = CommandConfiguration(abstract: "Create the server's data folder and database.")
         @OptionGroup var data: DataOptions
         func run() async throws {
-            let storage = try data.storage(create: true)
+            if data.postgresURL != nil {
+                _ = try await data.storage()
+                print("PostgreSQL database ready. Next: recolha-server users add NAME --role admin --postgres URL")
+                return
+            }
+            let storage = try data.sqlite(create: true)
             print("Server data ready at \(storage.path). Next: recolha-server users add NAME --role admin")
         }
     }
@@ -94,7 +116,7 @@ extension RecolhaServer {
 
             func run() async throws {
                 let password = try Password.read(fromStdin: passwordStdin)
-                let storage = try data.storage()
+                let storage = try await data.storage()
                 do {
                     try await storage.createUser(UserRecord(name: name, role: Role(rawValue: role)!,
                                                             passwordHash: Credentials.hashPassword(password), createdAt: ServerClock.nowMs()))
@@ -171,7 +193,7 @@ extension RecolhaServer {
                 let loaded: FormFile.Loaded
                 do { loaded = try FormFile.load(data: bytes, name: file) } catch { throw AdminError(error.description, code: 3) }
                 for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
-                let service = SyncService(storage: try data.storage())
+                let service = SyncService(storage: try await data.storage())
                 let (form, added) = try await service.publish(definition: loaded.form.definition)
                 print(added ? "Published \(form.id) version \(form.version)" : "\(form.id) version \(form.version) was already published")
             }
@@ -198,7 +220,7 @@ extension RecolhaServer {
                 return h
             }
             let logger = Logger(label: "recolha-server")
-            let service = SyncService(storage: try data.storage(), tokenLifetimeDays: tokenDays)
+            let service = SyncService(storage: try await data.storage(), tokenLifetimeDays: tokenDays)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = self.host
             let app = try buildApplication(

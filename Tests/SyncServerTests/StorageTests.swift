@@ -114,3 +114,58 @@ struct StorageSuite {
         }
     }
 }
+
+@Suite(.enabled(if: TestPostgres.available, "needs the PostgreSQL cluster `make test` starts"))
+struct PostgresStorageTests {
+    var suite: StorageSuite {
+        StorageSuite { try await PostgresStorage(url: try TestPostgres.freshDatabase()) }
+    }
+
+    @Test func pushIsIdempotentAndSequencesFollowCommitOrder() async throws { try await suite.pushIsIdempotentAndSequencesFollowCommitOrder() }
+    @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
+    @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
+    @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
+    @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
+
+    /// Two instances push at once while readers pull: every reader sees
+    /// sequences 1, 2, 3, ... with no gap, never 11 before 10.
+    @Test func readersNeverSeeAGapWhileInstancesPushAtOnce() async throws {
+        let url = try TestPostgres.freshDatabase()
+        let a = try await PostgresStorage(url: url), b = try await PostgresStorage(url: url)
+        let writers = 4, batches = 15, size = 8
+        try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for w in 0..<writers {
+                group.addTask {
+                    let site = SiteID(String(format: "%016x", 0xa0 + w))!
+                    let storage = w % 2 == 0 ? a : b
+                    for n in 0..<batches {
+                        let batch = (1...size).map { i in
+                            Version(id: VersionID(site: site, seq: Int64(n * size + i)), record: "r\(w)", form: "f", formVersion: "1",
+                                    field: "x", value: "1", clock: HLC(ms: 1, counter: 0, site: site), parents: [], author: "w")
+                        }
+                        _ = try await storage.push(batch, by: "w\(w)", at: 1) { _, _ in nil }
+                    }
+                    return []
+                }
+            }
+            for r in 0..<2 {
+                group.addTask {
+                    let storage = r == 0 ? a : b
+                    var cursor: Int64 = 0, seen: [Int64] = []
+                    while seen.count < writers * batches * size {
+                        let p = try await storage.pull(after: cursor, limit: 7, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
+                        for v in p.versions {
+                            guard v.seq == (seen.last ?? 0) + 1 else { throw ServerSetupError("gap: saw \(v.seq) after \(seen.last ?? 0)") }
+                            seen.append(v.seq)
+                        }
+                        cursor = p.next
+                    }
+                    return seen
+                }
+            }
+            for try await seen in group where !seen.isEmpty {
+                #expect(seen == Array(1...Int64(writers * batches * size)))
+            }
+        }
+    }
+}
