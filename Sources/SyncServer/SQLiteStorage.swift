@@ -261,6 +261,60 @@ public final class SQLiteStorage: ServerStorage {
     }
 }
 
+extension SQLiteStorage {
+    public func isEmpty() async throws -> Bool {
+        try await pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM versions)") ?? 0) == 0
+        }
+    }
+
+    public func recordOwners() async throws -> [RecordOwner] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, owner, form_id, created_at FROM records ORDER BY created_at, id").map {
+                RecordOwner(id: $0[0], owner: $0[1], formID: $0[2], createdAt: $0[3])
+            }
+        }
+    }
+
+    public func exportVersions(after seq: Int64, limit: Int) async throws -> [StoredVersion] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents,
+                       author, pushed_by, received_at FROM versions WHERE seq > ? ORDER BY seq LIMIT ?
+                """, arguments: [seq, limit]).compactMap { row in
+                guard let site = SiteID(row[1]) else { return nil }
+                let v = Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5], field: row[6],
+                                value: row[7], clock: HLC(ms: row[8], counter: row[9], site: site),
+                                parents: (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }, author: row[11])
+                return StoredVersion(seq: row[0], version: v, pushedBy: row[12], receivedAt: row[13])
+            }
+        }
+    }
+
+    public func importRecords(_ records: [RecordOwner]) async throws {
+        try await pool.write { db in
+            let stmt = try db.cachedStatement(sql: "INSERT INTO records (id, owner, form_id, created_at) VALUES (?, ?, ?, ?)")
+            for r in records { try stmt.execute(arguments: [r.id, r.owner, r.formID, r.createdAt]) }
+        }
+    }
+
+    public func importVersions(_ versions: [StoredVersion]) async throws {
+        try await pool.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                      clock_counter, parents, author, pushed_by, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for s in versions {
+                let v = s.version
+                try stmt.execute(arguments: [s.seq, v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
+                                             v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author,
+                                             s.pushedBy, s.receivedAt])
+            }
+        }
+    }
+}
+
 /// A problem setting up or administering the server, said plainly.
 public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
     public var description: String

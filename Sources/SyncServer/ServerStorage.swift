@@ -93,4 +93,38 @@ public protocol ServerStorage: Sendable {
 
     /// How many versions the server holds.
     func versionCount() async throws -> Int
+
+    // Moving a whole deployment (export and import).
+
+    /// Nothing stored yet: no user, no version.
+    func isEmpty() async throws -> Bool
+    func recordOwners() async throws -> [RecordOwner]
+    /// Versions after `seq` in sequence order, with who pushed them and when.
+    func exportVersions(after seq: Int64, limit: Int) async throws -> [StoredVersion]
+    func importRecords(_ records: [RecordOwner]) async throws
+    /// Inserts versions keeping their server sequence, so devices' cursors stay true.
+    func importVersions(_ versions: [StoredVersion]) async throws
+}
+
+/// Who created a record (its owner: an enumerator sees their own).
+public struct RecordOwner: Sendable, Hashable, Codable {
+    public var id: String
+    public var owner: String
+    public var formID: String
+    public var createdAt: Int64
+    public init(id: String, owner: String, formID: String, createdAt: Int64) {
+        self.id = id; self.owner = owner; self.formID = formID; self.createdAt = createdAt
+    }
+    enum CodingKeys: String, CodingKey { case id, owner, formID = "form_id", createdAt = "created_at" }
+}
+
+/// A version as the server holds it.
+public struct StoredVersion: Sendable, Hashable {
+    public var seq: Int64
+    public var version: Version
+    public var pushedBy: String
+    public var receivedAt: Int64
+    public init(seq: Int64, version: Version, pushedBy: String, receivedAt: Int64) {
+        self.seq = seq; self.version = version; self.pushedBy = pushedBy; self.receivedAt = receivedAt
+    }
 }

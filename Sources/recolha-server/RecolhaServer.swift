@@ -11,7 +11,7 @@ struct RecolhaServer: AsyncParsableCommand {
         commandName: "recolha-server",
         abstract: "The Recolha sync server: users, devices, forms, and serving sync over HTTP(S).",
         discussion: "Exit codes: 0 done, 1 failed, 2 bad usage, 3 refused (exists, changed form), 4 not found.",
-        subcommands: [Init.self, Users.self, Devices.self, Forms.self, Serve.self])
+        subcommands: [Init.self, Users.self, Devices.self, Forms.self, Serve.self, Export.self, Import.self])
 
     static func main() async {
         umask(0o077)
@@ -197,6 +197,30 @@ extension RecolhaServer {
                 let (form, added) = try await service.publish(definition: loaded.form.definition)
                 print(added ? "Published \(form.id) version \(form.version)" : "\(form.id) version \(form.version) was already published")
             }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole deployment (users, devices, forms, every version) to a file, to move it.",
+            discussion: "The file holds password and token hashes: it is written owner-only; keep it so.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "The file to write (JSON Lines).") var out: String
+        func run() async throws {
+            let n = try await Deployment.export(try await data.storage(), to: out)
+            print("Exported \(n) versions to \(out)")
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load an export into a new, empty deployment (e.g. SQLite to PostgreSQL); tokens and cursors stay valid.")
+        @OptionGroup var data: DataOptions
+        @Argument(help: "A file written by `recolha-server export`.") var file: String
+        func run() async throws {
+            let storage = try await data.storage(create: true)
+            let n = try await Deployment.importFile(file, into: storage)
+            print("Imported \(n) versions from \(file)")
         }
     }
 
