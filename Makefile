@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench clean pyxform
+.PHONY: deps build test demo bench load clean pyxform
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,6 +34,12 @@ bench: deps
 	@command -v /usr/bin/time >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq time; else sudo apt-get install -y -qq time; fi; }
 	swift build -c release
 	"$$(swift build -c release --show-bin-path)/recolha-bench"
+
+# 200 simulated devices against one SQLite instance, then two PostgreSQL
+# instances with one killed half way (not part of make test).
+load: deps
+	swift build -c release
+	scripts/with-postgres.sh "$$(swift build -c release --show-bin-path)/recolha-load"
 
 clean:
 	rm -rf .build

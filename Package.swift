@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "recolha", targets: ["recolha"]),
         .executable(name: "recolha-server", targets: ["recolha-server"]),
         .executable(name: "recolha-bench", targets: ["recolha-bench"]),
+        .executable(name: "recolha-load", targets: ["recolha-load"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -74,6 +75,11 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
+        ),
+        // A load tool built from plain threads: Swift 5 mode keeps it short.
+        .executableTarget(
+            name: "recolha-load", dependencies: ["Store", "Forms", "Sync", "SyncClient"],
+            swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .target(name: "RecolhaTesting", dependencies: ["Store", "Forms", "Sync"]),
         .testTarget(

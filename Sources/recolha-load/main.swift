@@ -1,0 +1,213 @@
+// `make load`: simulated devices capture flagship surveys and sync at once
+// against one server instance on SQLite, then against two instances on one
+// PostgreSQL with one of them killed (kill -9) half way; at the end every
+// version pushed must be on the server exactly once and every device must
+// agree with a supervisor's view. Prints versions/s, push latency and memory.
+import Foundation
+import Forms
+import Store
+import Sync
+import SyncClient
+
+let env = ProcessInfo.processInfo.environment
+let devicesCount = Int(env["RECOLHA_LOAD_DEVICES"] ?? "") ?? 200
+let seconds = Double(env["RECOLHA_LOAD_SECONDS"] ?? "") ?? 30
+let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let work = FileManager.default.temporaryDirectory.path + "/recolha-load-\(getpid())"
+try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(atPath: work) }
+let form = try Form.load(json: Data(contentsOf: URL(fileURLWithPath: root + "/schema/forms/health_facility_assessment.json")))
+guard case .object(let base) = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: root + "/examples/ressano_garcia.json"))) else { fatalError() }
+
+func survey(_ n: Int) -> Answers {
+    var o = base
+    o["facility_name"] = .string("Centro de Saúde \(n)")
+    o["isolation_beds"] = .number(Double(n % 17))
+    return Answers.read(o, form: form) { RepeatKey.make(ms: Int64(n), index: $0) }.0
+}
+
+@discardableResult
+func run(_ path: String, _ args: [String], input: String = "") -> (Int32, String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    let i = Pipe(), o = Pipe()
+    p.standardInput = i; p.standardOutput = o; p.standardError = o
+    try! p.run()
+    i.fileHandleForWriting.write(Data(input.utf8)); try? i.fileHandleForWriting.close()
+    let out = o.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return (p.terminationStatus, String(decoding: out, as: UTF8.self))
+}
+
+func peakMiB(_ pid: Int32) -> Double {
+    guard let t = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let l = t.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kb = Double(l.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+    return kb / 1024
+}
+
+final class Instance {
+    let process = Process()
+    var url = ""
+    var peak = 0.0
+    init(_ storage: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: bin + "/recolha-server")
+        process.arguments = ["serve", "--port", "0"] + storage
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var text = ""
+        while !text.contains("listening on") { text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        url = String(text.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    func sample() { if process.isRunning { peak = max(peak, peakMiB(process.processIdentifier)) } }
+    func kill9() { sample(); kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    func stop() { sample(); if process.isRunning { process.terminate(); process.waitUntilExit() } }
+}
+
+/// Times every push request.
+final class TimedTransport: Transport {
+    let inner: CurlTransport
+    var pushMs: [Double] = []
+    init(_ inner: CurlTransport) { self.inner = inner }
+    func send(_ r: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let response = try inner.send(r)
+        if r.path == "/v1/push" { pushMs.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6) }
+        return response
+    }
+}
+
+final class SimDevice: @unchecked Sendable {
+    let n: Int
+    let store: Store
+    var urls: [String]
+    var token = ""
+    var pushMs: [Double] = []
+    var failovers = 0
+    init(_ n: Int, urls: [String], dir: String) throws {
+        self.n = n
+        self.urls = urls
+        store = try Store(path: dir + "/device\(n).sqlite", create: true)
+        try store.initialize(enumerator: "e\(n % 20)")
+    }
+    func login() throws {
+        let user = "e\(n % 20)"
+        let answer = try Login.run(transport: try CurlTransport(baseURL: urls[0]), user: user, password: "load-password-\(user)",
+                                   deviceName: "sim\(n)", site: try store.device()!.site)
+        token = answer.token
+        try store.saveLogin(server: urls[0], user: user, role: answer.role, token: token, cacert: nil)
+    }
+    /// Syncs through the first instance that answers.
+    func sync() throws -> SyncSummary {
+        while true {
+            let t = TimedTransport(try CurlTransport(baseURL: urls[0], connectTimeout: 3, retry: RetryPolicy(attempts: 3, baseDelay: 0.05, maxDelay: 0.5)))
+            do {
+                let s = try SyncEngine(store: store, transport: t, token: token).run()
+                pushMs += t.pushMs
+                return s
+            } catch {
+                pushMs += t.pushMs
+                guard case .unreachable = error, urls.count > 1 else { throw error }
+                urls.append(urls.removeFirst())  // fail over to the other instance
+                failovers += 1
+            }
+        }
+    }
+}
+
+func percentile(_ xs: [Double], _ p: Double) -> Double {
+    guard !xs.isEmpty else { return 0 }
+    let s = xs.sorted()
+    return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
+}
+
+func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) throws {
+    print("\n## \(name): \(devicesCount) devices, \(Int(seconds)) s")
+    _ = run(bin + "/recolha-server", ["init"] + storage)
+    for u in 0..<20 { run(bin + "/recolha-server", ["users", "add", "e\(u)", "--role", "enumerator", "--password-stdin"] + storage, input: "load-password-e\(u)\n") }
+    run(bin + "/recolha-server", ["users", "add", "boss", "--role", "supervisor", "--password-stdin"] + storage, input: "load-password-boss\n")
+    run(bin + "/recolha-server", ["forms", "publish", root + "/schema/forms/health_facility_assessment.json"] + storage)
+    let servers = try (0..<instances).map { _ in try Instance(storage) }
+    let dir = work + "/" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let devices = try (0..<devicesCount).map { n in try SimDevice(n, urls: (0..<instances).map { servers[(n + $0) % instances].url }, dir: dir) }
+    let group = DispatchGroup()
+    let queue = DispatchQueue(label: "load", attributes: .concurrent)
+    for d in devices { group.enter(); queue.async { try? d.login(); _ = try? d.sync(); group.leave() } }
+    group.wait()
+    let start = Date()
+    let deadline = start.addingTimeInterval(seconds)
+    var killed = false
+    let sampler = Thread {
+        while Date() < deadline {
+            servers.forEach { $0.sample() }
+            if killOne && !killed && Date() > start.addingTimeInterval(seconds / 2) { servers[0].kill9(); killed = true }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+    sampler.start()
+    for d in devices {
+        group.enter()
+        Thread {
+            var k = 0
+            while Date() < deadline {
+                k += 1
+                _ = try? d.store.save(SaveRequest(form: form, answers: survey(d.n * 1000 + k), finalize: true))
+                _ = try? d.sync()
+            }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    let elapsed = Date().timeIntervalSince(start)
+    while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
+    // Everyone finishes (through a live instance), then a supervisor pulls all.
+    for _ in 0..<2 { for d in devices { group.enter(); queue.async { _ = try? d.sync(); group.leave() }; }; group.wait() }
+    let boss = try SimDevice(9_999, urls: servers.filter { $0.process.isRunning }.map(\.url), dir: dir)
+    let bossLogin = try Login.run(transport: try CurlTransport(baseURL: boss.urls[0]), user: "boss", password: "load-password-boss",
+                                  deviceName: "boss", site: try boss.store.device()!.site)
+    boss.token = bossLogin.token
+    try boss.store.saveLogin(server: boss.urls[0], user: "boss", role: "supervisor", token: boss.token, cacert: nil)
+    _ = try boss.sync()
+
+    var pushed = 0, unsent = 0, agree = true
+    var ownIDs = Set<VersionID>()
+    for d in devices {
+        unsent += try d.store.unsentCount()
+        let site = try d.store.device()!.site
+        for r in try d.store.records() {
+            let mine = try d.store.versions(record: r.id).filter { $0.id.site == site }
+            pushed += mine.count
+            ownIDs.formUnion(mine.map(\.id))
+            let a = try d.store.record(r.id), b = try boss.store.record(r.id)
+            if a.answers != b.answers || a.status != b.status || a.conflicts != b.conflicts { agree = false }
+        }
+    }
+    var bossIDs = Set<VersionID>()
+    for r in try boss.store.records() { bossIDs.formUnion(try boss.store.versions(record: r.id).map(\.id)) }
+    let pushMs = devices.flatMap(\.pushMs)
+    servers.forEach { $0.stop() }
+    func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
+    print("| versions pushed | versions/s | pushes | p50 push ms | p99 push ms | server peak RSS | failovers |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| \(pushed) | \(f(Double(pushed) / elapsed, 0)) | \(pushMs.count) | \(f(percentile(pushMs, 0.5))) | \(f(percentile(pushMs, 0.99))) | \(servers.map { f($0.peak) + " MiB" }.joined(separator: " + ")) | \(devices.reduce(0) { $0 + $1.failovers }) |")
+    print("checks: unsent after the end \(unsent); every device's versions on the server exactly once: \(bossIDs == ownIDs ? "yes" : "NO") (\(bossIDs.count) held by the supervisor, \(ownIDs.count) pushed); every device agrees with the supervisor: \(agree ? "yes" : "NO")\(killOne ? "; instance 1 was killed with kill -9 half way" : "")")
+    if unsent != 0 || bossIDs != ownIDs || !agree { throw LoadFailure() }
+}
+
+struct LoadFailure: Error {}
+
+CurlTransport.initialize()
+print("Recolha load test (\(ProcessInfo.processInfo.activeProcessorCount) cores): RECOLHA_LOAD_DEVICES=\(devicesCount) RECOLHA_LOAD_SECONDS=\(Int(seconds))")
+try scenario("One instance on SQLite", storage: ["--data", work + "/sqlite"], instances: 1, killOne: false)
+if let pgBin = env["RECOLHA_TEST_PG_BIN"], let port = env["RECOLHA_TEST_PG_PORT"] {
+    _ = run(pgBin + "/createdb", ["-h", "127.0.0.1", "-p", port, "-U", "recolha", "load"])
+    try scenario("Two instances on one PostgreSQL, one killed half way", storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load"],
+                 instances: 2, killOne: true)
+} else {
+    print("\n(no PostgreSQL: run through `make load`, which starts one)")
+}
