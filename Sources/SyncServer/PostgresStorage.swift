@@ -287,40 +287,63 @@ public final class PostgresStorage: ServerStorage {
             // Held until commit: pushes from every instance take turns, so
             // sequence order is commit order.
             try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
-            var next: Int64 = 0
+            var next: Int64 = 1
             for try await max in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) {
                 next = max + 1
             }
+            // The whole batch in a few statements, not a few per version.
+            let sites = versions.map { $0.id.site.rawValue }, seqs = versions.map { $0.id.seq }
+            var held: Set<VersionID> = []
+            for try await (site, seq) in try await conn.query("""
+                SELECT v.site_id, v.site_seq FROM versions v
+                JOIN unnest(\(sites)::text[], \(seqs)::bigint[]) AS u(s, q) ON v.site_id = u.s AND v.site_seq = u.q
+                """, logger: logger).decode((String, Int64).self) {
+                if let s = SiteID(site) { held.insert(VersionID(site: s, seq: seq)) }
+            }
+            var owners: [String: String] = [:]
+            let recordIDs = Array(Set(versions.map(\.record)))
+            for try await (id, owner) in try await conn.query(
+                "SELECT id, owner FROM records WHERE id = ANY(\(recordIDs))", logger: logger).decode((String, String).self) {
+                owners[id] = owner
+            }
             var result = PushResult()
-            var owners: [String: String?] = [:]
+            var newRecords: [(String, String)] = []
+            var rows: [(Int64, Version)] = []
             for v in versions {
-                var held = false
-                for try await _ in try await conn.query(
-                    "SELECT 1 FROM versions WHERE site_id = \(v.id.site.rawValue) AND site_seq = \(v.id.seq)", logger: logger) { held = true }
-                if held { result.duplicates.append(v.id); continue }
-                if owners[v.record] == nil {
-                    var owner: String?
-                    for try await o in try await conn.query("SELECT owner FROM records WHERE id = \(v.record)", logger: logger).decode(String.self) { owner = o }
-                    owners[v.record] = .some(owner)
-                }
-                let owner = owners[v.record]!
-                if let reason = policy(v, owner) {
+                if held.contains(v.id) { result.duplicates.append(v.id); continue }
+                if let reason = policy(v, owners[v.record]) {
                     result.rejected.append(Rejection(id: v.id, reason: reason))
                     continue
                 }
-                if owner == nil {
-                    try await exec(conn, "INSERT INTO records (id, owner, form_id, created_at) VALUES (\(v.record), \(user), \(v.form), \(at))")
-                    owners[v.record] = .some(user)
+                if owners[v.record] == nil {
+                    owners[v.record] = user
+                    newRecords.append((v.record, v.form))
                 }
-                let parents = v.parents.map(\.description).joined(separator: " ")
+                held.insert(v.id)
+                rows.append((next, v))
+                next += 1
+                result.accepted.append(v.id)
+            }
+            if !newRecords.isEmpty {
+                try await exec(conn, """
+                    INSERT INTO records (id, owner, form_id, created_at)
+                    SELECT r, \(user), f, \(at) FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[]) AS u(r, f)
+                    """)
+            }
+            if !rows.isEmpty {
+                let vs = rows.map(\.1)
                 try await exec(conn, """
                     INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
                                           clock_counter, parents, author, pushed_by, received_at)
-                    VALUES (\(next), \(v.id.site.rawValue), \(v.id.seq), \(v.record), \(v.form), \(v.formVersion), \(v.field),
-                            \(v.value), \(v.clock.ms), \(Int32(v.clock.counter)), \(parents), \(v.author), \(user), \(at))
+                    SELECT seq, site, site_seq, record, form, form_version, field, CASE WHEN cleared THEN NULL ELSE value END,
+                           ms, counter, parents, author, \(user), \(at)
+                    FROM unnest(\(rows.map(\.0))::bigint[], \(vs.map { $0.id.site.rawValue })::text[], \(vs.map(\.id.seq))::bigint[],
+                                \(vs.map(\.record))::text[], \(vs.map(\.form))::text[], \(vs.map(\.formVersion))::text[],
+                                \(vs.map(\.field))::text[], \(vs.map { $0.value ?? "" })::text[], \(vs.map { $0.value == nil })::bool[],
+                                \(vs.map(\.clock.ms))::bigint[], \(vs.map { Int32($0.clock.counter) })::int[],
+                                \(vs.map { $0.parents.map(\.description).joined(separator: " ") })::text[], \(vs.map(\.author))::text[])
+                         AS u(seq, site, site_seq, record, form, form_version, field, value, cleared, ms, counter, parents, author)
                     """)
-                next += 1
-                result.accepted.append(v.id)
             }
             return result
         }
