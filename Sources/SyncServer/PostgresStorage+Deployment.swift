@@ -1,0 +1,61 @@
+import PostgresNIO
+import Sync
+
+/// Moving a whole deployment in and out of PostgreSQL (export and import).
+extension PostgresStorage {
+    public func isEmpty() async throws -> Bool {
+        var n: Int64 = 0
+        for try await c in try await client.query("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM versions)", logger: logger)
+            .decode(Int64.self) { n = c }
+        return n == 0
+    }
+
+    public func recordOwners() async throws -> [RecordOwner] {
+        var out: [RecordOwner] = []
+        for try await (id, owner, form, at) in try await client.query(
+            "SELECT id, owner, form_id, created_at FROM records ORDER BY created_at, id", logger: logger).decode((String, String, String, Int64).self) {
+            out.append(RecordOwner(id: id, owner: owner, formID: form, createdAt: at))
+        }
+        return out
+    }
+
+    public func exportVersions(after seq: Int64, limit: Int) async throws -> [StoredVersion] {
+        var out: [StoredVersion] = []
+        for try await (n, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author, pushedBy, received)
+            in try await client.query("""
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents,
+                       author, pushed_by, received_at FROM versions WHERE seq > \(seq) ORDER BY seq LIMIT \(limit)
+                """, logger: logger).decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String, String, Int64).self) {
+            guard let s = SiteID(siteID) else { continue }
+            let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                            value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                            parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+            out.append(StoredVersion(seq: n, version: v, pushedBy: pushedBy, receivedAt: received))
+        }
+        return out
+    }
+
+    public func importRecords(_ records: [RecordOwner]) async throws {
+        try await transaction { conn in
+            for r in records {
+                try await exec(conn, "INSERT INTO records (id, owner, form_id, created_at) VALUES (\(r.id), \(r.owner), \(r.formID), \(r.createdAt))")
+            }
+        }
+    }
+
+    public func importVersions(_ versions: [StoredVersion]) async throws {
+        try await transaction { conn in
+            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
+            for s in versions {
+                let v = s.version
+                let parents = v.parents.map(\.description).joined(separator: " ")
+                try await exec(conn, """
+                    INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                          clock_counter, parents, author, pushed_by, received_at)
+                    VALUES (\(s.seq), \(v.id.site.rawValue), \(v.id.seq), \(v.record), \(v.form), \(v.formVersion), \(v.field),
+                            \(v.value), \(v.clock.ms), \(Int32(v.clock.counter)), \(parents), \(v.author), \(s.pushedBy), \(s.receivedAt))
+                    """)
+            }
+        }
+    }
+}

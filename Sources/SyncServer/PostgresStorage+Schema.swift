@@ -1,0 +1,64 @@
+/// The PostgreSQL schema, one named migration at a time (forward-only).
+extension PostgresStorage {
+    static let migrations: [(String, [String])] = [
+        ("v1-server", [
+            """
+            CREATE TABLE users (
+                name TEXT PRIMARY KEY,
+                role TEXT NOT NULL CHECK (role IN ('enumerator', 'supervisor', 'admin')),
+                password_hash TEXT NOT NULL,
+                disabled BOOLEAN NOT NULL DEFAULT FALSE,
+                created_at BIGINT NOT NULL)
+            """,
+            """
+            CREATE TABLE devices (
+                id TEXT PRIMARY KEY,
+                user_name TEXT NOT NULL REFERENCES users (name),
+                name TEXT NOT NULL,
+                site_id TEXT NOT NULL,
+                token_hash TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT NOT NULL,
+                last_seen_at BIGINT,
+                revoked BOOLEAN NOT NULL DEFAULT FALSE)
+            """,
+            """
+            CREATE TABLE forms (
+                form_id TEXT NOT NULL,
+                version TEXT NOT NULL,
+                title TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                published_at BIGINT NOT NULL,
+                PRIMARY KEY (form_id, version))
+            """,
+            """
+            CREATE TABLE records (
+                id TEXT PRIMARY KEY,
+                owner TEXT NOT NULL,
+                form_id TEXT NOT NULL,
+                created_at BIGINT NOT NULL)
+            """,
+            "CREATE INDEX records_owner ON records (owner)",
+            """
+            CREATE TABLE versions (
+                seq BIGINT PRIMARY KEY,
+                site_id TEXT NOT NULL,
+                site_seq BIGINT NOT NULL,
+                record_id TEXT NOT NULL REFERENCES records (id),
+                form_id TEXT NOT NULL,
+                form_version TEXT NOT NULL,
+                field TEXT NOT NULL,
+                value TEXT,
+                clock_ms BIGINT NOT NULL,
+                clock_counter INTEGER NOT NULL,
+                parents TEXT NOT NULL,
+                author TEXT NOT NULL,
+                pushed_by TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                UNIQUE (site_id, site_seq))
+            """,
+            "CREATE INDEX versions_record ON versions (record_id)",
+        ]),
+    ]
+}
