@@ -37,12 +37,62 @@ extension Device {
     }
 }
 
+/// Where the end-to-end sync tests run: one instance on SQLite, or two
+/// stateless instances on one PostgreSQL with devices spread across them.
+enum Engine: String, CaseIterable, Sendable { case sqlite, postgres
+    static var available: [Engine] { TestPostgres.available ? [.sqlite, .postgres] : [.sqlite] }
+}
+
+struct Servers {
+    let engine: Engine
+    let a: TestServer
+    let b: TestServer
+    let url: String?
+
+    init(_ engine: Engine) throws {
+        self.engine = engine
+        if engine == .postgres {
+            let url = try TestPostgres.freshDatabase()
+            self.url = url
+            a = try TestServer(postgres: url)
+            b = try TestServer(postgres: url, setUp: false)
+        } else {
+            url = nil
+            a = try TestServer()
+            b = a
+        }
+    }
+
+    /// A query's single number on the server's database.
+    func count(_ sql: String) throws -> Int {
+        if let url {
+            let r = CLI.run([url, "-tAc", sql], binary: ProcessInfo.processInfo.environment["RECOLHA_TEST_PG_BIN"]! + "/psql")
+            return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+        }
+        return try DatabaseQueue(path: a.data + "/server.sqlite").read { try Int.fetchOne($0, sql: sql)! }
+    }
+
+    func versionIDs() throws -> Set<String> {
+        if let url {
+            let r = CLI.run([url, "-tAc", "SELECT site_id || '-' || site_seq FROM versions"],
+                            binary: ProcessInfo.processInfo.environment["RECOLHA_TEST_PG_BIN"]! + "/psql")
+            return Set(r.stdout.split(separator: "\n").map(String.init))
+        }
+        return try DatabaseQueue(path: a.data + "/server.sqlite").read {
+            Set(try String.fetchAll($0, sql: "SELECT site_id || '-' || site_seq FROM versions"))
+        }
+    }
+
+    var log: String { a.log + (a === b ? "" : b.log) }
+}
+
 @Suite(.serialized) struct SyncEndToEndTests {
-    @Test func enumeratorsAndASupervisorConvergeAndResolveAConflict() throws {
-        let server = try TestServer()
-        let ana = Device.loggedIn("ana", to: server)
-        let bento = Device.loggedIn("bento", to: server)
-        let sara = Device.loggedIn("sara", to: server)
+    @Test(arguments: Engine.available)
+    func enumeratorsAndASupervisorConvergeAndResolveAConflict(engine: Engine) throws {
+        let servers = try Servers(engine)
+        let ana = Device.loggedIn("ana", to: servers.a)
+        let bento = Device.loggedIn("bento", to: servers.b)
+        let sara = Device.loggedIn("sara", to: servers.b)
         for d in [ana, bento, sara] { _ = try d.sync() }  // forms arrive
         #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
         #expect(bento.run(["capture", Device.form, "--answers", Example.machipanda, "--finalize"]).status == 0)
@@ -77,20 +127,18 @@ extension Device {
         #expect(anaView["isolation_beds"] as? Int == 8)
         // Every version anyone holds is on the server, once.
         let union = try ana.versionIDs().union(bento.versionIDs()).union(sara.versionIDs())
-        let onServer = try DatabaseQueue(path: server.data + "/server.sqlite").read { db in
-            (try Int.fetchOne(db, sql: "SELECT count(*) FROM versions")!,
-             Set(try String.fetchAll(db, sql: "SELECT site_id || '-' || site_seq FROM versions")))
-        }
+        let onServer = (try servers.count("SELECT count(*) FROM versions"), try servers.versionIDs())
         let draftVersions = try bento.count("SELECT count(*) FROM versions v JOIN records r ON r.id = v.record_id WHERE r.status = 'draft'")
         #expect(onServer.0 == onServer.1.count)
         #expect(onServer.1 == union.subtracting(try bento.versionIDs().subtracting(onServer.1)))
         #expect(union.count - onServer.1.count == draftVersions)
-        #expect(!server.log.contains("Ressano"))  // no answer values in the server's log
+        #expect(!servers.log.contains("Ressano"))  // no answer values in the server's log
     }
 
-    @Test func draftsTravelOnlyWhenAsked() throws {
-        let server = try TestServer()
-        let ana = Device.loggedIn("ana", to: server)
+    @Test(arguments: Engine.available)
+    func draftsTravelOnlyWhenAsked(engine: Engine) throws {
+        let servers = try Servers(engine)
+        let ana = Device.loggedIn("ana", to: servers.b)
         _ = try ana.sync()
         #expect(ana.run(["capture", Device.form, "--answers", Example.machipanda]).status == 0)
         #expect(try ana.sync()["sent"] as? Int == 0)
@@ -122,9 +170,10 @@ extension Device {
         #expect(fresh.run(["sync"]).status == 7)
     }
 
-    @Test func aClockFarAheadIsRejectedButKeptOnTheDevice() throws {
-        let server = try TestServer()
-        let ana = Device.loggedIn("ana", to: server)
+    @Test(arguments: Engine.available)
+    func aClockFarAheadIsRejectedButKeptOnTheDevice(engine: Engine) throws {
+        let servers = try Servers(engine)
+        let ana = Device.loggedIn("ana", to: servers.b)
         _ = try ana.sync()
         #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
         // As if the tablet's clock had been set to next year for one edit.
@@ -136,10 +185,7 @@ extension Device {
         #expect(r.stdout.contains("minutes ahead of the server's"))
         let status = ana.run(["status"]).stdout
         #expect(status.contains("Rejected by the server (kept here): 1") && status.contains("isolation_beds"))
-        let onServer = try DatabaseQueue(path: server.data + "/server.sqlite").read {
-            try Int.fetchOne($0, sql: "SELECT count(*) FROM versions WHERE field = 'isolation_beds'")!
-        }
-        #expect(onServer == 0)
+        #expect(try servers.count("SELECT count(*) FROM versions WHERE field = 'isolation_beds'") == 0)
     }
 
     @Test func theStoreStaysOwnerOnlyWithTheTokenInIt() throws {
