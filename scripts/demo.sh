@@ -24,7 +24,7 @@ echo "ana-password-1"  | server users add ana   --role enumerator --password-std
 echo "bento-password-1" | server users add bento --role enumerator --password-stdin
 echo "sara-password-1" | server users add sara  --role supervisor --password-stdin
 echo "admin-password-1" | server users add admin --role admin --password-stdin > /dev/null
-server forms publish schema/forms/$FORM.json
+server forms publish schema/forms/$FORM.xlsx   # the XLSForm workbook survey designers edit
 "$BIN_DIR/recolha-server" serve --data "$DATA" --host 127.0.0.1 --port 0 > "$WORK/server.out" 2> "$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
