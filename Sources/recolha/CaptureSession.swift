@@ -189,7 +189,7 @@ struct CaptureSession {
             let answer: Answer
             switch Answer.parse(input, for: q, choices: choices) {
             case .failure(let e):
-                print("  ! \(e.reason)")
+                print("  ! \(ui.reason(e.reason))")
                 continue
             case .success(let a): answer = a
             }

@@ -34,6 +34,23 @@ struct UIText {
     func finalized(_ id: String) -> String { pt ? "Registo \(id) finalizado." : "Finalized record \(id)." }
     var nothingSaved: String { pt ? "Nada foi respondido; nenhum registo guardado." : "Nothing was answered; no record saved." }
 
+    /// An answer's problem in the chosen language (Forms words them in English).
+    func reason(_ english: String) -> String {
+        guard pt else { return english }
+        let known: [(String, String)] = [
+            ("must be a whole number", "tem de ser um número inteiro"),
+            ("must be a number", "tem de ser um número"),
+            ("choose a number from 1 to ", "escolha um número de 1 a "),
+            ("not one of the choices: type its number or its name", "não é uma das opções: escreva o número ou o nome"),
+            ("must be a date written YYYY-MM-DD", "tem de ser uma data escrita AAAA-MM-DD"),
+            ("must be a date and time written YYYY-MM-DDTHH:MM:SS", "tem de ser data e hora escritas AAAA-MM-DDTHH:MM:SS"),
+            ("must be `latitude longitude [altitude accuracy]` with latitude -90..90 and longitude -180..180",
+             "tem de ser `latitude longitude [altitude precisão]` com latitude -90..90 e longitude -180..180"),
+        ]
+        for (en, text) in known where english.hasPrefix(en) { return text + english.dropFirst(en.count) }
+        return english
+    }
+
     /// Reads yes/no in either language; nil when neither.
     static func yes(_ text: String) -> Bool? {
         switch text.lowercased() {

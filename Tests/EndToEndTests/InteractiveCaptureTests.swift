@@ -44,8 +44,9 @@ import Testing
 
     @Test func portugueseLabelsWhenAsked() {
         let d = Device.ready()
-        let r = d.run(["capture", Device.form, "--lang", "pt"], stdin: "2026-11-20\n:save\n")
+        let r = d.run(["capture", Device.form, "--lang", "pt"], stdin: "amanhã\n2026-11-20\n:save\n")
         #expect(r.stdout.contains("Data da visita"))
+        #expect(r.stdout.contains("! tem de ser uma data escrita AAAA-MM-DD"))
         #expect(r.stdout.contains("Guardado como rascunho"))
     }
 
