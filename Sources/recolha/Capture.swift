@@ -50,7 +50,7 @@ extension Recolha {
                 JSONOut.print(.object(["id": .string(result.record), "status": .string(result.status),
                                        "versions": .number(Double(result.versions))]))
             } else {
-                print("Saved record \(result.record) (\(result.status), \(result.versions) changes recorded)")
+                print("Saved record \(result.record) (\(result.status), \(result.versions) change\(result.versions == 1 ? "" : "s") recorded)")
             }
         }
     }

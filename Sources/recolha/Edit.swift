@@ -62,7 +62,7 @@ extension Recolha {
                                        "versions": .number(Double(result.versions)),
                                        "cleared": .array(result.cleared.map(JSONValue.string))]))
             } else {
-                print("Saved record \(id) (\(result.versions) changes recorded)")
+                print("Saved record \(id) (\(result.versions) change\(result.versions == 1 ? "" : "s") recorded)")
                 for c in result.cleared { print("  cleared \(c): no longer relevant") }
             }
         }
