@@ -163,19 +163,11 @@ extension Store {
 
     static func versions(_ db: Database, record id: String) throws -> [Version] {
         let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT site_id, seq, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+            SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
             FROM versions WHERE record_id = ?
             """), arguments: [id])
         var out: [Version] = []
-        while let row = try rows.next() {
-            guard let site = SiteID(row[0]) else { throw StoreError.database("a version holds a malformed site id") }
-            let parentsText: String = row[8]
-            let parents = parentsText.isEmpty ? [] : parentsText.split(separator: " ").compactMap { VersionID(String($0)) }
-            out.append(Version(
-                id: VersionID(site: site, seq: row[1]), record: id, form: row[2], formVersion: row[3],
-                field: row[4], value: row[5], clock: HLC(ms: row[6], counter: row[7], site: site),
-                parents: parents, author: row[9]))
-        }
+        while let row = try rows.next() { out.append(try version(row)) }
         return out
     }
 

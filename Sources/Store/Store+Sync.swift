@@ -72,6 +72,8 @@ extension Store {
         }
     }
 
+    /// A version from a row of site_id, seq, record_id, form_id, form_version,
+    /// field, value, clock_ms, clock_counter, parents, author.
     static func version(_ row: Row) throws -> Version {
         guard let site = SiteID(row[0]) else { throw StoreError.database("a version holds a malformed site id") }
         let parentsText: String = row[9]

@@ -244,16 +244,21 @@ public final class SQLiteStorage: ServerStorage {
                     more = true
                     break
                 }
-                guard let site = SiteID(row[1]) else { continue }
-                let parents = (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }
-                let v = Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5],
-                                field: row[6], value: value, clock: HLC(ms: row[8], counter: row[9], site: site),
-                                parents: parents, author: row[11])
+                guard let v = Self.version(row) else { continue }
                 out.append(SequencedVersion(seq: row[0], version: v))
                 bytes += size
             }
             return (out, next, more)
         }
+    }
+
+    /// A version from a row that starts seq, site_id, site_seq, record_id,
+    /// form_id, form_version, field, value, clock_ms, clock_counter, parents, author.
+    static func version(_ row: Row) -> Version? {
+        guard let site = SiteID(row[1]) else { return nil }
+        return Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5], field: row[6],
+                       value: row[7], clock: HLC(ms: row[8], counter: row[9], site: site),
+                       parents: (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }, author: row[11])
     }
 
     public func versionCount() async throws -> Int {
@@ -282,10 +287,7 @@ extension SQLiteStorage {
                 SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents,
                        author, pushed_by, received_at FROM versions WHERE seq > ? ORDER BY seq LIMIT ?
                 """, arguments: [seq, limit]).compactMap { row in
-                guard let site = SiteID(row[1]) else { return nil }
-                let v = Version(id: VersionID(site: site, seq: row[2]), record: row[3], form: row[4], formVersion: row[5], field: row[6],
-                                value: row[7], clock: HLC(ms: row[8], counter: row[9], site: site),
-                                parents: (row[10] as String).split(separator: " ").compactMap { VersionID(String($0)) }, author: row[11])
+                guard let v = Self.version(row) else { return nil }
                 return StoredVersion(seq: row[0], version: v, pushedBy: row[12], receivedAt: row[13])
             }
         }
