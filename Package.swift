@@ -24,7 +24,7 @@ let package = Package(
     ],
     targets: [
         // Pure rules: no I/O, nothing of ours imported.
-        .target(name: "Sync"),
+        .target(name: "Sync", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Forms"),
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
@@ -52,7 +52,10 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-            ]
+            ],
+            // Fault points for the cut-point tests exist only in debug builds:
+            // a release (shipped) server has none.
+            swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "recolha-server",

@@ -74,4 +74,16 @@ enum Schema {
         ALTER TABLE versions ADD COLUMN rejected TEXT;
         CREATE INDEX records_conflicted ON records (id) WHERE conflicts > 0;
         """
+
+    /// A device identity that cannot be claimed by another (the site id is
+    /// derived from a secret), the store file's identity (a copy has another,
+    /// so it takes a new site id instead of reusing this one's numbers), the
+    /// site it used before, and the site its token was issued for.
+    static let v3 = """
+        ALTER TABLE device ADD COLUMN site_secret TEXT;
+        ALTER TABLE device ADD COLUMN file_identity TEXT;
+        ALTER TABLE device ADD COLUMN previous_site_id TEXT;
+        ALTER TABLE device ADD COLUMN previous_site_secret TEXT;
+        ALTER TABLE sync_state ADD COLUMN token_site_id TEXT;
+        """
 }

@@ -10,20 +10,22 @@ public struct DeviceInfo: Sendable, Hashable {
 }
 
 extension Store {
-    /// Makes this store a device: a random site id, counters at their start.
+    /// Makes this store a device: a new identity (a secret and the site id
+    /// derived from it), counters at their start.
     /// - Throws: `StoreError.alreadyInitialized` when it already is one.
     @discardableResult
     public func initialize(enumerator: String) throws(StoreError) -> DeviceInfo {
-        let site = SiteID.random()
+        let identity = SiteIdentity.make()
+        let site = identity.site
         let at = now()
         return try write { db in
             if let existing = try Self.device(db) {
                 throw StoreError.alreadyInitialized(path: path, enumerator: existing.enumerator)
             }
             try db.execute(sql: """
-                INSERT INTO device (id, site_id, enumerator, next_seq, clock_ms, clock_counter, created_at)
-                VALUES (1, ?, ?, 1, 0, 0, ?)
-                """, arguments: [site.rawValue, enumerator, at])
+                INSERT INTO device (id, site_id, enumerator, next_seq, clock_ms, clock_counter, created_at, site_secret, file_identity)
+                VALUES (1, ?, ?, 1, 0, 0, ?, ?, ?)
+                """, arguments: [site.rawValue, enumerator, at, identity.secret, Self.fileIdentity(path)])
             return DeviceInfo(site: site, enumerator: enumerator, nextSeq: 1, clock: HLC(ms: 0, counter: 0, site: site))
         }
     }

@@ -10,6 +10,10 @@ public struct SyncState: Sendable, Hashable {
     public var role: String
     public var token: String
     public var cacert: String?
+    /// The site the token was issued for: when it is not this device's
+    /// current site (the store took a new identity), sync asks for a token
+    /// of the new one first.
+    public var tokenSite: SiteID?
     /// The last server sequence applied here: never ahead of the data.
     public var cursor: Int64
     public var lastSyncAt: Int64?
@@ -27,15 +31,22 @@ public struct RejectedVersion: Sendable, Hashable {
 
 extension Store {
     /// Keeps the token of a login (the store file is owner-only).
-    public func saveLogin(server: String, user: String, role: String, token: String, cacert: String?) throws(StoreError) {
+    public func saveLogin(server: String, user: String, role: String, token: String, cacert: String?, site: SiteID) throws(StoreError) {
         try write { db in
             _ = try requireDevice(db)
             try db.execute(sql: """
-                INSERT INTO sync_state (id, server, user, role, token, cacert, cursor) VALUES (1, ?, ?, ?, ?, ?, 0)
+                INSERT INTO sync_state (id, server, user, role, token, cacert, cursor, token_site_id) VALUES (1, ?, ?, ?, ?, ?, 0, ?)
                 ON CONFLICT (id) DO UPDATE SET cursor = CASE WHEN server = excluded.server THEN cursor ELSE 0 END,
                     server = excluded.server, user = excluded.user, role = excluded.role, token = excluded.token,
-                    cacert = excluded.cacert
-                """, arguments: [server, user, role, token, cacert])
+                    cacert = excluded.cacert, token_site_id = excluded.token_site_id
+                """, arguments: [server, user, role, token, cacert, site.rawValue])
+        }
+    }
+
+    /// Keeps the token the server gave for this device's new identity.
+    public func saveToken(_ token: String, site: SiteID) throws(StoreError) {
+        try write { db in
+            try db.execute(sql: "UPDATE sync_state SET token = ?, token_site_id = ? WHERE id = 1", arguments: [token, site.rawValue])
         }
     }
 
@@ -43,7 +54,7 @@ extension Store {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE id = 1").map {
                 SyncState(server: $0["server"], user: $0["user"], role: $0["role"], token: $0["token"], cacert: $0["cacert"],
-                          cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
+                          tokenSite: ($0["token_site_id"] as String?).flatMap(SiteID.init), cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
             }
         }
     }

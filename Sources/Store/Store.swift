@@ -41,8 +41,13 @@ public final class Store: Sendable {
         } catch {
             throw Self.map(error, path: path)
         }
-        try migrate()
+        try Self.migrate(queue, path: path)
+        copiedNotice = try Self.checkIdentity(queue, path: path, now: now())
     }
+
+    /// Set when opening found this file is a copy of another device's store
+    /// (or one made before device secrets): it then took a new identity.
+    public let copiedNotice: String?
 
     public static let wallClock: @Sendable () -> Int64 = {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -66,7 +71,7 @@ public final class Store: Sendable {
         close(fd)
     }
 
-    func migrate() throws(StoreError) {
+    static func migrate(_ queue: DatabaseQueue, path: String) throws(StoreError) {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
@@ -74,6 +79,9 @@ public final class Store: Sendable {
         }
         migrator.registerMigration("v2-sync") { db in
             try db.execute(sql: Schema.v2)
+        }
+        migrator.registerMigration("v3-identity") { db in
+            try db.execute(sql: Schema.v3)
         }
         do {
             try queue.inDatabase { db in

@@ -10,6 +10,8 @@ public enum WireProtocol {
     public static let maxClockAheadMs: Int64 = 5 * 60 * 1000
     /// Largest request body the server reads, compressed or not.
     public static let maxBodyBytes = 8 * 1024 * 1024
+    /// Largest answer the client reads, after decompression.
+    public static let maxResponseBytes = 64 * 1024 * 1024
 }
 
 /// A version as it travels: the clock's site is the id's site, so only
@@ -54,10 +56,37 @@ public struct LoginRequest: Codable, Sendable {
     public var password: String
     public var deviceName: String
     public var siteID: SiteID
-    public init(user: String, password: String, deviceName: String, siteID: SiteID) {
-        self.user = user; self.password = password; self.deviceName = deviceName; self.siteID = siteID
+    /// The secret the site id is derived from (`SiteIdentity`): proves the
+    /// device holds the site it claims.
+    public var siteSecret: String
+    /// The identity this store used before it found it was a copy: its
+    /// versions may still be sent from here when that site is unbound or
+    /// bound to the same user.
+    public var previousSiteID: SiteID?
+    public var previousSiteSecret: String?
+    public init(user: String, password: String, deviceName: String, identity: SiteIdentity, previous: SiteIdentity? = nil) {
+        self.user = user; self.password = password; self.deviceName = deviceName
+        self.siteID = identity.site; self.siteSecret = identity.secret
+        self.previousSiteID = previous?.site; self.previousSiteSecret = previous?.secret
     }
-    enum CodingKeys: String, CodingKey { case user, password, deviceName = "device_name", siteID = "site_id" }
+    enum CodingKeys: String, CodingKey {
+        case user, password, deviceName = "device_name", siteID = "site_id", siteSecret = "site_secret"
+        case previousSiteID = "previous_site_id", previousSiteSecret = "previous_site_secret"
+    }
+}
+
+/// A device that found its store was copied takes a new identity: it asks,
+/// with its current token, for a token of the new site. The server keeps
+/// the old site as the new one's predecessor, so versions written under it
+/// before the copy can still be sent from here.
+public struct IdentityRequest: Codable, Sendable {
+    public var deviceName: String
+    public var siteID: SiteID
+    public var siteSecret: String
+    public init(deviceName: String, identity: SiteIdentity) {
+        self.deviceName = deviceName; self.siteID = identity.site; self.siteSecret = identity.secret
+    }
+    enum CodingKeys: String, CodingKey { case deviceName = "device_name", siteID = "site_id", siteSecret = "site_secret" }
 }
 
 public struct LoginResponse: Codable, Sendable {
@@ -157,5 +186,20 @@ public struct HealthResponse: Codable, Sendable {
 public struct ErrorBody: Codable, Sendable, Hashable {
     public var error: String
     public var message: String
-    public init(error: String, message: String) { self.error = error; self.message = message }
+    /// For `site_reused`: the version ids the server holds with other content.
+    public var ids: [VersionID]?
+    public init(error: String, message: String, ids: [VersionID]? = nil) {
+        self.error = error; self.message = message; self.ids = ids
+    }
+}
+
+/// Stable error codes the client acts on.
+public enum ErrorCode {
+    /// Login claimed a site bound to another user's device (409).
+    public static let siteTaken = "site_taken"
+    /// A push held version ids the server already holds with other content:
+    /// this store is a copy of another device's (409, nothing stored).
+    public static let siteReused = "site_reused"
+    /// Too many failed logins for this user from this address (429).
+    public static let tooManyAttempts = "too_many_attempts"
 }

@@ -35,6 +35,8 @@ public struct SyncSummary: Sendable {
     public var conflicts = 0
     /// This device's clock minus the server's, in milliseconds.
     public var skewMs: Int64 = 0
+    /// Things the person should know: a new identity taken, work moved.
+    public var notices: [String] = []
 }
 
 /// Why a sync stopped. Whatever it is, the store holds only whole batches:
@@ -45,14 +47,14 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     /// retries, or an answer that could not be read.
     case unreachable(String)
     /// The server answered no: a 4xx (token, protocol, size).
-    case refused(status: Int, code: String, message: String)
+    case refused(status: Int, code: String, message: String, ids: [VersionID]? = nil)
     case store(StoreError)
 
     public var description: String {
         switch self {
         case .notLoggedIn: return "this device has not logged in: run `recolha login --server URL --user NAME`"
         case .unreachable(let m): return m + ": nothing was lost; run `recolha sync` again when the connection is back"
-        case .refused(_, _, let m): return "the server refused: " + m
+        case .refused(_, _, let m, _): return "the server refused: " + m
         case .store(let e): return e.description
         }
     }
@@ -65,17 +67,20 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
 public final class SyncEngine {
     let store: Store
     let transport: any Transport
-    let token: String
+    var token: String
+    let deviceName: String
     let now: () -> Int64
     public var progress: ((SyncProgress) -> Void)?
     /// Cut-point hook for tests: called with "push" or "pull" after an
     /// answer arrived and before it is committed locally.
     public var beforeCommit: ((String) throws -> Void)?
 
-    public init(store: Store, transport: any Transport, token: String, now: @escaping () -> Int64 = Store.wallClock) {
+    public init(store: Store, transport: any Transport, token: String, deviceName: String = ProcessInfo.processInfo.hostName,
+                now: @escaping () -> Int64 = Store.wallClock) {
         self.store = store
         self.transport = transport
         self.token = token
+        self.deviceName = deviceName
         self.now = now
     }
 
@@ -88,6 +93,7 @@ public final class SyncEngine {
 
     public func run(_ options: SyncOptions = SyncOptions()) throws(SyncError) -> SyncSummary {
         var summary = SyncSummary()
+        try ensureIdentity(into: &summary)
         try push(options, into: &summary)
         try syncForms(into: &summary)
         try pull(options, into: &summary)
@@ -104,6 +110,7 @@ public final class SyncEngine {
         let total = (try? store.unsentCount()) ?? 0
         var done = 0
         var rejectedHere: Set<VersionID> = []
+        var reassigned = 0
         while true {
             let batch: [Version]
             do {
@@ -112,7 +119,19 @@ public final class SyncEngine {
             } catch { throw .store(error) }
             let todo = batch.filter { !rejectedHere.contains($0.id) }
             if todo.isEmpty { break }
-            let answer: PushResponse = try exchange("POST", "/v1/push", body: PushRequest(versions: todo))
+            let answer: PushResponse
+            do {
+                answer = try exchange("POST", "/v1/push", body: PushRequest(versions: todo))
+            } catch .refused(409, ErrorCode.siteReused, _, let ids?) where !ids.isEmpty && reassigned < 3 {
+                // This store is a copy of another device's: the server holds
+                // some of these ids with other content and stored nothing of
+                // the batch. Move this device's work to its own new site and
+                // send it again under that.
+                reassigned += 1
+                try reassign(ids, into: &summary)
+                try ensureIdentity(into: &summary)
+                continue
+            }
             let sent = Set(todo.map(\.id))
             let answered = answer.accepted + answer.duplicates + answer.rejected.map(\.id)
             guard Set(answered) == sent else {
@@ -130,6 +149,36 @@ public final class SyncEngine {
             done += todo.count
             progress?(SyncProgress(phase: "sending", done: done, total: total))
         }
+    }
+
+    /// Versions the server holds with other content: from the smallest such
+    /// number of each site on, this device's unacknowledged versions move
+    /// to its own new site.
+    func reassign(_ ids: [VersionID], into summary: inout SyncSummary) throws(SyncError) {
+        let firsts = Dictionary(grouping: ids, by: \.site).mapValues { $0.map(\.seq).min()! }
+        for (site, seq) in firsts.sorted(by: { $0.key < $1.key }) {
+            do {
+                let (moved, to) = try store.reassign(site: site, from: seq)
+                summary.notices.append("the server already holds other work under this device's numbers (site \(site) from \(seq)): "
+                    + "this store is a copy of another device's; \(moved) unsent changes now go as site \(to)")
+            } catch { throw .store(error) }
+        }
+    }
+
+    /// When the store took a new identity since its token was issued (it
+    /// found it is a copy), asks for a token of the new site with the old
+    /// token; the server keeps the old site as this device's predecessor.
+    func ensureIdentity(into summary: inout SyncSummary) throws(SyncError) {
+        let identity: SiteIdentity, state: SyncState?
+        do {
+            identity = try store.identity().current
+            state = try store.syncState()
+        } catch { throw .store(error) }
+        guard let state, state.tokenSite != identity.site else { return }
+        let answer: LoginResponse = try exchange("POST", "/v1/identity", body: IdentityRequest(deviceName: deviceName, identity: identity))
+        do { try store.saveToken(answer.token, site: identity.site) } catch { throw .store(error) }
+        token = answer.token
+        summary.notices.append("this device now syncs as its own site \(identity.site)")
     }
 
     func syncForms(into summary: inout SyncSummary) throws(SyncError) {
@@ -221,17 +270,18 @@ public final class SyncEngine {
             return .unreachable("the server failed (HTTP \(r.status)\(body.map { ": " + $0.message } ?? ""))")
         }
         return .refused(status: r.status, code: body?.error ?? "http_\(r.status)",
-                        message: body?.message ?? "HTTP \(r.status) with no explanation")
+                        message: body?.message ?? "HTTP \(r.status) with no explanation", ids: body?.ids)
     }
 }
 
 /// Logs in: exchanges a user's password for this device's token.
 public enum Login {
     public static func run(transport: any Transport, user: String, password: String, deviceName: String,
-                           site: SiteID) throws(SyncError) -> LoginResponse {
+                           identity: SiteIdentity, previous: SiteIdentity? = nil) throws(SyncError) -> LoginResponse {
         let body: Data
         do {
-            body = try JSONEncoder().encode(LoginRequest(user: user, password: password, deviceName: deviceName, siteID: site))
+            body = try JSONEncoder().encode(LoginRequest(user: user, password: password, deviceName: deviceName,
+                                                         identity: identity, previous: previous))
         } catch { throw .unreachable("could not encode the login") }
         let response: HTTPResponse
         do {

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import NIOCore
 import NIOSSL
 import Sync
 
@@ -13,22 +14,48 @@ public struct ServerOptions: Sendable {
     public var port: Int
     public var tlsCertificate: String?
     public var tlsKey: String?
+    /// A connection that sends nothing for this long (between requests, or
+    /// in the middle of one) is closed.
+    public var idleTimeoutSeconds: Int64
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil, tlsKey: String? = nil) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, tlsCertificate: String? = nil, tlsKey: String? = nil,
+                idleTimeoutSeconds: Int64 = 60) {
         self.host = host; self.port = port; self.tlsCertificate = tlsCertificate; self.tlsKey = tlsKey
+        self.idleTimeoutSeconds = idleTimeoutSeconds
     }
 }
 
+/// Each request's context: Hummingbird's core storage and the peer's
+/// address (login throttling counts failures per user and address).
+public struct ServerContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+
+    /// The peer's IP address, or "" when unknown.
+    var address: String { remoteAddress?.ipAddress ?? "" }
+}
+
 /// The routes of the sync protocol (docs/openapi.yaml).
-public func buildRouter(_ service: SyncService, logger: Logger) -> Router<BasicRequestContext> {
-    let router = Router()
+public func buildRouter(_ service: SyncService, logger: Logger) -> Router<ServerContext> {
+    let router = Router(context: ServerContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: ProtocolMiddleware())
     router.get("v1/health") { request, _ in
         try Body.response(HealthResponse(status: "ok", protocol: WireProtocol.version, serverTime: ServerClock.nowMs()), for: request)
     }
-    router.post("v1/login") { request, _ in
-        try Body.response(try await service.login(try await Body.decode(LoginRequest.self, from: request)), for: request)
+    router.post("v1/login") { request, context in
+        try Body.response(try await service.login(try await Body.decode(LoginRequest.self, from: request), address: context.address),
+                          for: request)
+    }
+    router.post("v1/identity") { request, _ in
+        let (device, user) = try await service.authenticate(request.headers[.authorization])
+        let body = try await Body.decode(IdentityRequest.self, from: request)
+        return try Body.response(try await service.changeIdentity(body, device: device, user: user), for: request)
     }
     router.get("v1/forms") { request, _ in
         _ = try await service.authenticate(request.headers[.authorization])
@@ -44,7 +71,9 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<BasicR
         let (device, user) = try await service.authenticate(request.headers[.authorization])
         let body = try await Body.decode(PushRequest.self, from: request)
         let answer = try await service.push(body, device: device, user: user)
+        #if RECOLHA_FAULTS
         if Faults.dropAfterCommit() { throw ServerError(.internalServerError, "fault", "injected: the answer was lost after commit") }
+        #endif
         return try Body.response(answer, for: request)
     }
     router.post("v1/pull") { request, _ in
@@ -62,7 +91,8 @@ public func buildApplication(
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let router = buildRouter(service, logger: logger)
-    var server: HTTPServerBuilder = .http1()
+    let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(options.idleTimeoutSeconds))
+    var server: HTTPServerBuilder = .http1(configuration: http1)
     if let cert = options.tlsCertificate, let key = options.tlsKey {
         let certificates = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
         // Read the key ourselves: NIOSSL takes a `.key` file for DER, but
@@ -76,8 +106,9 @@ public func buildApplication(
             }
         }
         guard !certificates.isEmpty else { throw ServerSetupError("no certificate in \(cert): give a PEM certificate chain") }
-        let tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(privateKey))
-        server = try .tls(.http1(), tlsConfiguration: tls)
+        var tls = TLSConfiguration.makeServerConfiguration(certificateChain: certificates, privateKey: .privateKey(privateKey))
+        tls.minimumTLSVersion = .tlsv12
+        server = try .tls(.http1(configuration: http1), tlsConfiguration: tls)
     }
     return Application(
         router: router, server: server,
@@ -88,7 +119,7 @@ public func buildApplication(
 
 /// Refuses a request whose protocol version differs, saying which side to upgrade.
 struct ProtocolMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServerContext
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path != "/v1/health" {
             guard let text = request.headers[HTTPField.Name(WireProtocol.protocolHeader)!], let theirs = Int(text) else {
@@ -110,7 +141,7 @@ struct ProtocolMiddleware: RouterMiddleware {
 /// One structured log line per request: method, path, status, time. No
 /// bodies, no answers, no tokens.
 struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = ServerContext
     let logger: Logger
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -140,6 +171,7 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 }
 
+#if RECOLHA_FAULTS
 /// Fault injection for cut-point tests: RECOLHA_SERVER_FAULT=drop-after-commit:N
 /// fails every Nth push answer after its commit, as a crash between commit
 /// and answer would.
@@ -162,3 +194,4 @@ enum Faults {
         func next() -> Int { lock.withLock { n += 1; return n } }
     }
 }
+#endif

@@ -12,6 +12,10 @@ public enum Credentials {
 
     public static func verify(_ password: String, hash: String) -> Bool { Bcrypt.verify(password, hash: hash) }
 
+    /// A hash no password is known to match, verified for unknown users so
+    /// that a wrong name costs the same time as a wrong password.
+    static let decoyHash = hashPassword(randomHex(16))
+
     /// A new token `DEVICEID.SECRET`: the id finds the device, the secret
     /// (256 random bits) proves it.
     public static func newToken() -> (deviceID: String, token: String, secretHash: String) {

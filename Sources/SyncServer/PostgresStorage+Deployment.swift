@@ -10,6 +10,24 @@ extension PostgresStorage {
         return n == 0
     }
 
+    public func setImporting(_ importing: Bool) async throws {
+        if importing {
+            try await execute("INSERT INTO meta (key, value) VALUES ('importing', '1') ON CONFLICT (key) DO NOTHING")
+        } else {
+            try await execute("DELETE FROM meta WHERE key = 'importing'")
+        }
+    }
+
+    public func isImporting() async throws -> Bool {
+        try await changed("SELECT 1 FROM meta WHERE key = 'importing'")
+    }
+
+    public func wipe() async throws {
+        try await transaction { conn in
+            try await exec(conn, "TRUNCATE versions, records, forms, devices, users")
+        }
+    }
+
     public func recordOwners() async throws -> [RecordOwner] {
         var out: [RecordOwner] = []
         for try await (id, owner, form, at) in try await client.query(

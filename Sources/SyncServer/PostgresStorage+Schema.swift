@@ -60,5 +60,10 @@ extension PostgresStorage {
             """,
             "CREATE INDEX versions_record ON versions (record_id)",
         ]),
+        ("v2-identity", [
+            "ALTER TABLE devices ADD COLUMN previous_site_id TEXT",
+            "CREATE INDEX devices_site ON devices (site_id)",
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        ]),
     ]
 }

@@ -18,6 +18,8 @@ public final class PostgresStorage: ServerStorage {
     /// The lock that orders pushes (and so sequences) across instances.
     static let pushLock: Int64 = 0x5243_4C48_0001
     static let migrationLock: Int64 = 0x5243_4C48_0002
+    /// Longest a statement may run before PostgreSQL cancels it.
+    static let statementTimeoutMs = 30_000
 
     /// Connects to `postgres://user:password@host:port/database[?sslmode=require]`
     /// and applies the migrations it lacks.
@@ -63,6 +65,8 @@ public final class PostgresStorage: ServerStorage {
         try await client.withConnection { conn in
             try await exec(conn, "BEGIN")
             do {
+                // No statement (nor a wait for the push lock) holds a connection forever.
+                try await exec(conn, PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(Self.statementTimeoutMs)"))
                 let result = try await body(conn)
                 try await exec(conn, "COMMIT")
                 return result
@@ -149,30 +153,43 @@ public final class PostgresStorage: ServerStorage {
 
     public func addDevice(_ d: DeviceRecord) async throws {
         try await execute("""
-            INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked)
-            VALUES (\(d.id), \(d.user), \(d.name), \(d.site.rawValue), \(d.tokenHash), \(d.createdAt), \(d.expiresAt), \(d.lastSeenAt), \(d.revoked))
+            INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id)
+            VALUES (\(d.id), \(d.user), \(d.name), \(d.site.rawValue), \(d.tokenHash), \(d.createdAt), \(d.expiresAt), \(d.lastSeenAt),
+                    \(d.revoked), \(d.previousSite?.rawValue))
             """)
     }
 
     func devices(_ query: PostgresQuery) async throws -> [DeviceRecord] {
         var out: [DeviceRecord] = []
         let rows = try await client.query(query, logger: logger)
-        for try await (id, user, name, site, hash, created, expires, seen, revoked)
-            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool).self) {
+        for try await (id, user, name, site, hash, created, expires, seen, revoked, previous)
+            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool, String?).self) {
             out.append(DeviceRecord(id: id, user: user, name: name, site: SiteID(site) ?? SiteID("0000000000000000")!, tokenHash: hash,
-                                    createdAt: created, expiresAt: expires, lastSeenAt: seen, revoked: revoked))
+                                    createdAt: created, expiresAt: expires, lastSeenAt: seen, revoked: revoked,
+                                    previousSite: previous.flatMap(SiteID.init)))
         }
         return out
     }
 
-    static let deviceColumns = "id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked"
-
     public func device(id: String) async throws -> DeviceRecord? {
-        try await devices("SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked FROM devices WHERE id = \(id)").first
+        try await devices("""
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id
+            FROM devices WHERE id = \(id)
+            """).first
     }
 
     public func devices() async throws -> [DeviceRecord] {
-        try await devices("SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked FROM devices ORDER BY created_at")
+        try await devices("""
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id
+            FROM devices ORDER BY created_at
+            """)
+    }
+
+    public func devices(site: SiteID) async throws -> [DeviceRecord] {
+        try await devices("""
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id
+            FROM devices WHERE site_id = \(site.rawValue) ORDER BY created_at
+            """)
     }
 
     public func revokeDevice(id: String) async throws -> Bool {
@@ -231,13 +248,21 @@ public final class PostgresStorage: ServerStorage {
             }
             // The whole batch in a few statements, not a few per version.
             let sites = versions.map { $0.id.site.rawValue }, seqs = versions.map { $0.id.seq }
-            var held: Set<VersionID> = []
-            for try await (site, seq) in try await conn.query("""
-                SELECT v.site_id, v.site_seq FROM versions v
+            var held: [VersionID: Version] = [:]
+            for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author) in try await conn.query("""
+                SELECT v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter,
+                       v.parents, v.author
+                FROM versions v
                 JOIN unnest(\(sites)::text[], \(seqs)::bigint[]) AS u(s, q) ON v.site_id = u.s AND v.site_seq = u.q
-                """, logger: logger).decode((String, Int64).self) {
-                if let s = SiteID(site) { held.insert(VersionID(site: s, seq: seq)) }
+                """, logger: logger).decode((String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+                guard let s = SiteID(siteID) else { continue }
+                let id = VersionID(site: s, seq: siteSeq)
+                held[id] = Version(id: id, record: record, form: form, formVersion: formVersion, field: field, value: value,
+                                   clock: HLC(ms: ms, counter: counter, site: s),
+                                   parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
             }
+            let reused = versions.filter { v in held[v.id].map { $0 != v } ?? false }.map(\.id)
+            if !reused.isEmpty { throw ServerError.siteReused(reused) }
             var owners: [String: String] = [:]
             let recordIDs = Array(Set(versions.map(\.record)))
             for try await (id, owner) in try await conn.query(
@@ -248,7 +273,12 @@ public final class PostgresStorage: ServerStorage {
             var newRecords: [(String, String)] = []
             var rows: [(Int64, Version)] = []
             for v in versions {
-                if held.contains(v.id) { result.duplicates.append(v.id); continue }
+                if let h = held[v.id] {
+                    // The same id twice in one batch with other content is a reuse too.
+                    if h != v { throw ServerError.siteReused([v.id]) }
+                    result.duplicates.append(v.id)
+                    continue
+                }
                 if let reason = policy(v, owners[v.record]) {
                     result.rejected.append(Rejection(id: v.id, reason: reason))
                     continue
@@ -257,7 +287,7 @@ public final class PostgresStorage: ServerStorage {
                     owners[v.record] = user
                     newRecords.append((v.record, v.form))
                 }
-                held.insert(v.id)
+                held[v.id] = v
                 rows.append((next, v))
                 next += 1
                 result.accepted.append(v.id)
@@ -300,42 +330,39 @@ public final class PostgresStorage: ServerStorage {
             for try await m in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
             let upper = tail ?? Int64.max
             let site = excludingSite?.rawValue ?? ""
-            let rows: PostgresRowSequence
-            if let owner {
-                rows = try await conn.query("""
-                    SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
-                    FROM versions v JOIN records r ON r.id = v.record_id
-                    WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND r.owner = \(owner) AND v.site_id <> \(site) ORDER BY v.seq
-                    """, logger: logger)
-            } else {
-                rows = try await conn.query("""
-                    SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter, v.parents, v.author
-                    FROM versions v WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site) ORDER BY v.seq
-                    """, logger: logger)
-            }
-            // Read every row (at most `limit`) before trimming to the byte
-            // budget: leaving a row stream half read would stall the connection.
-            var all: [(SequencedVersion, Int)] = []
-            for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
-                in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+            // The byte budget is applied in SQL: a running total over the
+            // window, and only rows within it (plus the first row past it,
+            // which says the budget cut the batch) leave the database.
+            let ownerFilter = owner ?? ""
+            let rows = try await conn.query("""
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author,
+                       running, rn FROM (
+                  SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms,
+                         v.clock_counter, v.parents, v.author,
+                         160 + COALESCE(octet_length(v.value), 4) + octet_length(v.parents) AS size,
+                         SUM(160 + COALESCE(octet_length(v.value), 4) + octet_length(v.parents)) OVER (ORDER BY v.seq) AS running,
+                         ROW_NUMBER() OVER (ORDER BY v.seq) AS rn
+                  FROM versions v JOIN records r ON r.id = v.record_id
+                  WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site)
+                    AND (\(ownerFilter) = '' OR r.owner = \(ownerFilter))
+                ) w WHERE running - size <= \(Int64(maxBytes)) OR rn = 1 ORDER BY seq
+                """, logger: logger)
+            var out: [SequencedVersion] = []
+            var next = max(tail ?? maxSeq, cursor)
+            var more = tail != nil && next < maxSeq
+            for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author, running, rn)
+                in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String, Int64, Int64).self) {
+                if running > Int64(maxBytes) && rn > 1 {
+                    // The first row past the budget: stop before it.
+                    next = out.last?.seq ?? next
+                    more = true
+                    continue
+                }
                 guard let s = SiteID(siteID) else { continue }
                 let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
                                 value: value, clock: HLC(ms: ms, counter: counter, site: s),
                                 parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
-                all.append((SequencedVersion(seq: seq, version: v), 160 + (value?.utf8.count ?? 4) + parents.utf8.count))
-            }
-            var out: [SequencedVersion] = []
-            var bytes = 0
-            var next = max(tail ?? maxSeq, cursor)
-            var more = tail != nil && next < maxSeq
-            for (v, size) in all {
-                if !out.isEmpty && bytes + size > maxBytes {
-                    next = out.last!.seq
-                    more = true
-                    break
-                }
-                out.append(v)
-                bytes += size
+                out.append(SequencedVersion(seq: seq, version: v))
             }
             return (out, next, more)
         }

@@ -24,6 +24,7 @@ public final class SQLiteStorage: ServerStorage {
         pool = try DatabasePool(path: path, configuration: config)
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-server") { db in try db.execute(sql: Self.schema) }
+        migrator.registerMigration("v2-identity") { db in try db.execute(sql: Self.schemaV2) }
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
         }
@@ -85,6 +86,14 @@ public final class SQLiteStorage: ServerStorage {
         CREATE INDEX versions_record ON versions (record_id);
         """
 
+    /// A device's predecessor site (a store found to be a copy took a new
+    /// identity), and a marker for an import that has not finished.
+    static let schemaV2 = """
+        ALTER TABLE devices ADD COLUMN previous_site_id TEXT;
+        CREATE INDEX devices_site ON devices (site_id);
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+
     public func createUser(_ u: UserRecord) async throws {
         try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [u.name]) == true {
@@ -118,17 +127,18 @@ public final class SQLiteStorage: ServerStorage {
     public func addDevice(_ d: DeviceRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.expiresAt, d.lastSeenAt, d.revoked])
+                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.expiresAt, d.lastSeenAt, d.revoked,
+                                 d.previousSite?.rawValue])
         }
     }
 
     static func device(_ row: Row) -> DeviceRecord {
         DeviceRecord(id: row["id"], user: row["user"], name: row["name"], site: SiteID(row["site_id"]) ?? SiteID("0000000000000000")!,
                      tokenHash: row["token_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
-                     lastSeenAt: row["last_seen_at"],
-                     revoked: row["revoked"])
+                     lastSeenAt: row["last_seen_at"], revoked: row["revoked"],
+                     previousSite: (row["previous_site_id"] as String?).flatMap(SiteID.init))
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
@@ -137,6 +147,12 @@ public final class SQLiteStorage: ServerStorage {
 
     public func devices() async throws -> [DeviceRecord] {
         try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM devices ORDER BY created_at").map(Self.device) }
+    }
+
+    public func devices(site: SiteID) async throws -> [DeviceRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM devices WHERE site_id = ? ORDER BY created_at", arguments: [site.rawValue]).map(Self.device)
+        }
     }
 
     public func revokeDevice(id: String) async throws -> Bool {
@@ -183,7 +199,10 @@ public final class SQLiteStorage: ServerStorage {
     public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
         try await pool.write { db in
             var result = PushResult()
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND site_seq = ?")
+            let held = try db.cachedStatement(sql: """
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+                FROM versions WHERE site_id = ? AND site_seq = ?
+                """)
             let owner = try db.cachedStatement(sql: "SELECT owner FROM records WHERE id = ?")
             let newRecord = try db.cachedStatement(sql: "INSERT INTO records (id, owner, form_id, created_at) VALUES (?, ?, ?, ?)")
             let insert = try db.cachedStatement(sql: """
@@ -191,9 +210,10 @@ public final class SQLiteStorage: ServerStorage {
                                       clock_counter, parents, author, pushed_by, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            var reused: [VersionID] = []
             for v in versions {
-                if try Bool.fetchOne(exists, arguments: [v.id.site.rawValue, v.id.seq]) == true {
-                    result.duplicates.append(v.id)
+                if let row = try Row.fetchOne(held, arguments: [v.id.site.rawValue, v.id.seq]) {
+                    if Self.version(row) == v { result.duplicates.append(v.id) } else { reused.append(v.id) }
                     continue
                 }
                 let recordOwner = try String.fetchOne(owner, arguments: [v.record])
@@ -208,6 +228,8 @@ public final class SQLiteStorage: ServerStorage {
                 ])
                 result.accepted.append(v.id)
             }
+            // Thrown inside the transaction: nothing of the batch is stored.
+            if !reused.isEmpty { throw ServerError.siteReused(reused) }
             return result
         }
     }
@@ -270,6 +292,27 @@ extension SQLiteStorage {
     public func isEmpty() async throws -> Bool {
         try await pool.read { db in
             (try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM versions)") ?? 0) == 0
+        }
+    }
+
+    public func setImporting(_ importing: Bool) async throws {
+        try await pool.write { db in
+            if importing {
+                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('importing', '1')")
+            } else {
+                try db.execute(sql: "DELETE FROM meta WHERE key = 'importing'")
+            }
+        }
+    }
+
+    public func isImporting() async throws -> Bool {
+        try await pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM meta WHERE key = 'importing'") == true }
+    }
+
+    public func wipe() async throws {
+        try await pool.write { db in
+            for table in ["versions", "records", "forms", "devices", "users"] { try db.execute(sql: "DELETE FROM \(table)") }
+            try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'versions'")
         }
     }
 

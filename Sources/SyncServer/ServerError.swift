@@ -10,17 +10,19 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public var status: HTTPResponse.Status
     public var code: String
     public var message: String
-    /// Seconds to wait before retrying (503).
+    /// Seconds to wait before retrying (429, 503).
     public var retryAfter: Int?
+    /// The version ids a `site_reused` refusal is about.
+    public var ids: [VersionID]?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil) {
-        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, ids: [VersionID]? = nil) {
+        self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter; self.ids = ids
     }
 
     public var description: String { "\(code): \(message)" }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONEncoder().encode(ErrorBody(error: code, message: message))
+        let body = try JSONEncoder().encode(ErrorBody(error: code, message: message, ids: ids))
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[HTTPField.Name(WireProtocol.serverTimeHeader)!] = String(ServerClock.nowMs())
@@ -32,6 +34,14 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     static let unauthorized = ServerError(.unauthorized, "unauthorized",
         "this request needs a device token: run `recolha login --server URL --user NAME`")
     static func badRequest(_ message: String) -> ServerError { ServerError(.badRequest, "bad_request", message) }
+    /// Version ids already held with other content: the pushing store is a
+    /// copy of another device's. Nothing of the batch is stored.
+    static func siteReused(_ ids: [VersionID]) -> ServerError {
+        ServerError(.conflict, ErrorCode.siteReused,
+                    "this server already holds \(ids.count) of these version ids with other content (first \(ids[0])): this store is a copy of another device's store; take a new identity and send the work again under it (recolha does this by itself); nothing of this batch was stored",
+                    ids: ids)
+    }
+
     static func formChanged(_ id: String, _ version: String) -> ServerError {
         ServerError(.conflict, "form_changed",
                     "form \(id) version \(version) is already published with a different definition: give it a new version")

@@ -33,6 +33,19 @@ public struct DeviceRecord: Sendable, Hashable {
     public var expiresAt: Int64
     public var lastSeenAt: Int64?
     public var revoked: Bool
+    /// The site this device used before it found its store was a copy and
+    /// took a new identity: it may still send versions written under it.
+    public var previousSite: SiteID?
+
+    public init(id: String, user: String, name: String, site: SiteID, tokenHash: String, createdAt: Int64, expiresAt: Int64,
+                lastSeenAt: Int64?, revoked: Bool, previousSite: SiteID? = nil) {
+        self.id = id; self.user = user; self.name = name; self.site = site; self.tokenHash = tokenHash
+        self.createdAt = createdAt; self.expiresAt = expiresAt; self.lastSeenAt = lastSeenAt; self.revoked = revoked
+        self.previousSite = previousSite
+    }
+
+    /// Whether this device may send versions written under `site`.
+    public func speaksFor(_ site: SiteID) -> Bool { site == self.site || site == previousSite }
 }
 
 public struct PublishedForm: Sendable, Hashable {
@@ -69,6 +82,8 @@ public protocol ServerStorage: Sendable {
     func addDevice(_ device: DeviceRecord) async throws
     func device(id: String) async throws -> DeviceRecord?
     func devices() async throws -> [DeviceRecord]
+    /// The devices (tokens) bound to a site id, oldest first.
+    func devices(site: SiteID) async throws -> [DeviceRecord]
     /// - Returns: false when there is no such device.
     func revokeDevice(id: String) async throws -> Bool
     func touchDevice(id: String, at: Int64) async throws
@@ -81,8 +96,11 @@ public protocol ServerStorage: Sendable {
     func form(id: String, version: String) async throws -> PublishedForm?
 
     /// Inserts the versions it does not hold, in one transaction; each new
-    /// one gets the next server sequence, in commit order. A version the
-    /// policy refuses is rejected alone; the rest go in. Returns after commit.
+    /// one gets the next server sequence, in commit order. A version held
+    /// with the same content is a duplicate; a version the policy refuses is
+    /// rejected alone; the rest go in. Returns after commit.
+    /// - Throws: `ServerError.siteReused` (nothing stored) when an id is
+    ///   held with other content.
     func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult
 
     /// Versions after `cursor` in sequence order, at most `limit` of them and
@@ -98,6 +116,12 @@ public protocol ServerStorage: Sendable {
 
     /// Nothing stored yet: no user, no version.
     func isEmpty() async throws -> Bool
+    /// Marks an import begun (true) or finished (false); a marked database
+    /// is not served, and the next import wipes it first.
+    func setImporting(_ importing: Bool) async throws
+    func isImporting() async throws -> Bool
+    /// Deletes every row: only for an import that did not finish.
+    func wipe() async throws
     func recordOwners() async throws -> [RecordOwner]
     /// Versions after `seq` in sequence order, with who pushed them and when.
     func exportVersions(after seq: Int64, limit: Int) async throws -> [StoredVersion]

@@ -10,6 +10,7 @@ public final class SyncService: Sendable {
     public let storage: any ServerStorage
     let forms: FormCache
     let now: @Sendable () -> Int64
+    let throttle = LoginThrottle()
 
     /// How long a device token lasts.
     public let tokenLifetimeMs: Int64
@@ -22,19 +23,65 @@ public final class SyncService: Sendable {
     }
 
     /// Checks a user's password and makes a token for one device.
-    /// - Throws: 401 for a wrong name or password (the same answer for
-    ///   both), 403 for a disabled user.
-    public func login(_ r: LoginRequest) async throws -> LoginResponse {
-        guard let user = try await storage.user(named: r.user), Credentials.verify(r.password, hash: user.passwordHash) else {
+    /// - Parameter address: the client's address, for throttling failures.
+    /// - Throws: 401 for a wrong name or password (the same answer, in the
+    ///   same time, for both), 403 for a disabled user, 400 for a site id
+    ///   its secret does not prove, 409 for a site bound to another user's
+    ///   device, 429 after repeated failures.
+    public func login(_ r: LoginRequest, address: String = "") async throws -> LoginResponse {
+        let key = LoginThrottle.key(user: r.user, address: address)
+        if let wait = throttle.wait(key, now: now()) {
+            throw ServerError(.tooManyRequests, ErrorCode.tooManyAttempts,
+                              "too many failed logins for \(r.user) from this address: wait \(wait) seconds and try again",
+                              retryAfter: wait)
+        }
+        let user = try await storage.user(named: r.user)
+        // An unknown user costs one bcrypt verification too, so timing does
+        // not tell which names exist.
+        let verified = Credentials.verify(r.password, hash: user?.passwordHash ?? Credentials.decoyHash)
+        guard let user, verified else {
+            throttle.failed(key, now: now())
             throw ServerError(.unauthorized, "wrong_credentials", "wrong user name or password")
         }
+        throttle.succeeded(key)
         guard !user.disabled else {
             throw ServerError(.forbidden, "user_disabled", "user \(user.name) is disabled: ask an admin to enable it")
         }
+        guard SiteIdentity.proves(r.siteSecret, site: r.siteID) else {
+            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the secret sent with it: upgrade recolha on this device")
+        }
+        if let other = try await storage.devices(site: r.siteID).first(where: { $0.user != user.name }) {
+            throw ServerError(.conflict, ErrorCode.siteTaken,
+                              "site \(r.siteID) already belongs to \(other.user)'s device \"\(other.name)\": this store was copied from another device; give it a new identity (recolha does this by itself) and log in again")
+        }
+        // The site this store used before it found it was a copy: granted
+        // when proven and not another user's.
+        var previous: SiteID?
+        if let p = r.previousSiteID, let secret = r.previousSiteSecret, SiteIdentity.proves(secret, site: p),
+           try await storage.devices(site: p).allSatisfy({ $0.user == user.name }) {
+            previous = p
+        }
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, previous: previous)
+    }
+
+    /// A store that found it is a copy takes a new identity: a token for the
+    /// new site, which may still send the old site's versions.
+    /// - Throws: 400 for an unproven site id, 409 for a site already bound.
+    public func changeIdentity(_ r: IdentityRequest, device: DeviceRecord, user: UserRecord) async throws -> LoginResponse {
+        guard SiteIdentity.proves(r.siteSecret, site: r.siteID) else {
+            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the secret sent with it")
+        }
+        guard r.siteID != device.site, try await storage.devices(site: r.siteID).isEmpty else {
+            throw ServerError(.conflict, ErrorCode.siteTaken, "site \(r.siteID) is already bound to a device: make another new identity")
+        }
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, previous: device.site)
+    }
+
+    func issueToken(user: UserRecord, deviceName: String, site: SiteID, previous: SiteID?) async throws -> LoginResponse {
         let (id, token, hash) = Credentials.newToken()
         try await storage.addDevice(DeviceRecord(
-            id: id, user: user.name, name: String(r.deviceName.prefix(100)), site: r.siteID, tokenHash: hash,
-            createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false))
+            id: id, user: user.name, name: String(deviceName.prefix(100)), site: site, tokenHash: hash,
+            createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false, previousSite: previous))
         return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverTime: now())
     }
 

@@ -32,8 +32,11 @@ enum VersionRules {
     /// The reason to refuse `v` from `device` of `user`, or nil. Messages name
     /// ids and fields, never values.
     static func check(_ v: Version, owner: String?, device: DeviceRecord, user: UserRecord, forms: [String: Form], now: Int64) -> String? {
-        if v.id.site != device.site {
+        if !device.speaksFor(v.id.site) {
             return "version \(v.id) was written by site \(v.id.site), not this device (\(device.site)): a device pushes only its own versions"
+        }
+        if v.author != user.name {
+            return "version \(v.id) names another author than this device's user \(user.name): log in again with `recolha login` so this device writes as \(user.name)"
         }
         if v.clock.ms > now + WireProtocol.maxClockAheadMs {
             let minutes = (v.clock.ms - now) / 60_000

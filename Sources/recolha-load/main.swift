@@ -97,9 +97,9 @@ final class SimDevice: @unchecked Sendable {
     func login() throws {
         let user = "e\(n % 20)"
         let answer = try Login.run(transport: try CurlTransport(baseURL: urls[0]), user: user, password: "load-password-\(user)",
-                                   deviceName: "sim\(n)", site: try store.device()!.site)
+                                   deviceName: "sim\(n)", identity: try store.identity().current)
         token = answer.token
-        try store.saveLogin(server: urls[0], user: user, role: answer.role, token: token, cacert: nil)
+        try store.saveLogin(server: urls[0], user: user, role: answer.role, token: token, cacert: nil, site: try store.identity().current.site)
     }
     /// Syncs through the first instance that answers.
     func sync() throws -> SyncSummary {
@@ -169,9 +169,10 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
     for _ in 0..<2 { for d in devices { group.enter(); queue.async { _ = try? d.sync(); group.leave() }; }; group.wait() }
     let boss = try SimDevice(9_999, urls: servers.filter { $0.process.isRunning }.map(\.url), dir: dir)
     let bossLogin = try Login.run(transport: try CurlTransport(baseURL: boss.urls[0]), user: "boss", password: "load-password-boss",
-                                  deviceName: "boss", site: try boss.store.device()!.site)
+                                  deviceName: "boss", identity: try boss.store.identity().current)
     boss.token = bossLogin.token
-    try boss.store.saveLogin(server: boss.urls[0], user: "boss", role: "supervisor", token: boss.token, cacert: nil)
+    try boss.store.saveLogin(server: boss.urls[0], user: "boss", role: "supervisor", token: boss.token, cacert: nil,
+                             site: try boss.store.identity().current.site)
     _ = try boss.sync()
 
     var pushed = 0, unsent = 0, agree = true

@@ -18,8 +18,12 @@ struct StoreOptions: ParsableArguments {
         return data + "/recolha/store.sqlite"
     }
 
+    /// Opens the store; says so on standard error when opening found the
+    /// file is a copy of another device's and took a new identity.
     func open(create: Bool = false) throws -> Store {
-        try Store(path: path, create: create)
+        let store = try Store(path: path, create: create)
+        if let notice = store.copiedNotice { Console.note("note: " + notice) }
+        return store
     }
 }
 

@@ -27,9 +27,29 @@ extension Recolha {
                 password = getpass("Password for \(user): ").map { String(cString: $0) } ?? ""
             }
             let transport = try CurlTransport(baseURL: server, cacert: cacert, retry: RetryPolicy(attempts: 2))
-            let answer = try SyncClient.Login.run(transport: transport, user: user, password: password,
-                                                  deviceName: deviceName ?? ProcessInfo.processInfo.hostName, site: device.site)
-            try s.saveLogin(server: server, user: answer.user, role: answer.role, token: answer.token, cacert: cacert)
+            let name = deviceName ?? ProcessInfo.processInfo.hostName
+            var ids = try s.identity()
+            var answer: LoginResponse
+            do {
+                answer = try SyncClient.Login.run(transport: transport, user: user, password: password, deviceName: name,
+                                                  identity: ids.current, previous: ids.previous)
+            } catch {
+                // Another user's device holds this site: this store is a copy
+                // of theirs. Take a new identity and log in as it.
+                guard case .refused(409, ErrorCode.siteTaken, _, _) = error else { throw error }
+                try s.reassign(site: ids.current.site, from: device.nextSeq)
+                ids = try s.identity()
+                Console.note("this store is a copy of another user's device: it now writes as its own site \(ids.current.site)")
+                answer = try SyncClient.Login.run(transport: transport, user: user, password: password, deviceName: name,
+                                                  identity: ids.current, previous: ids.previous)
+            }
+            let identity = ids.current
+            try s.saveLogin(server: server, user: answer.user, role: answer.role, token: answer.token, cacert: cacert, site: identity.site)
+            let renamed = try s.adoptUser(answer.user)
+            if device.enumerator != answer.user {
+                Console.note("this device now writes as \(answer.user), the name the server knows (it was \(device.enumerator))"
+                             + (renamed > 0 ? "; \(renamed) unsent changes re-attributed" : ""))
+            }
             print("Logged in to \(server) as \(answer.user) (\(answer.role)). Next: recolha sync")
         }
     }
@@ -67,12 +87,14 @@ extension Recolha {
                     "rejected": .array(summary.rejected.map { .object(["id": .string($0.id.description), "reason": .string($0.reason)]) }),
                     "forms_added": .array(summary.formsAdded.map(JSONValue.string)),
                     "clock_skew_ms": .number(Double(summary.skewMs)),
+                    "notices": .array(summary.notices.map(JSONValue.string)),
                 ]))
             } else {
                 print("Synced with \(state.server): sent \(summary.sent), received \(summary.received), "
                       + "conflicts \(summary.conflicts), rejected \(summary.rejected.count)"
                       + (summary.formsAdded.isEmpty ? "" : ", new forms: \(summary.formsAdded.joined(separator: ", "))"))
                 for r in summary.rejected { print("  rejected \(r.id): \(r.reason)") }
+                for n in summary.notices { print("  note: \(n)") }
                 if summary.conflicts > 0 { print("  review conflicts with `recolha conflicts`") }
             }
             if abs(skewMinutes) >= 5 {
