@@ -92,6 +92,8 @@ let package = Package(
         // The server's tests speak HTTP through the real client transport (libcurl).
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncClient", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
+        // 100,000 generated and mutated inputs through each parser of outside bytes.
+        .testTarget(name: "FuzzTests", dependencies: ["Forms", "Sync", "Gzip", "XLSForm", "SyncServer", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),
         .testTarget(name: "XLSFormTests", dependencies: ["XLSForm", "Forms", "RecolhaTesting"]),
         .testTarget(

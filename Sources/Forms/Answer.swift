@@ -44,7 +44,8 @@ public enum Answer: Hashable, Sendable {
         }
         // A whole number: optional minus, digits, no leading zero.
         let digits = first == UInt8(ascii: "-") ? u.dropFirst() : u[...]
-        guard let d0 = digits.first, u.count <= 20, digits.allSatisfy({ (48...57).contains($0) }),
+        // At most 15 digits: larger numbers go the decoder's way (as a Double).
+        guard let d0 = digits.first, digits.count <= 15, digits.allSatisfy({ (48...57).contains($0) }),
               d0 != 48 || digits.count == 1, let i = Int(json) else { return nil }
         return .integer(i)
     }

@@ -31,6 +31,14 @@ public struct CSVTable: Sendable, Hashable {
         ([header] + rows).map { $0.map(CSVTable.quote).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
     }
 
+    /// A text cell that a spreadsheet would run as a formula (it starts with
+    /// `=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`,
+    /// as OWASP's CSV injection advice says; numbers are never changed.
+    public static func neutralize(_ s: String) -> String {
+        guard let first = s.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) else { return s }
+        return "'" + s
+    }
+
     /// RFC 4180: quote fields holding a comma, quote or line break.
     public static func quote(_ s: String) -> String {
         guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
@@ -44,11 +52,61 @@ public struct CSVTable: Sendable, Hashable {
 /// PARENT_KEY and KEY.
 public enum CSVExport {
     public static func tables(form: Form, records: [ExportRecord]) -> [CSVTable] {
-        var tables: [String: CSVTable] = [:]
-        var order: [String] = [""]
+        let layout = Layout(form: form)
+        var tables = layout.tables.map { CSVTable(repeatName: $0.name, header: $0.header, rows: []) }
+        for r in records {
+            for (i, rows) in layout.rows(r).enumerated() { tables[i].rows += rows }
+        }
+        return tables
+    }
 
-        func columns(_ nodes: [Node], path: [String]) -> [(header: [String], question: Question)] {
-            var out: [(header: [String], question: Question)] = []
+    /// The tables of a form and how a record fills them, one record at a
+    /// time, so an export streams: memory does not grow with the records.
+    public struct Layout: Sendable {
+        typealias Column = (header: [String], question: Question)
+        /// The main table first (name nil), then one per repeat group.
+        public private(set) var tables: [(name: String?, header: [String])] = []
+        private var index: [String: Int] = [:]
+        private let mainColumns: [(header: [String], question: Question)]
+        private let topRepeats: [(Group, [String])]
+
+        public init(form: Form) {
+            mainColumns = Self.columns(form.nodes, path: [])
+            topRepeats = Self.repeats(form.nodes, path: [])
+            tables = [(nil, ["SubmissionDate"] + mainColumns.flatMap(\.header)
+                + ["meta-instanceID", "KEY", "SubmitterName", "DeviceID", "Status", "FormVersion"])]
+            func add(_ g: Group, _ path: [String]) {
+                guard index[g.name] == nil else { return }
+                index[g.name] = tables.count
+                tables.append((g.name, Self.columns(g.children, path: path).flatMap(\.header) + ["PARENT_KEY", "KEY"]))
+                for (inner, innerPath) in Self.repeats(g.children, path: path) { add(inner, innerPath) }
+            }
+            for (g, path) in topRepeats { add(g, path) }
+        }
+
+        /// The rows one record adds to each table, in `tables` order.
+        public func rows(_ r: ExportRecord) -> [[[String]]] {
+            var out = Array(repeating: [[String]](), count: tables.count)
+            let key = "uuid:" + r.id
+            out[0].append([r.submissionDate] + Self.cells(mainColumns, r.answers, prefix: "")
+                + [key, key, CSVTable.neutralize(r.submitter), r.device, r.status, r.formVersion])
+            func fill(_ g: Group, path: [String], parentPrefix: String, parentKey: String) {
+                let cols = Self.columns(g.children, path: path)
+                for (i, k) in r.answers.instances(of: g.name, under: parentPrefix).enumerated() {
+                    let prefix = Answers.prefix(parentPrefix, repeat: g.name, key: k)
+                    let rowKey = "\(parentKey)/\(g.name)[\(i + 1)]"
+                    out[index[g.name]!].append(Self.cells(cols, r.answers, prefix: prefix) + [parentKey, rowKey])
+                    for (inner, innerPath) in Self.repeats(g.children, path: path) {
+                        fill(inner, path: innerPath, parentPrefix: prefix, parentKey: rowKey)
+                    }
+                }
+            }
+            for (g, path) in topRepeats { fill(g, path: path, parentPrefix: "", parentKey: key) }
+            return out
+        }
+
+        static func columns(_ nodes: [Node], path: [String]) -> [Column] {
+            var out: [Column] = []
             for n in nodes {
                 switch n {
                 case .question(let q) where q.type != .note:
@@ -64,14 +122,14 @@ public enum CSVExport {
             return out
         }
 
-        func repeats(_ nodes: [Node], path: [String]) -> [(Group, [String])] {
+        static func repeats(_ nodes: [Node], path: [String]) -> [(Group, [String])] {
             nodes.flatMap { n -> [(Group, [String])] in
                 guard case .group(let g) = n else { return [] }
                 return g.isRepeat ? [(g, path + [g.name])] : repeats(g.children, path: path + [g.name])
             }
         }
 
-        func cells(_ cols: [(header: [String], question: Question)], _ answers: Answers, prefix: String) -> [String] {
+        static func cells(_ cols: [Column], _ answers: Answers, prefix: String) -> [String] {
             cols.flatMap { col -> [String] in
                 let a = answers[prefix + col.question.name]
                 if col.question.type == .geopoint {
@@ -79,43 +137,12 @@ public enum CSVExport {
                     return [XValue.format(p.latitude), XValue.format(p.longitude),
                             p.altitude.map(XValue.format) ?? "", p.accuracy.map(XValue.format) ?? ""]
                 }
-                return [a?.display ?? ""]
-            }
-        }
-
-        func fill(_ g: Group, path: [String], answers: Answers, parentPrefix: String, parentKey: String) {
-            let cols = columns(g.children, path: path)
-            if tables[g.name] == nil {
-                tables[g.name] = CSVTable(repeatName: g.name, header: cols.flatMap(\.header) + ["PARENT_KEY", "KEY"], rows: [])
-                order.append(g.name)
-            }
-            for (i, key) in answers.instances(of: g.name, under: parentPrefix).enumerated() {
-                let prefix = Answers.prefix(parentPrefix, repeat: g.name, key: key)
-                let rowKey = "\(parentKey)/\(g.name)[\(i + 1)]"
-                tables[g.name]!.rows.append(cells(cols, answers, prefix: prefix) + [parentKey, rowKey])
-                for (inner, innerPath) in repeats(g.children, path: path) {
-                    fill(inner, path: innerPath, answers: answers, parentPrefix: prefix, parentKey: rowKey)
+                switch a {
+                case .text(let s)?: return [CSVTable.neutralize(s)]
+                case .choices?: return [CSVTable.neutralize(a!.display)]
+                default: return [a?.display ?? ""]
                 }
             }
         }
-
-        let mainCols = columns(form.nodes, path: [])
-        var main = CSVTable(repeatName: nil, header: ["SubmissionDate"] + mainCols.flatMap(\.header)
-            + ["meta-instanceID", "KEY", "SubmitterName", "DeviceID", "Status", "FormVersion"], rows: [])
-        let topRepeats = repeats(form.nodes, path: [])
-        for (g, path) in topRepeats where tables[g.name] == nil {
-            tables[g.name] = CSVTable(repeatName: g.name, header: columns(g.children, path: path).flatMap(\.header) + ["PARENT_KEY", "KEY"], rows: [])
-            order.append(g.name)
-        }
-        for r in records {
-            let key = "uuid:" + r.id
-            main.rows.append([r.submissionDate] + cells(mainCols, r.answers, prefix: "")
-                + [key, key, r.submitter, r.device, r.status, r.formVersion])
-            for (g, path) in topRepeats {
-                fill(g, path: path, answers: r.answers, parentPrefix: "", parentKey: key)
-            }
-        }
-        tables[""] = main
-        return order.compactMap { tables[$0] }
     }
 }

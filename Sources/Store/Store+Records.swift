@@ -156,6 +156,20 @@ extension Store {
         }
     }
 
+    /// A page of record ids of a form in creation order (after the record
+    /// `after` names), for exports that stream: memory stays flat however
+    /// many records there are.
+    public func recordIDs(form: String, after: (createdAt: Int64, id: String)?, limit: Int, includeDrafts: Bool)
+        throws(StoreError) -> [(createdAt: Int64, id: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT created_at, id FROM records
+                WHERE form_id = ? AND deleted = 0 AND (? OR status <> 'draft') AND (created_at, id) > (?, ?)
+                ORDER BY created_at, id LIMIT ?
+                """, arguments: [form, includeDrafts, after?.createdAt ?? Int64.min, after?.id ?? "", limit]).map { ($0[0], $0[1]) }
+        }
+    }
+
     /// Every version of a record, in the order they were written here.
     public func versions(record id: String) throws(StoreError) -> [Version] {
         try read { db in try Self.versions(db, record: id) }

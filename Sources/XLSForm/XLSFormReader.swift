@@ -23,9 +23,20 @@ public enum XLSFormReader {
     /// - Throws: `XLSFormError` naming the file, sheet, row and column.
     public static func read(_ data: Data, name: String) throws(XLSFormError) -> Result {
         let file = (name as NSString).lastPathComponent
+        // Read from a private temporary file, not from memory: ZIPFoundation's
+        // in-memory archive traps on a crafted offset past the end (found by
+        // FuzzTests.workbooks); its file-backed path reads through stdio.
+        var template = Array((NSTemporaryDirectory() + "/recolha-xlsx-XXXXXX").utf8CString)
+        let fd = mkstemp(&template)
+        guard fd >= 0 else { throw XLSFormError(file: file, "cannot be read: no room for a temporary copy (\(String(cString: strerror(errno))))") }
+        let tempPath = String(cString: template)
+        defer { unlink(tempPath) }
+        let written = data.withUnsafeBytes { raw in raw.isEmpty ? 0 : write(fd, raw.baseAddress, raw.count) }
+        close(fd)
+        guard written == data.count else { throw XLSFormError(file: file, "cannot be read: the temporary copy could not be written (disk full?)") }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: URL(fileURLWithPath: tempPath), accessMode: .read)
         } catch {
             throw XLSFormError(file: file, "is not an .xlsx workbook (not a zip file): save it from Excel or LibreOffice as .xlsx")
         }

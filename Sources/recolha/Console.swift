@@ -33,3 +33,50 @@ enum Console {
         }
     }
 }
+
+/// A file written piece by piece and put in place only when whole: a
+/// temporary file beside it, renamed at `commit()`; removed if never committed.
+final class StreamedFile {
+    let path: String
+    private let temp: String
+    private let handle: FileHandle
+    private var buffer = Data()
+    private var committed = false
+
+    init(_ path: String) throws {
+        self.path = path
+        temp = path + ".partial-\(getpid())"
+        guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
+            throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", code: .failed)
+        }
+        handle = h
+    }
+
+    func write(_ text: String) throws {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { try flush() }
+    }
+
+    private func flush() throws {
+        do { try handle.write(contentsOf: buffer) } catch {
+            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription): nothing was written", code: .failed)
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    func commit() throws {
+        try flush()
+        do {
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription): nothing was written", code: .failed)
+        }
+        guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", code: .failed) }
+        committed = true
+    }
+
+    deinit {
+        if !committed { try? handle.close(); unlink(temp) }
+    }
+}

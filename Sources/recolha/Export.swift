@@ -20,43 +20,74 @@ extension Recolha {
         func run() throws {
             let s = try store.open()
             let latest = try s.form(id: form)
-            var records: [StoredRecord] = []
-            for summary in try s.records(form: form) where includeDrafts || summary.status != RecordStatus.draft {
-                records.append(try s.record(summary.id))
+            // Records are read a page at a time and written as they come:
+            // memory stays flat however many records there are.
+            var forms: [String: Form] = [latest.version: latest]
+            func eachRecord(_ body: (StoredRecord) throws -> Void) throws -> Int {
+                var after: (createdAt: Int64, id: String)? = nil
+                var count = 0
+                while true {
+                    let page = try s.recordIDs(form: form, after: after, limit: 500, includeDrafts: includeDrafts)
+                    guard let last = page.last else { return count }
+                    for item in page {
+                        let r = try s.record(item.id)
+                        if forms[r.formVersion] == nil { forms[r.formVersion] = try s.formOfRecord(r) }
+                        try body(r)
+                        count += 1
+                    }
+                    after = last
+                }
             }
             switch format {
             case .json:
-                var forms: [String: Form] = [latest.version: latest]
-                let items: [JSONValue] = try records.map { r in
-                    if forms[r.formVersion] == nil { forms[r.formVersion] = try s.formOfRecord(r) }
-                    return .object(RecordJSON.object(r, form: forms[r.formVersion]!))
+                let sink = try Sink(out)
+                try sink.write("[")
+                let count = try eachRecord { r in
+                    let text = JSONValue.object(RecordJSON.object(r, form: forms[r.formVersion]!)).text(pretty: true, indent: "  ", keyOrder: JSONOut.recordKeys)
+                    try sink.write((sink.count == 0 ? "\n  " : ",\n  ") + text)
+                    sink.count += 1
                 }
-                try emit(JSONValue.array(items).text(pretty: true, keyOrder: JSONOut.recordKeys) + "\n", to: out)
-                if let out { print("Wrote \(records.count) records to \(out)") }
+                try sink.write(count == 0 ? "]\n" : "\n]\n")
+                try sink.commit()
+                if let out { print("Wrote \(count) records to \(out)") }
             case .csv:
-                let tables = CSVExport.tables(form: latest, records: records.map {
-                    ExportRecord(id: $0.id, answers: $0.answers, submissionDate: Time.iso($0.updatedAt),
-                                 submitter: $0.author, device: $0.device, status: $0.status, formVersion: $0.formVersion)
-                })
-                let repeats = tables.filter { $0.repeatName != nil }
-                guard let out else {
-                    if !repeats.isEmpty {
-                        throw CLIError("form \(form) has repeat groups (\(repeats.compactMap(\.repeatName).joined(separator: ", "))): pass --out FILE.csv so their tables can be written beside it", code: .usage)
-                    }
-                    print(tables[0].text, terminator: "")
-                    return
+                let layout = CSVExport.Layout(form: latest)
+                let repeats = layout.tables.compactMap(\.name)
+                if out == nil && !repeats.isEmpty {
+                    throw CLIError("form \(form) has repeat groups (\(repeats.joined(separator: ", "))): pass --out FILE.csv so their tables can be written beside it", code: .usage)
                 }
-                let base = out.hasSuffix(".csv") ? String(out.dropLast(4)) : out
-                for t in tables {
-                    let path = t.repeatName.map { "\(base)-\($0).csv" } ?? out
-                    try Console.writeAtomically(t.text, to: path)
-                    print("Wrote \(t.rows.count) rows to \(path)")
+                let base = out.map { $0.hasSuffix(".csv") ? String($0.dropLast(4)) : $0 }
+                let sinks = try layout.tables.map { t in try Sink(t.name.map { "\(base!)-\($0).csv" } ?? out) }
+                for (i, t) in layout.tables.enumerated() { try sinks[i].write(Self.line(t.header)) }
+                _ = try eachRecord { r in
+                    let rows = layout.rows(ExportRecord(id: r.id, answers: r.answers, submissionDate: Time.iso(r.updatedAt),
+                                                        submitter: r.author, device: r.device, status: r.status, formVersion: r.formVersion))
+                    for (i, table) in rows.enumerated() {
+                        for row in table { try sinks[i].write(Self.line(row)); sinks[i].count += 1 }
+                    }
+                }
+                for sink in sinks {
+                    try sink.commit()
+                    if let path = sink.path { print("Wrote \(sink.count) rows to \(path)") }
                 }
             }
         }
 
-        func emit(_ text: String, to path: String?) throws {
-            if let path { try Console.writeAtomically(text, to: path) } else { print(text, terminator: "") }
+        static func line(_ cells: [String]) -> String { cells.map(CSVTable.quote).joined(separator: ",") + "\r\n" }
+
+        /// Standard output, or a file put in place only when whole.
+        final class Sink {
+            let path: String?
+            let file: StreamedFile?
+            var count = 0
+            init(_ path: String?) throws {
+                self.path = path
+                file = try path.map(StreamedFile.init)
+            }
+            func write(_ text: String) throws {
+                if let file { try file.write(text) } else { print(text, terminator: "") }
+            }
+            func commit() throws { try file?.commit() }
         }
     }
 

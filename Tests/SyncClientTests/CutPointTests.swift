@@ -84,7 +84,8 @@ import Testing
             if round == 3 { server.stop(hard: true); try server.start() }  // the server restarts mid-way
         }
         let token = try a.store.syncState()!.token
-        try a.store.saveLogin(server: server.url, user: "sara", role: "supervisor", token: token, cacert: nil)
+        try a.store.saveLogin(server: server.url, user: "sara", role: "supervisor", token: token, cacert: nil,
+                                site: try a.store.identity().current.site)
         let resumed = SyncEngine(store: a.store, transport: try CurlTransport(baseURL: server.url), token: token)
         _ = try resumed.run()
         #expect(try a.store.status().unsent == 0)

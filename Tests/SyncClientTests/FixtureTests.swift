@@ -45,13 +45,13 @@ import Testing
             try store.initialize(enumerator: "ana")
             do {
                 if (step["request"] as! [String: Any])["path"] as? String == "/v1/login" {
-                    _ = try Login.run(transport: t, user: "sara", password: "x", deviceName: "d", site: SiteID.random())
+                    _ = try Login.run(transport: t, user: "sara", password: "x", deviceName: "d", identity: SiteIdentity.make())
                 } else {
                     _ = try SyncEngine(store: store, transport: t, token: "t").run()
                 }
                 Issue.record("\(x.name): the client should stop")
             } catch {
-                guard case .refused(let got, let code, let said) = error else { Issue.record("\(x.name): \(error)"); continue }
+                guard case .refused(let got, let code, let said, _) = error else { Issue.record("\(x.name): \(error)"); continue }
                 #expect(got == status)
                 #expect(code == (response["body"] as! [String: Any])["error"] as? String)
                 #expect(message.hasPrefix("$CONTAINS:") ? said.contains(message.dropFirst(10)) : said == message, "\(x.name)")

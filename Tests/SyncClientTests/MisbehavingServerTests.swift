@@ -44,7 +44,8 @@ import Testing
         try store.addForm(flagship)
         try store.save(SaveRequest(form: flagship, answers: exampleAnswers(), finalize: true))
         let server = ScriptedServer(c.reply)
-        try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil)
+        try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil,
+                            site: try store.identity().current.site)
         let before = try store.status()
         let transport = try CurlTransport(baseURL: server.url, connectTimeout: 2, lowSpeedTime: 1,
                                           retry: RetryPolicy(attempts: 2, baseDelay: 0.01, maxDelay: 0.02))

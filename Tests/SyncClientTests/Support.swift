@@ -28,9 +28,10 @@ final class ClientDevice {
         let who = user ?? enumerator
         let answer = try Login.run(transport: try CurlTransport(baseURL: server.url), user: who,
                                    password: TestServer.password(who), deviceName: "test",
-                                   site: try store.device()!.site)
+                                   identity: try store.identity().current)
         token = answer.token
-        try store.saveLogin(server: server.url, user: who, role: answer.role, token: token, cacert: nil)
+        try store.saveLogin(server: server.url, user: who, role: answer.role, token: token, cacert: nil,
+                            site: try store.identity().current.site)
     }
 
     func engine(_ transport: (any Transport)? = nil, attempts: Int = 3) throws -> SyncEngine {

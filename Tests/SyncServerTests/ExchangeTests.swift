@@ -12,13 +12,14 @@ import Testing
     func theServerAnswersAsRecorded(x: Fixtures.Exchange) throws {
         let t = try CurlTransport(baseURL: Self.server.url, retry: .none)
         t.compressRequests = false
-        var site = SiteID.random()
+        let identity = SiteIdentity.make()
+        var site = identity.site
         var vars: [String: String] = [
             "$RECORD": UUID().uuidString.lowercased(), "$NOW": String(ServerNow.ms()),
             "$FUTURE": String(ServerNow.ms() + 86_400_000),
         ]
         if let user = x.user {
-            let login = try Login.run(transport: t, user: user, password: TestServer.password(user), deviceName: "fixture", site: site)
+            let login = try Login.run(transport: t, user: user, password: TestServer.password(user), deviceName: "fixture", identity: identity)
             vars["$TOKEN"] = login.token
         } else {
             site = SiteID("0123456789abcdef")!

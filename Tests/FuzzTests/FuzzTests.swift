@@ -1,0 +1,212 @@
+import Foundation
+import Gzip
+import RecolhaTesting
+import Sync
+import Testing
+import XLSForm
+@testable import Forms
+@testable import SyncServer
+
+/// Every parser that reads outside bytes, fed 100,000 generated and
+/// mutated inputs each: none may crash, and each refusal must be a typed
+/// error with a sentence. Seeded, so a failure is reproducible.
+@Suite struct FuzzTests {
+    static let count = 100_000
+    static let flagship = try! Form.load(json: Package.data(Package.flagship))
+
+    /// Runs `body` on `count` inputs made from the seeds; `body` throws only
+    /// for a broken property.
+    func fuzz(_ name: String, seeds: [[UInt8]], generate: ((inout Mutator) -> [UInt8])? = nil,
+              _ body: ([UInt8]) throws -> Void) throws {
+        let base = ProcessInfo.processInfo.environment["RECOLHA_FUZZ_SEED"].flatMap { UInt64($0) }
+        var m = Mutator(seed: base ?? name.utf8.reduce(0x5EED) { $0 &* 31 &+ UInt64($1) })
+        for i in 0..<Self.count {
+            let input: [UInt8]
+            if let generate, i % 3 == 0 {
+                input = generate(&m)
+            } else {
+                let seed = seeds[m.int(seeds.count)]
+                input = i % 11 == 0 ? seed : m.mutate(seed, other: seeds[m.int(seeds.count)])
+            }
+            // RECOLHA_FUZZ_TRACE=DIR keeps the input in hand before each call,
+            // so a crash leaves the input that caused it.
+            if let dir = ProcessInfo.processInfo.environment["RECOLHA_FUZZ_TRACE"] {
+                FileManager.default.createFile(atPath: dir + "/" + name + ".bin", contents: Data(input))
+            }
+            try body(input)
+        }
+    }
+
+    /// A refusal must say something, and not at length.
+    func clear(_ error: any Error) {
+        let text = String(describing: error)
+        #expect(!text.isEmpty && text.count < 4000, "unclear refusal: \(type(of: error))")
+    }
+
+    @Test func answersFiles() throws {
+        let seeds = ["examples/ressano_garcia.json", "examples/machipanda.json", "examples/bad_answers.json"].map { Array(Package.data($0)) }
+        let form = Self.flagship
+        try fuzz("answers", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
+            do {
+                guard case .object(let o) = try JSONValue.parse(Data(input)) else { return }
+                var n = 0
+                _ = Answers.read(o, form: form) { _ in n += 1; return "k\(n)" }
+            } catch {
+                clear(error)
+            }
+        }
+    }
+
+    /// The fast path for stored answers agrees with Foundation's decoder.
+    @Test func storedAnswersAgreeWithTheDecoder() throws {
+        let seeds = ["\"tete\"", "12", "-3", "0", "4.5", "[\"a\",\"b\"]", "\"a\\\"b\"", "\"\\ud800\\u0041\"", "1e3", "\"\""].map { Array($0.utf8) }
+        try fuzz("answer", seeds: seeds, generate: { m in Array((m.int(2) == 0 ? m.string() : m.json(depth: 3)).utf8) }) { input in
+            let text = String(decoding: input, as: UTF8.self)
+            let answer = Answer(json: text)
+            if let fast = Answer.fast(text) {
+                let slow = (try? JSONValue.parse(Data(text.utf8))).flatMap { Answer(jsonValue: $0, integral: true) }
+                #expect(slow == fast, "fast path disagrees on \(input.count) bytes")
+                #expect(answer == fast)
+            }
+        }
+    }
+
+    static func pushSeed() -> [UInt8] {
+        let site = SiteIdentity.make().site
+        let versions = (1...4).map { i in
+            Version(id: VersionID(site: site, seq: Int64(i)), record: "r1", form: "health_facility_assessment", formVersion: "2026.11.1",
+                    field: ["province", "district", "beds", "languages"][i - 1], value: ["\"tete\"", "\"moatize\"", "12", "[\"pt\",\"en\"]"][i - 1],
+                    clock: HLC(ms: 1_700_000_000_000, counter: Int32(i), site: site), parents: [], author: "ana")
+        }
+        return Array(try! JSONEncoder().encode(PushRequest(versions: versions)))
+    }
+
+    /// Push bodies through the server's decoder and then its version rules
+    /// (where one answer once crashed the server).
+    @Test func pushBodies() throws {
+        let form = Self.flagship
+        let forms = [form.id + "\u{1}" + form.version: form]
+        let seed = Self.pushSeed()
+        let site = try JSONDecoder().decode(PushRequest.self, from: Data(seed)).versions[0].version.id.site
+        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil, revoked: false)
+        let user = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+        try fuzz("push", seeds: [seed]) { input in
+            do {
+                let request = try Body.decode(PushRequest.self, from: Data(input), gzip: false)
+                for v in request.versions {
+                    _ = VersionRules.check(v.version, owner: nil, device: device, user: user, forms: forms, now: 1_700_000_000_000)
+                }
+            } catch let e as ServerError {
+                #expect(e.status == .badRequest)
+                clear(e)
+            }
+        }
+    }
+
+    @Test func otherRequestBodies() throws {
+        let seeds: [[UInt8]] = [
+            Array(try JSONEncoder().encode(PullRequest(cursor: 10))),
+            Array(try JSONEncoder().encode(LoginRequest(user: "ana", password: "x", deviceName: "d", identity: .make(), previous: .make()))),
+            Array(try JSONEncoder().encode(IdentityRequest(deviceName: "d", identity: .make()))),
+        ]
+        try fuzz("requests", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
+            for decode in [
+                { _ = try Body.decode(PullRequest.self, from: Data(input), gzip: false) },
+                { _ = try Body.decode(LoginRequest.self, from: Data(input), gzip: false) },
+                { _ = try Body.decode(IdentityRequest.self, from: Data(input), gzip: false) },
+            ] as [() throws -> Void] {
+                do { try decode() } catch let e as ServerError { #expect(e.status == .badRequest); clear(e) }
+            }
+        }
+    }
+
+    @Test func gzipBodies() throws {
+        let seeds = [Array(try Gzip.compress(Data(Self.pushSeed()))), Array(try Gzip.compress(Data(repeating: 0x20, count: 100_000)))]
+        try fuzz("gzip", seeds: seeds) { input in
+            do {
+                _ = try Gzip.decompress(Data(input), limit: 1 << 20)
+            } catch {
+                clear(error)
+            }
+            do {
+                _ = try Body.decode(PushRequest.self, from: Data(input), gzip: true)
+            } catch let e as ServerError {
+                #expect(e.status == .badRequest)
+                clear(e)
+            }
+        }
+    }
+
+    /// What the client reads from a server (which may be hostile or broken).
+    @Test func serverAnswers() throws {
+        let site = SiteIdentity.make().site
+        let v = Version(id: VersionID(site: site, seq: 1), record: "r", form: "f", formVersion: "1", field: "a", value: "\"x\"",
+                        clock: HLC(ms: 1, counter: 0, site: site), parents: [VersionID(site: site, seq: 0)], author: "ana")
+        let seeds: [[UInt8]] = [
+            Array(try JSONEncoder().encode(PushResponse(accepted: [v.id], duplicates: [], rejected: [Rejection(id: v.id, reason: "r")], serverTime: 1))),
+            Array(try JSONEncoder().encode(PullResponse(versions: [SequencedVersion(seq: 3, version: v)], nextCursor: 3, more: false, serverTime: 1))),
+            Array(try JSONEncoder().encode(FormList(forms: [FormInfo(formID: "f", version: "1", title: "t", sha256: "x")], serverTime: 1))),
+            Array(try JSONEncoder().encode(ErrorBody(error: "site_reused", message: "m", ids: [v.id]))),
+        ]
+        let d = JSONDecoder()
+        try fuzz("answers-from-server", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
+            let data = Data(input)
+            for decode in [
+                { _ = try d.decode(PushResponse.self, from: data) }, { _ = try d.decode(PullResponse.self, from: data) },
+                { _ = try d.decode(FormList.self, from: data) }, { _ = try d.decode(ErrorBody.self, from: data) },
+                { _ = try d.decode(LoginResponse.self, from: data) },
+            ] as [() throws -> Void] {
+                do { try decode() } catch { clear(error) }
+            }
+        }
+    }
+
+    @Test func expressions() throws {
+        var seeds: [[UInt8]] = ["${a} > 3 and ${b} != 'x'", "selected(${langs}, 'pt') or count-selected(.) >= 2",
+                                "if(${x} = '', 0, number(${x}) * 2)", "regex(., '^[0-9]{9}$')", "concat(${a}, ' ', substr(${b}, 1, 3))"]
+            .map { Array($0.utf8) }
+        for row in Self.flagship.definition.survey {
+            for column in ["relevant", "constraint", "calculation", "choice_filter"] {
+                if let e = row.cells[column], !e.isEmpty { seeds.append(Array(e.utf8)) }
+            }
+        }
+        try fuzz("expressions", seeds: seeds) { input in
+            do {
+                _ = try ExprParser.parse(String(decoding: input, as: UTF8.self))
+            } catch {
+                clear(error)
+            }
+        }
+    }
+
+    static let smallForm = """
+        {"survey": [{"type": "text", "name": "a", "label": "A"}, {"type": "integer", "name": "n", "label": "N", "constraint": ". > 0"},
+                    {"type": "select_one yn", "name": "q", "label": "Q", "relevant": "${n} > 2"},
+                    {"type": "begin repeat", "name": "r", "label": "R"}, {"type": "date", "name": "d", "label": "D"},
+                    {"type": "end repeat"}],
+         "choices": [{"list_name": "yn", "name": "yes", "label": "Yes"}, {"list_name": "yn", "name": "no", "label": "No"}],
+         "settings": [{"form_id": "f", "version": "1", "form_title": "F"}]}
+        """
+
+    @Test func formFiles() throws {
+        try fuzz("forms", seeds: [Array(Self.smallForm.utf8)]) { input in
+            do {
+                _ = try Form.load(json: Data(input))
+            } catch {
+                clear(error)
+            }
+        }
+    }
+
+    @Test func workbooks() throws {
+        let seeds = ["pyxform/yes_or_no_question.xlsx", "pyxform/text_and_integer.xlsx", "recolha/cascading.xlsx"]
+            .map { Array(Package.data("Tests/Conformance/workbooks/" + $0)) }
+        try fuzz("workbooks", seeds: seeds) { input in
+            do {
+                _ = try FormFile.load(data: Data(input), name: "fuzz.xlsx")
+            } catch {
+                clear(error)
+            }
+        }
+    }
+}
