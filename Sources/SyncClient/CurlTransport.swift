@@ -1,6 +1,7 @@
 import CCurl
 import Foundation
 import Gzip
+import Sync
 
 /// The real transport: libcurl, one easy handle reused for keep-alive.
 ///
@@ -42,24 +43,32 @@ public final class CurlTransport: Transport {
         handle = h
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.retry = retry
-        recolha_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1)
-        recolha_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, connectTimeout)
-        recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 100)
-        recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, lowSpeedTime)
-        recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1)
-        recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2)
-        recolha_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1)
-        recolha_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0)
-        recolha_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "gzip")
-        recolha_curl_setopt_string(h, CURLOPT_USERAGENT, "recolha/1")
-        if let cacert { recolha_curl_setopt_string(h, CURLOPT_CAINFO, cacert) }
-        recolha_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_NOSIGNAL, 1), "NOSIGNAL")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_CONNECTTIMEOUT, connectTimeout), "CONNECTTIMEOUT")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_LIMIT, 100), "LOW_SPEED_LIMIT")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_LOW_SPEED_TIME, lowSpeedTime), "LOW_SPEED_TIME")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1), "SSL_VERIFYPEER")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2), "SSL_VERIFYHOST")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_TCP_KEEPALIVE, 1), "TCP_KEEPALIVE")
+        try Self.check(recolha_curl_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0), "FOLLOWLOCATION")
+        // A declared size past the cap is refused before the transfer; the
+        // write callback caps what actually arrives (after decompression).
+        try Self.check(recolha_curl_setopt_off(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(WireProtocol.maxResponseBytes)), "MAXFILESIZE_LARGE")
+        try Self.check(recolha_curl_setopt_string(h, CURLOPT_ACCEPT_ENCODING, "gzip"), "ACCEPT_ENCODING")
+        try Self.check(recolha_curl_setopt_string(h, CURLOPT_USERAGENT, "recolha/1"), "USERAGENT")
+        if let cacert { try Self.check(recolha_curl_setopt_string(h, CURLOPT_CAINFO, cacert), "CAINFO") }
+        try Self.check(recolha_curl_setopt_write(h, CURLOPT_WRITEFUNCTION) { data, size, count, context in
             let box = Unmanaged<Buffer>.fromOpaque(context!).takeUnretainedValue()
+            guard box.data.count + size * count <= box.limit else {
+                box.tooLarge = true
+                return 0  // libcurl stops the transfer with CURLE_WRITE_ERROR
+            }
             box.data.append(UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
             return size * count
-        }
-        recolha_curl_setopt_write(h, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+        }, "WRITEFUNCTION")
+        try Self.check(recolha_curl_setopt_write(h, CURLOPT_HEADERFUNCTION) { data, size, count, context in
             let box = Unmanaged<Buffer>.fromOpaque(context!).takeUnretainedValue()
+            guard box.headers.count < 200 else { return 0 }
             let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
             if let colon = line.firstIndex(of: ":") {
                 let name = line[..<colon].lowercased()
@@ -68,6 +77,15 @@ public final class CurlTransport: Transport {
                 box.headers = [:]  // a new response (after 100-continue): start over
             }
             return size * count
+        }, "HEADERFUNCTION")
+    }
+
+    /// A curl_easy_setopt result as a typed error: an option libcurl refuses
+    /// (an old libcurl, a build without TLS) is said, never ignored.
+    static func check(_ code: CURLcode, _ option: String) throws(TransportError) {
+        guard code == CURLE_OK else {
+            throw TransportError(kind: .other, message: "libcurl refused option \(option) (\(String(cString: curl_easy_strerror(code))))",
+                                 retryable: false)
         }
     }
 
@@ -76,6 +94,9 @@ public final class CurlTransport: Transport {
     final class Buffer {
         var data = Data()
         var headers: [String: String] = [:]
+        /// The largest answer accepted, after decompression.
+        var limit = WireProtocol.maxResponseBytes
+        var tooLarge = false
     }
 
     public func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
@@ -104,9 +125,9 @@ public final class CurlTransport: Transport {
         let buffer = Buffer()
         let context = Unmanaged.passRetained(buffer)
         defer { context.release() }
-        recolha_curl_setopt_pointer(h, CURLOPT_WRITEDATA, context.toOpaque())
-        recolha_curl_setopt_pointer(h, CURLOPT_HEADERDATA, context.toOpaque())
-        recolha_curl_setopt_string(h, CURLOPT_URL, baseURL + request.path)
+        try Self.check(recolha_curl_setopt_pointer(h, CURLOPT_WRITEDATA, context.toOpaque()), "WRITEDATA")
+        try Self.check(recolha_curl_setopt_pointer(h, CURLOPT_HEADERDATA, context.toOpaque()), "HEADERDATA")
+        try Self.check(recolha_curl_setopt_string(h, CURLOPT_URL, baseURL + request.path), "URL")
 
         var body = request.body
         var headers = request.headers
@@ -118,25 +139,31 @@ public final class CurlTransport: Transport {
         for (k, v) in headers { list = curl_slist_append(list, "\(k): \(v)") }
         list = curl_slist_append(list, "Expect:")  // no 100-continue round trip
         defer { curl_slist_free_all(list) }
-        recolha_curl_setopt_slist(h, CURLOPT_HTTPHEADER, list)
+        try Self.check(recolha_curl_setopt_slist(h, CURLOPT_HTTPHEADER, list), "HTTPHEADER")
 
         let code: CURLcode
         if request.method == "GET" {
-            recolha_curl_setopt_long(h, CURLOPT_HTTPGET, 1)
+            try Self.check(recolha_curl_setopt_long(h, CURLOPT_HTTPGET, 1), "HTTPGET")
             code = curl_easy_perform(h)
         } else {
             let payload = body ?? Data()
-            recolha_curl_setopt_long(h, CURLOPT_POST, 1)
-            recolha_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count))
-            code = payload.withUnsafeBytes { raw -> CURLcode in
-                recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-                defer { recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, nil) }
-                return curl_easy_perform(h)
+            try Self.check(recolha_curl_setopt_long(h, CURLOPT_POST, 1), "POST")
+            try Self.check(recolha_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count)), "POSTFIELDSIZE_LARGE")
+            let (set, performed) = payload.withUnsafeBytes { raw -> (CURLcode, CURLcode) in
+                let set = recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                guard set == CURLE_OK else { return (set, CURLE_OK) }
+                defer { recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, nil) }  // clearing a pointer option cannot fail
+                return (set, curl_easy_perform(h))
             }
+            try Self.check(set, "POSTFIELDS")
+            code = performed
+        }
+        if buffer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
+            throw TransportError(kind: .other, message: "the server's answer is larger than \(WireProtocol.maxResponseBytes) bytes: nothing was changed; check the server address", retryable: false)
         }
         guard code == CURLE_OK else { throw Self.error(code) }
         var status = 0
-        recolha_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status)
+        try Self.check(recolha_curl_getinfo_long(h, CURLINFO_RESPONSE_CODE, &status), "RESPONSE_CODE")
         return HTTPResponse(status: status, headers: buffer.headers, body: buffer.data)
     }
 

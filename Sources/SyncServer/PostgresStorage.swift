@@ -30,8 +30,7 @@ public final class PostgresStorage: ServerStorage {
             throw ServerSetupError("cannot read the PostgreSQL URL: write postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         }
         let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
-        let tls: PostgresClient.Configuration.TLS = c.queryItems?.first { $0.name == "sslmode" }?.value == "require"
-            ? .require(TLSConfiguration.makeClientConfiguration()) : .disable
+        let tls = try Self.tls(query: c.queryItems ?? [])
         let config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: c.password,
                                                   database: database.isEmpty ? user : database, tls: tls)
         client = PostgresClient(configuration: config, backgroundLogger: logger)
@@ -47,6 +46,38 @@ public final class PostgresStorage: ServerStorage {
     }
 
     deinit { runner.cancel() }
+
+    /// TLS as libpq reads `sslmode` (and `sslrootcert`): disable; allow and
+    /// prefer (encrypt when the server offers, verify nothing); require
+    /// (encrypt, verify nothing); verify-ca (the chain against the root
+    /// certificates); verify-full (the chain and the host name). An unknown
+    /// mode is refused, never read as plain text.
+    /// https://www.postgresql.org/docs/15/libpq-ssl.html
+    static func tls(query: [URLQueryItem]) throws -> PostgresClient.Configuration.TLS {
+        let mode = query.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let rootcert = query.first { $0.name == "sslrootcert" }?.value
+        func configuration(verify: CertificateVerification) throws -> TLSConfiguration {
+            var t = TLSConfiguration.makeClientConfiguration()
+            t.certificateVerification = verify
+            guard verify != .none else { return t }
+            let file = rootcert ?? (NSHomeDirectory() + "/.postgresql/root.crt")
+            if file == "system" { return t }
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ServerSetupError("sslmode=\(mode) needs the root certificate \(file): give sslrootcert=FILE (or sslrootcert=system for the system's CAs)")
+            }
+            t.trustRoots = .file(file)
+            return t
+        }
+        switch mode {
+        case "disable": return .disable
+        case "allow", "prefer": return .prefer(try configuration(verify: .none))
+        case "require": return .require(try configuration(verify: .none))
+        case "verify-ca": return .require(try configuration(verify: .noHostnameVerification))
+        case "verify-full": return .require(try configuration(verify: .fullVerification))
+        default:
+            throw ServerSetupError("unknown sslmode \(mode) in the PostgreSQL URL: use disable, allow, prefer, require, verify-ca or verify-full")
+        }
+    }
 
     /// Runs a statement and reads its rows to the end: a row stream left
     /// unread holds the connection, and the next statement on it waits forever.
