@@ -70,3 +70,10 @@ CREATE TABLE sync_state (
 );
 ALTER TABLE versions ADD COLUMN rejected TEXT;
 CREATE INDEX records_conflicted ON records (id) WHERE conflicts > 0;
+
+-- migration v3-identity
+ALTER TABLE device ADD COLUMN site_secret TEXT;
+ALTER TABLE device ADD COLUMN file_identity TEXT;
+ALTER TABLE device ADD COLUMN previous_site_id TEXT;
+ALTER TABLE device ADD COLUMN previous_site_secret TEXT;
+ALTER TABLE sync_state ADD COLUMN token_site_id TEXT;

@@ -81,6 +81,42 @@ struct StorageSuite {
         await #expect(throws: ServerError.self) { try await s.publish(changed) }
     }
 
+    /// The same id with other content is no duplicate: the whole batch is
+    /// refused (nothing stored) and the ids are named.
+    func reusedIDsAreRefusedWholeAndNothingIsStored() async throws {
+        let s = try await make()
+        let a = SiteID("00000000000000aa")!
+        _ = try await s.push((1...3).map { version(a, $0) }, by: "ana", at: 1) { _, _ in nil }
+        var other = version(a, 2)
+        other.value = "\"niassa\""
+        let batch = [version(a, 1), other, version(a, 4)]
+        await #expect { _ = try await s.push(batch, by: "ana", at: 2) { _, _ in nil } } throws: { e in
+            let e = e as? ServerError
+            return e?.code == ErrorCode.siteReused && e?.status == .conflict && e?.ids == [other.id] && !(e?.message.contains("niassa") ?? true)
+        }
+        #expect(try await s.versionCount() == 3)  // version 4 was not stored either
+        let again = try await s.push(batch.filter { $0 != other }, by: "ana", at: 3) { _, _ in nil }
+        #expect(again.duplicates == [version(a, 1).id] && again.accepted == [version(a, 4).id])
+    }
+
+    func devicesBySiteAndImportMarker() async throws {
+        let s = try await make()
+        try await s.createUser(UserRecord(name: "ana", role: .enumerator, passwordHash: "h", createdAt: 1))
+        let site = SiteID("00000000000000aa")!, old = SiteID("00000000000000bb")!
+        try await s.addDevice(DeviceRecord(id: "d1", user: "ana", name: "tab", site: site, tokenHash: "x", createdAt: 1, expiresAt: 2,
+                                           lastSeenAt: nil, revoked: false, previousSite: old))
+        let found = try await s.devices(site: site)
+        #expect(found.map(\.id) == ["d1"] && found.first?.previousSite == old)
+        #expect(try await s.devices(site: old).isEmpty)
+        #expect(try await !s.isImporting())
+        try await s.setImporting(true)
+        #expect(try await s.isImporting())
+        try await s.wipe()
+        try await s.setImporting(false)
+        let empty = try await s.isEmpty(), importing = try await s.isImporting()
+        #expect(empty && !importing)
+    }
+
     func mergeScenariosSurviveTheServer(_ m: Fixtures.Merge) async throws {
         for order in m.deliveries {
             let s = try await make()
@@ -106,6 +142,8 @@ struct StorageSuite {
     @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
     @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
     @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
+    @Test func reusedIDsAreRefusedWhole() async throws { try await suite.reusedIDsAreRefusedWholeAndNothingIsStored() }
+    @Test func devicesBySiteAndImportMarker() async throws { try await suite.devicesBySiteAndImportMarker() }
     @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
 
     @Test func aMissingDataFolderSaysRunInit() {
@@ -125,6 +163,8 @@ struct PostgresStorageTests {
     @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
     @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
     @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
+    @Test func reusedIDsAreRefusedWhole() async throws { try await suite.reusedIDsAreRefusedWholeAndNothingIsStored() }
+    @Test func devicesBySiteAndImportMarker() async throws { try await suite.devicesBySiteAndImportMarker() }
     @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
 
     /// Two instances push at once while readers pull: every reader sees
