@@ -15,6 +15,7 @@ public enum Deployment {
         var version: Int?
         var name: String?, role: String?, passwordHash: String?, disabled: Bool?, createdAt: Int64?
         var id: String?, user: String?, site: String?, tokenHash: String?, expiresAt: Int64?, lastSeenAt: Int64?, revoked: Bool?
+        var previousSite: String?
         var formID: String?, formVersion: String?, title: String?, definition: String?, sha256: String?, publishedAt: Int64?
         var owner: String?
         var seq: Int64?, pushedBy: String?, receivedAt: Int64?, wire: WireVersion?
@@ -43,6 +44,7 @@ public enum Deployment {
         for d in try await storage.devices() {
             var l = Line(kind: "device"); l.id = d.id; l.user = d.user; l.name = d.name; l.site = d.site.rawValue; l.tokenHash = d.tokenHash
             l.createdAt = d.createdAt; l.expiresAt = d.expiresAt; l.lastSeenAt = d.lastSeenAt; l.revoked = d.revoked
+            l.previousSite = d.previousSite?.rawValue
             try write(l)
         }
         for f in try await storage.forms() {
@@ -71,52 +73,100 @@ public enum Deployment {
         return count
     }
 
-    /// Loads an export into an empty storage.
+    /// Loads an export into an empty storage, all or nothing: the file is
+    /// read twice, streaming (memory stays flat): once to check every line
+    /// and the count at its end, once to write. A failure while writing (or
+    /// a killed import) leaves the target marked; the next import wipes it
+    /// and starts again, and `serve` refuses it meanwhile.
     /// - Returns: how many versions were imported.
     /// - Throws: `ServerSetupError` when the target holds data, or the file is
-    ///   not a whole export (the count at its end is checked).
+    ///   not a whole export.
     public static func importFile(_ path: String, into storage: any ServerStorage) async throws -> Int {
-        guard try await storage.isEmpty() else {
+        if try await storage.isImporting() {
+            try await storage.wipe()  // an earlier import did not finish
+        } else if try await !storage.isEmpty() {
             throw ServerSetupError("the target already holds users or versions: import into a new, empty database")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ServerSetupError("cannot read \(path)") }
+        let expected = try await read(path, into: nil)
+        try await storage.setImporting(true)
+        do {
+            let count = try await read(path, into: storage)
+            guard count == expected else { throw ServerSetupError("\(path) changed while it was imported: import again") }
+            try await storage.setImporting(false)
+            return count
+        } catch {
+            try? await storage.wipe()
+            try? await storage.setImporting(false)
+            throw ServerSetupError("the import stopped (\(error)); the target was emptied again: fix the cause and run the import again")
+        }
+    }
+
+    /// Reads an export line by line; writes into `storage` when given, else
+    /// only checks. Returns the number of versions.
+    static func read(_ path: String, into storage: (any ServerStorage)?) async throws -> Int {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw ServerSetupError("cannot read \(path)") }
+        defer { try? handle.close() }
         let decoder = JSONDecoder()
-        var lines = data.split(separator: UInt8(ascii: "\n")).makeIterator()
-        guard let first = lines.next(), let header = try? decoder.decode(Line.self, from: Data(first)),
-              header.kind == "header", header.format == format, header.version == 1
-        else { throw ServerSetupError("\(path) is not a recolha-server export") }
         var records: [RecordOwner] = [], batch: [StoredVersion] = [], count = 0, ended: Int?
-        var n = 1
-        while let raw = lines.next() {
+        var n = 0
+        var pending = Data()
+        var atEOF = false
+        func nextLine() throws -> Data? {
+            while true {
+                if let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = pending[pending.startIndex..<nl]
+                    pending = Data(pending[(nl + 1)...])
+                    return Data(line)
+                }
+                if atEOF { if pending.isEmpty { return nil }; defer { pending = Data() }; return pending }
+                let chunk = try handle.read(upToCount: 1 << 20) ?? Data()
+                if chunk.isEmpty { atEOF = true } else { pending.append(chunk) }
+                guard pending.count <= 64 << 20 else { throw ServerSetupError("\(path) has a line longer than 64 MiB: the export is damaged") }
+            }
+        }
+        while let raw = try nextLine() {
             n += 1
-            guard let l = try? decoder.decode(Line.self, from: Data(raw)) else { throw ServerSetupError("\(path) line \(n) is not readable: the export is damaged") }
+            if raw.isEmpty { continue }
+            guard let l = try? decoder.decode(Line.self, from: raw) else {
+                throw ServerSetupError(n == 1 ? "\(path) is not a recolha-server export" : "\(path) line \(n) is not readable: the export is damaged")
+            }
+            if n == 1 {
+                guard l.kind == "header", l.format == format, l.version == 1 else { throw ServerSetupError("\(path) is not a recolha-server export") }
+                continue
+            }
+            guard ended == nil else { throw ServerSetupError("\(path) line \(n): text after the end line: the export is damaged") }
             switch l.kind {
             case "user":
-                try await storage.createUser(UserRecord(name: l.name ?? "", role: Role(rawValue: l.role ?? "") ?? .enumerator,
-                                                        passwordHash: l.passwordHash ?? "", disabled: l.disabled ?? false, createdAt: l.createdAt ?? 0))
+                guard let role = Role(rawValue: l.role ?? ""), let name = l.name, !name.isEmpty else { throw ServerSetupError("\(path) line \(n): a user without a name or role") }
+                try await storage?.createUser(UserRecord(name: name, role: role, passwordHash: l.passwordHash ?? "", disabled: l.disabled ?? false,
+                                                         createdAt: l.createdAt ?? 0))
             case "device":
                 guard let site = SiteID(l.site ?? "") else { throw ServerSetupError("\(path) line \(n): bad site id") }
-                try await storage.addDevice(DeviceRecord(id: l.id ?? "", user: l.user ?? "", name: l.name ?? "", site: site,
-                                                         tokenHash: l.tokenHash ?? "", createdAt: l.createdAt ?? 0, expiresAt: l.expiresAt ?? 0,
-                                                         lastSeenAt: l.lastSeenAt, revoked: l.revoked ?? false))
+                try await storage?.addDevice(DeviceRecord(id: l.id ?? "", user: l.user ?? "", name: l.name ?? "", site: site,
+                                                          tokenHash: l.tokenHash ?? "", createdAt: l.createdAt ?? 0, expiresAt: l.expiresAt ?? 0,
+                                                          lastSeenAt: l.lastSeenAt, revoked: l.revoked ?? false,
+                                                          previousSite: l.previousSite.flatMap(SiteID.init)))
             case "form":
-                _ = try await storage.publish(PublishedForm(formID: l.formID ?? "", version: l.formVersion ?? "", title: l.title ?? "",
-                                                            definition: l.definition ?? "", sha256: l.sha256 ?? "", publishedAt: l.publishedAt ?? 0))
+                _ = try await storage?.publish(PublishedForm(formID: l.formID ?? "", version: l.formVersion ?? "", title: l.title ?? "",
+                                                             definition: l.definition ?? "", sha256: l.sha256 ?? "", publishedAt: l.publishedAt ?? 0))
             case "record":
                 records.append(RecordOwner(id: l.id ?? "", owner: l.owner ?? "", formID: l.formID ?? "", createdAt: l.createdAt ?? 0))
+                if records.count == 2000 { try await storage?.importRecords(records); records = [] }
             case "version":
-                if !records.isEmpty { try await storage.importRecords(records); records = [] }
+                if !records.isEmpty { try await storage?.importRecords(records); records = [] }
                 guard let wire = l.wire, let seq = l.seq else { throw ServerSetupError("\(path) line \(n): a version without its sequence") }
                 batch.append(StoredVersion(seq: seq, version: wire.version, pushedBy: l.pushedBy ?? "", receivedAt: l.receivedAt ?? 0))
-                if batch.count == 2000 { try await storage.importVersions(batch); count += batch.count; batch = [] }
+                if batch.count == 2000 { try await storage?.importVersions(batch); count += batch.count; batch = [] }
             case "end":
                 ended = l.count
             default:
                 throw ServerSetupError("\(path) line \(n): unknown kind \(l.kind)")
             }
         }
-        if !records.isEmpty { try await storage.importRecords(records) }
-        if !batch.isEmpty { try await storage.importVersions(batch); count += batch.count }
+        if n == 0 { throw ServerSetupError("\(path) is empty: not a recolha-server export") }
+        if !records.isEmpty { try await storage?.importRecords(records) }
+        if !batch.isEmpty { try await storage?.importVersions(batch) }
+        count += batch.count
         guard ended == count else {
             throw ServerSetupError("\(path) ends early (\(count) versions read, \(ended.map(String.init) ?? "no end line")): export again")
         }

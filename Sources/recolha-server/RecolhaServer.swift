@@ -244,7 +244,11 @@ extension RecolhaServer {
                 return h
             }
             let logger = Logger(label: "recolha-server")
-            let service = SyncService(storage: try await data.storage(), tokenLifetimeDays: tokenDays)
+            let storage = try await data.storage()
+            if try await storage.isImporting() {
+                throw ServerSetupError("an import into this database did not finish: run `recolha-server import FILE` again before serving")
+            }
+            let service = SyncService(storage: storage, tokenLifetimeDays: tokenDays)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = self.host
             let app = try buildApplication(

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RecolhaTesting
 import Testing
 
@@ -61,5 +62,45 @@ import Testing
         #expect(again.stdout.contains("already published"))
         let list = try TestServer.admin(["users", "list", "--data", server.data]).stdout
         #expect(list.contains("sara  supervisor") && !list.contains("password"))
+    }
+
+    /// An import that fails half way leaves an empty target a retry
+    /// accepts; a damaged file is refused before anything is written.
+    @Test func importIsAllOrNothing() throws {
+        let source = try TestServer()
+        let ana = Device.loggedIn("ana", to: source)
+        _ = try ana.sync()
+        #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
+        _ = try ana.sync()
+        source.stop()
+        let file = source.dir.file("export.jsonl")
+        _ = try TestServer.admin(["export", "--out", file] + source.storageArgs)
+        let lines = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n").map(String.init)
+
+        let target = TempDir()
+        let data = ["--data", target.file("data")]
+        _ = try TestServer.admin(["init"] + data)
+        func count() throws -> Int {
+            try DatabaseQueue(path: target.file("data/server.sqlite")).read {
+                try Int.fetchOne($0, sql: "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM versions)")!
+            }
+        }
+        // Cut short: refused before writing.
+        let cut = target.file("cut.jsonl")
+        try (lines.dropLast(3).joined(separator: "\n") + "\n").write(toFile: cut, atomically: true, encoding: .utf8)
+        let short = CLI.run(["import", cut] + data, binary: CLI.binary("recolha-server"))
+        #expect(short.status == 3 && short.stderr.contains("ends early"), "\(short.stderr)")
+        #expect(try count() == 0)
+        // Well formed but failing while written (a user twice): emptied again.
+        let twice = target.file("twice.jsonl")
+        let user = try #require(lines.first { $0.contains("\"kind\":\"user\"") })
+        try ([lines[0], user] + lines.dropFirst()).joined(separator: "\n").appending("\n").write(toFile: twice, atomically: true, encoding: .utf8)
+        let failed = CLI.run(["import", twice] + data, binary: CLI.binary("recolha-server"))
+        #expect(failed.status != 0 && failed.stderr.contains("emptied again"), "\(failed.stderr)")
+        #expect(try count() == 0)
+        // The retry with the good file is accepted.
+        let good = try TestServer.admin(["import", file] + data)
+        #expect(good.stdout.contains("Imported"), "\(good.stdout)")
+        #expect(try count() > 0)
     }
 }

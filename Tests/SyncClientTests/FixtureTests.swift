@@ -35,6 +35,9 @@ import Testing
             let response = step["response"] as! [String: Any]
             let status = response["status"] as! Int
             guard status >= 400 else { continue }
+            // The client acts on site_reused (it moves its work to a new
+            // site and sends again): CopiedStoreTests proves that end to end.
+            if x.name == "push-reused-id" { continue }
             let body = try JSONSerialization.data(withJSONObject: response["body"]!)
             let text = String(decoding: body, as: UTF8.self)
             let server = ScriptedServer { _, _ in ScriptedServer.http(status, text) }

@@ -32,6 +32,7 @@ final class ClientDevice {
         token = answer.token
         try store.saveLogin(server: server.url, user: who, role: answer.role, token: token, cacert: nil,
                             site: try store.identity().current.site)
+        try store.adoptUser(answer.user)  // as `recolha login` does: the server's name is the author
     }
 
     func engine(_ transport: (any Transport)? = nil, attempts: Int = 3) throws -> SyncEngine {
