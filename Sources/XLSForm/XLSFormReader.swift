@@ -10,6 +10,8 @@ import FoundationXML
 /// choices and settings, the header row naming the columns, XLSForm's
 /// spelling variants folded into one.
 public enum XLSFormReader {
+    /// Largest part (sheet, shared strings) a workbook may unpack to.
+    static let maxPartBytes: UInt64 = 64 << 20
     /// What reading found: the definition, and notes for things left aside
     /// (other sheets).
     public struct Result: Sendable {
@@ -42,9 +44,16 @@ public enum XLSFormReader {
         }
         func part(_ path: String) throws(XLSFormError) -> Data? {
             guard let entry = archive[path] else { return nil }
+            guard entry.uncompressedSize <= Self.maxPartBytes else {
+                throw XLSFormError(file: file, "its part \(path) unpacks to more than \(Self.maxPartBytes >> 20) MiB: a form workbook is far smaller; save it again")
+            }
             var out = Data()
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { out.append($0) }
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    // The declared size can lie (a zip bomb): count what comes out.
+                    guard out.count + chunk.count <= Self.maxPartBytes else { throw Archive.ArchiveError.invalidEntrySize }
+                    out.append(chunk)
+                }
             } catch {
                 throw XLSFormError(file: file, "its part \(path) is damaged: save the workbook again")
             }

@@ -11,7 +11,9 @@ import XLSForm
 /// mutated inputs each: none may crash, and each refusal must be a typed
 /// error with a sentence. Seeded, so a failure is reproducible.
 @Suite struct FuzzTests {
-    static let count = 100_000
+    /// At least 100,000 inputs per parser (RECOLHA_FUZZ_COUNT to change it).
+    static let count = ProcessInfo.processInfo.environment["RECOLHA_FUZZ_COUNT"].flatMap { Int($0) } ?? 100_000
+    static let trace = ProcessInfo.processInfo.environment["RECOLHA_FUZZ_TRACE"]
     static let flagship = try! Form.load(json: Package.data(Package.flagship))
 
     /// Runs `body` on `count` inputs made from the seeds; `body` throws only
@@ -30,7 +32,7 @@ import XLSForm
             }
             // RECOLHA_FUZZ_TRACE=DIR keeps the input in hand before each call,
             // so a crash leaves the input that caused it.
-            if let dir = ProcessInfo.processInfo.environment["RECOLHA_FUZZ_TRACE"] {
+            if let dir = Self.trace {
                 FileManager.default.createFile(atPath: dir + "/" + name + ".bin", contents: Data(input))
             }
             try body(input)

@@ -134,4 +134,37 @@ import Testing
         let dup = refusal(Package.data("Tests/Conformance/workbooks/pyxform/duplicate_columns.xlsx"), "duplicate_columns.xlsx")
         #expect(dup.contains("sheet survey, row 1, column E: duplicate column header label"))
     }
+
+    /// Found by the workbook fuzz test: a deflated part that runs past the end
+    /// of the file made ZIPFoundation loop forever on Linux (fixed in
+    /// Vendor/ZIPFoundation); a part that unpacks to gigabytes is refused
+    /// before it fills memory.
+    @Test func truncatedPartsAndZipBombsAreRefusedNotLoopedOn() throws {
+        func refusal(_ data: Data, _ name: String) -> String {
+            do { _ = try FormFile.load(data: data, name: name); return "" } catch { return error.description }
+        }
+        let dir = TempDir()
+        let truncated = dir.file("truncated.xlsx"), bomb = dir.file("bomb.xlsx")
+        let script = """
+        import struct, zipfile
+        z = zipfile.ZipFile('\(truncated)', 'w', zipfile.ZIP_STORED)
+        # A stored deflate block that promises 65,535 bytes and holds three.
+        z.writestr('xl/workbook.xml', b'\\x00' + struct.pack('<HH', 65535, 0) + b'abc')
+        z.close()
+        b = bytearray(open('\(truncated)', 'rb').read())
+        b[8:10] = struct.pack('<H', 8)  # local header: deflate
+        c = b.index(b'PK\\x01\\x02')
+        b[c + 10:c + 12] = struct.pack('<H', 8)  # central directory: deflate
+        open('\(truncated)', 'wb').write(bytes(b))
+        z = zipfile.ZipFile('\(bomb)', 'w', zipfile.ZIP_DEFLATED)
+        z.writestr('xl/workbook.xml', b'<workbook>' + b' ' * (65 << 20))
+        z.close()
+        """
+        let made = CLI.run(["-c", script], binary: "/usr/bin/python3")
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(refusal(try Data(contentsOf: URL(fileURLWithPath: truncated)), "truncated.xlsx")
+                .contains("its part xl/workbook.xml is damaged: save the workbook again"))
+        #expect(refusal(try Data(contentsOf: URL(fileURLWithPath: bomb)), "bomb.xlsx")
+                .contains("its part xl/workbook.xml unpacks to more than 64 MiB"))
+    }
 }
