@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench load clean pyxform
+.PHONY: deps build test demo bench load clean pyxform schemathesis
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -23,9 +23,16 @@ pyxform:
 	@python3 -c "import sys; sys.path.insert(0, '.build-py'); import pyxform; assert pyxform.__version__ == '$(PYXFORM)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-py pyxform==$(PYXFORM)
 
+# schemathesis, pinned, checks the API against docs/openapi.yaml (not committed: .build-schemathesis/).
+SCHEMATHESIS := 4.32.5
+schemathesis:
+	@python3 -c "import sys; sys.path.insert(0, '.build-schemathesis'); from importlib.metadata import version; assert version('schemathesis') == '$(SCHEMATHESIS)'" 2>/dev/null \
+	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-schemathesis schemathesis==$(SCHEMATHESIS)
+
 # Every test, beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
-test: build pyxform
-	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" scripts/with-postgres.sh swift test --disable-xctest
+test: build pyxform schemathesis
+	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
+	  scripts/with-postgres.sh swift test --disable-xctest
 
 demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh

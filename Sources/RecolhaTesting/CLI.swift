@@ -23,9 +23,10 @@ public enum CLI {
     /// environment; waits for it to end.
     @discardableResult
     public static func run(_ args: [String], stdin: String = "", env: [String: String] = [:],
-                           binary: String = CLI.binary()) -> Result {
+                           binary: String = CLI.binary(), directory: String? = nil) -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
+        if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
         p.arguments = args
         var environment = ProcessInfo.processInfo.environment
         environment["LANG"] = "C"

@@ -31,7 +31,7 @@ public struct WireVersion: Codable, Hashable, Sendable {
         version = Version(
             id: id, record: try c.decode(String.self, forKey: .record), form: try c.decode(String.self, forKey: .form),
             formVersion: try c.decode(String.self, forKey: .formVersion), field: try c.decode(String.self, forKey: .field),
-            value: try c.decodeIfPresent(String.self, forKey: .value),
+            value: try c.decode(String?.self, forKey: .value),  // present, maybe null (docs/openapi.yaml)
             clock: HLC(ms: try c.decode(Int64.self, forKey: .ms), counter: try c.decode(Int32.self, forKey: .counter), site: id.site),
             parents: try c.decode([VersionID].self, forKey: .parents), author: try c.decode(String.self, forKey: .author))
     }

@@ -44,6 +44,7 @@ public struct ServerContext: RequestContext, RemoteAddressRequestContext {
 public func buildRouter(_ service: SyncService, logger: Logger) -> Router<ServerContext> {
     let router = Router(context: ServerContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
+    router.add(middleware: MethodMiddleware())
     router.add(middleware: ProtocolMiddleware())
     router.get("v1/health") { request, _ in
         try Body.response(HealthResponse(status: "ok", protocol: WireProtocol.version, serverTime: ServerClock.nowMs()), for: request)
@@ -115,6 +116,36 @@ public func buildApplication(
         configuration: .init(address: .hostname(options.host, port: options.port), serverName: "recolha-server"),
         onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) },
         logger: logger)
+}
+
+/// The routes' methods, so a known path asked with another method gets 405
+/// with `Allow` (not a bare 404), and an unknown path a JSON 404.
+struct MethodMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    static let routes: [(pattern: [String], methods: [HTTPRequest.Method])] = [
+        (["v1", "health"], [.get]), (["v1", "login"], [.post]), (["v1", "identity"], [.post]),
+        (["v1", "forms"], [.get]), (["v1", "forms", "*", "*"], [.get]),
+        (["v1", "push"], [.post]), (["v1", "pull"], [.post]),
+    ]
+
+    static func methods(for path: String) -> [HTTPRequest.Method]? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        return routes.first { route in
+            route.pattern.count == parts.count && zip(route.pattern, parts).allSatisfy { $0 == "*" || $0 == $1 }
+        }?.methods
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let methods = Self.methods(for: request.uri.path) else {
+            throw ServerError(.notFound, "not_found", "no such endpoint: the sync protocol is described in docs/openapi.yaml")
+        }
+        guard methods.contains(request.method) else {
+            throw ServerError(.methodNotAllowed, "method_not_allowed",
+                              "\(request.uri.path) takes \(methods.map(\.rawValue).joined(separator: " or ")), not \(request.method.rawValue)",
+                              allow: methods)
+        }
+        return try await next(request, context)
+    }
 }
 
 /// Refuses a request whose protocol version differs, saying which side to upgrade.

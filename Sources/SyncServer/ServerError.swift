@@ -14,9 +14,13 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public var retryAfter: Int?
     /// The version ids a `site_reused` refusal is about.
     public var ids: [VersionID]?
+    /// The methods a path takes (405).
+    public var allow: [HTTPRequest.Method]?
 
-    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, ids: [VersionID]? = nil) {
+    public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, ids: [VersionID]? = nil,
+                allow: [HTTPRequest.Method]? = nil) {
         self.status = status; self.code = code; self.message = message; self.retryAfter = retryAfter; self.ids = ids
+        self.allow = allow
     }
 
     public var description: String { "\(code): \(message)" }
@@ -28,6 +32,7 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
         headers[HTTPField.Name(WireProtocol.serverTimeHeader)!] = String(ServerClock.nowMs())
         headers[HTTPField.Name(WireProtocol.protocolHeader)!] = String(WireProtocol.version)
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.map(\.rawValue).joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: body)))
     }
 

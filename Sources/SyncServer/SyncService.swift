@@ -124,8 +124,8 @@ public final class SyncService: Sendable {
     /// Versions after the cursor: every record for supervisors and admins,
     /// an enumerator's own records for an enumerator.
     public func pull(_ request: PullRequest, device: DeviceRecord, user: UserRecord) async throws -> PullResponse {
-        guard request.cursor >= 0, request.limit > 0, request.maxBytes > 0 else {
-            throw ServerError.badRequest("cursor must be 0 or more, limit and max_bytes more than 0")
+        guard request.cursor >= 0, (1...5000).contains(request.limit), request.maxBytes > 0 else {
+            throw ServerError.badRequest("cursor must be 0 or more, limit 1 to 5000, max_bytes more than 0")
         }
         let (versions, next, more) = try await storage.pull(
             after: request.cursor, limit: min(request.limit, 5000), maxBytes: min(request.maxBytes, 4 << 20),
