@@ -29,7 +29,9 @@ let package = Package(
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
             name: "Store",
-            dependencies: ["Sync", "Forms", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Sync", "Forms", .product(name: "GRDB", package: "GRDB.swift")],
+            // Kill points for crash tests (FaultPoint) exist only in debug builds.
+            swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),
         // C libraries: libcurl only for SyncClient, zlib for gzip bodies both ways.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),

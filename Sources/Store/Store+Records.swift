@@ -12,7 +12,7 @@ extension Store {
     @discardableResult
     public func save(_ request: SaveRequest) throws(StoreError) -> SaveResult {
         let at = now()
-        return try write { db in
+        let result = try write { db in
             let device = try requireDevice(db)
             let id = request.record ?? UUID().uuidString.lowercased()
             var previous: [Version] = []
@@ -71,11 +71,15 @@ extension Store {
             try Self.upsertRecord(db, RecordState(record: id, versions: previous + written),
                                   formID: request.form.id, formVersion: request.form.version,
                                   author: device.enumerator, device: device.site.rawValue, createdAt: createdAt, updatedAt: at)
+            FaultPoint.reach("save-after-record")
             try Self.insert(db, written)
             try minter.persist(db)
+            FaultPoint.reach("save-before-commit")
             return SaveResult(record: id, versions: written.count, cleared: request.clearIrrelevant ? cleared : [],
                               status: finalizing ? RecordStatus.finalized : status)
         }
+        FaultPoint.reach("save-after-commit")
+        return result
     }
 
     /// Marks a record deleted: a tombstone version naming the heads of every
@@ -191,9 +195,8 @@ extension Store {
                                   clock_ms, clock_counter, parents, author, acked)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        let crashAt = FaultInjection.killMidSave ? versions.count / 2 : -1
         for (i, v) in versions.enumerated() {
-            if i == crashAt { FaultInjection.die() }
+            if i == versions.count / 2 { FaultPoint.reach("save-mid-versions") }
             try stmt.execute(arguments: [
                 v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
                 v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, acked,
@@ -220,16 +223,5 @@ extension Store {
                 state.record, formID, formVersion, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
                 answers, state.conflicts.count, author, device, createdAt, updatedAt,
             ])
-    }
-}
-
-/// Fault injection for crash-safety tests: with RECOLHA_FAULT_KILL_MID_SAVE=1
-/// the process kills itself (SIGKILL) halfway through writing a save's
-/// versions, inside the open transaction, as a power cut would.
-enum FaultInjection {
-    static let killMidSave = ProcessInfo.processInfo.environment["RECOLHA_FAULT_KILL_MID_SAVE"] == "1"
-    static func die() -> Never {
-        kill(getpid(), SIGKILL)
-        fatalError("unreachable")
     }
 }

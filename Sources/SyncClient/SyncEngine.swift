@@ -139,9 +139,11 @@ public final class SyncEngine {
             }
             summary.skewMs = now() - answer.serverTime
             try beforeCommitHook("push")
+            FaultPoint.reach("sync-before-push-ack")
             do {
                 try store.acknowledge(answer.accepted + answer.duplicates, rejected: answer.rejected)
             } catch { throw .store(error) }
+            FaultPoint.reach("sync-after-push-ack")
             rejectedHere.formUnion(answer.rejected.map(\.id))
             summary.sent += answer.accepted.count
             summary.alreadyOnServer += answer.duplicates.count
@@ -213,9 +215,11 @@ public final class SyncEngine {
             }
             summary.skewMs = now() - answer.serverTime
             try beforeCommitHook("pull")
+            FaultPoint.reach("sync-before-pull-apply")
             do {
                 summary.received += try store.applyPulled(answer.versions, nextCursor: answer.nextCursor, serverTime: answer.serverTime)
             } catch { throw .store(error) }
+            FaultPoint.reach("sync-after-pull-apply")
             progress?(SyncProgress(phase: "receiving", done: summary.received, total: nil))
             if !answer.more { break }
             if answer.nextCursor <= cursor {

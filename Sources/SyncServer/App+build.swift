@@ -73,7 +73,14 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<Server
         let body = try await Body.decode(PushRequest.self, from: request)
         let answer = try await service.push(body, device: device, user: user)
         #if RECOLHA_FAULTS
-        if Faults.dropAfterCommit() { throw ServerError(.internalServerError, "fault", "injected: the answer was lost after commit") }
+        switch Faults.afterCommit() {
+        case .drop: throw ServerError(.internalServerError, "fault", "injected: the answer was lost after commit")
+        case .stall:
+            // Committed, never answered: a test kills this instance now.
+            FileHandle.standardError.write(Data("fault: stalled after commit\n".utf8))
+            try await Task.sleep(for: .seconds(3600))
+        case nil: break
+        }
         #endif
         return try Body.response(answer, for: request)
     }
@@ -203,20 +210,33 @@ struct RequestLogMiddleware: RouterMiddleware {
 }
 
 #if RECOLHA_FAULTS
-/// Fault injection for cut-point tests: RECOLHA_SERVER_FAULT=drop-after-commit:N
-/// fails every Nth push answer after its commit, as a crash between commit
-/// and answer would.
+/// Fault injection for cut-point tests (debug builds only):
+/// RECOLHA_SERVER_FAULT=drop-after-commit:N fails every Nth push answer after
+/// its commit, as a crash between commit and answer would;
+/// stall-after-commit:N commits the Nth push and never answers, says
+/// `fault: stalled after commit` on stderr, and waits for the test to kill
+/// the instance.
 enum Faults {
-    static let every: Int = {
+    enum Action { case drop, stall }
+    static let rule: (action: Action, n: Int)? = {
         let v = ProcessInfo.processInfo.environment["RECOLHA_SERVER_FAULT"] ?? ""
-        guard v.hasPrefix("drop-after-commit:"), let n = Int(v.dropFirst("drop-after-commit:".count)), n > 0 else { return 0 }
-        return n
+        let parts = v.split(separator: ":")
+        guard parts.count == 2, let n = Int(parts[1]), n > 0 else { return nil }
+        switch parts[0] {
+        case "drop-after-commit": return (.drop, n)
+        case "stall-after-commit": return (.stall, n)
+        default: return nil
+        }
     }()
     private static let counter = Counter()
 
-    static func dropAfterCommit() -> Bool {
-        guard every > 0 else { return false }
-        return counter.next() % every == 0
+    static func afterCommit() -> Action? {
+        guard let rule else { return nil }
+        let n = counter.next()
+        switch rule.action {
+        case .drop: return n % rule.n == 0 ? .drop : nil
+        case .stall: return n == rule.n ? .stall : nil
+        }
     }
 
     final class Counter: @unchecked Sendable {

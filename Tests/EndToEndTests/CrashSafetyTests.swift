@@ -17,17 +17,20 @@ import Testing
         }
     }
 
-    @Test func killedInTheMiddleOfWritingASave() throws {
+    /// A save killed at each of its fault points (RECOLHA_FAULT_KILL, debug
+    /// builds): before the commit nothing of it is kept, after it all of it.
+    @Test(arguments: ["save-after-record", "save-mid-versions", "save-before-commit", "save-after-commit"])
+    func killedAtAPointOfASave(point: String) throws {
         let d = Device.ready()
         #expect(d.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
         let before = try d.count("SELECT count(*) FROM versions")
-        let r = d.run(["capture", Device.form, "--answers", Example.machipanda],
-                      env: ["RECOLHA_FAULT_KILL_MID_SAVE": "1"])
-        #expect(r.signaled && r.status == SIGKILL)
+        let r = d.run(["capture", Device.form, "--answers", Example.machipanda], env: ["RECOLHA_FAULT_KILL": point])
+        #expect(r.signaled && r.status == SIGKILL, "the save never reached \(point)")
         #expect(try d.integrity() == "ok")
-        #expect(try d.count("SELECT count(*) FROM versions") == before)
-        #expect(try d.count("SELECT count(*) FROM records") == 1)
         #expect(try Self.consistent(d))
+        let committed = point == "save-after-commit"
+        #expect(try d.count("SELECT count(*) FROM records") == (committed ? 2 : 1))
+        #expect((try d.count("SELECT count(*) FROM versions") > before) == committed)
         // The store works on after the crash.
         #expect(d.run(["capture", Device.form, "--answers", Example.machipanda]).status == 0)
         #expect(try Self.consistent(d))
@@ -40,6 +43,8 @@ import Testing
         return try d.count("SELECT count(*) FROM versions")
     }
 
+    /// Kills at no chosen point, wherever they land (the aimed kills are
+    /// above): each save is still all or nothing.
     @Test func killedAtRandomMoments() throws {
         let perSave = try Self.versionsPerSave(Example.ressano)
         let d = Device.ready()

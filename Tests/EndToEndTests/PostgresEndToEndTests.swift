@@ -37,17 +37,23 @@ struct PostgresEndToEndTests {
         #expect(try ana.records()[id] == sara.records()[id])
         #expect(try ana.records()[id]?["isolation_beds"] as? Int == 7)
 
-        // Kill A with kill -9 while Ana's sync runs through it; she finishes through B.
+        // Kill A with kill -9 while Ana's sync runs through it, at the worst
+        // moment: A has committed her push and not answered (a fault point,
+        // not a sleep). She finishes through B.
         try pointAt(ana, a)
         for i in 0..<15 { _ = ana.run(["edit", id, "--set", "non_national_share=\(i)"]) }
         #expect(ana.run(["capture", Device.form, "--answers", Example.machipanda, "--finalize"]).status == 0)
+        a.stop()
+        try a.start(env: ["RECOLHA_SERVER_FAULT": "stall-after-commit:1"])
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary())
         p.arguments = ["sync", "--store", ana.store]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
-        usleep(20_000)
+        let deadline = Date().addingTimeInterval(60)
+        while !a.log.contains("fault: stalled after commit") && Date() < deadline { usleep(20_000) }
+        #expect(a.log.contains("fault: stalled after commit"), "instance A never reached the fault point")
         a.stop(hard: true)
         p.waitUntilExit()
         try pointAt(ana, b)

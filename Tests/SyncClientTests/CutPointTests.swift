@@ -70,17 +70,14 @@ import Testing
         let a = try ClientDevice(enumerator: "sara", server: server)
         try a.sync()
         for i in 0..<30 { try a.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: i), finalize: true)) }
-        var rng = SeededRandom(seed: 99)
-        for round in 0..<6 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary())
-            p.arguments = ["sync", "--store", a.store.path]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 2_000...40_000, using: &rng))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+        // Each sync process is killed at a fault point of the engine
+        // (RECOLHA_FAULT_KILL, debug builds), not after a sleep.
+        let points = ["sync-before-push-ack:1", "sync-after-push-ack:1", "sync-before-push-ack:2",
+                      "sync-before-pull-apply:1", "sync-after-pull-apply:1", "sync-before-pull-apply:1"]
+        for (round, point) in points.enumerated() {
+            let r = CLI.run(["sync", "--store", a.store.path], env: ["RECOLHA_FAULT_KILL": point])
+            #expect(r.signaled && r.status == SIGKILL, "round \(round): sync never reached \(point): \(r.stderr)")
+            #expect(try a.store.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
             if round == 3 { server.stop(hard: true); try server.start() }  // the server restarts mid-way
         }
         let token = try a.store.syncState()!.token
