@@ -7,7 +7,8 @@ public struct FieldConflict: Sendable, Hashable {
     public var record: String
     public var formID: String
     public var field: String
-    /// The competing heads, the shown one first.
+    /// The competing heads in canonical order (`RecordState.conflictVersions`):
+    /// the shown one first, then newest first.
     public var heads: [Version]
 }
 
@@ -21,14 +22,7 @@ extension Store {
                 let id: String = row[0]
                 let state = RecordState(record: id, versions: try Self.versions(db, record: id))
                 for field in state.conflicts {
-                    var heads = state.fields[field]?.heads ?? []
-                    if field == MetaField.deleted && heads.count < 2 {
-                        // A delete that missed an edit: show the delete and the edits it did not see.
-                        let seen = Set(heads.flatMap(\.parents))
-                        heads += state.fields.filter { $0.key != MetaField.deleted }.values
-                            .flatMap(\.heads).filter { !seen.contains($0.id) }
-                    }
-                    out.append(FieldConflict(record: id, formID: row[1], field: field, heads: heads))
+                    out.append(FieldConflict(record: id, formID: row[1], field: field, heads: state.conflictVersions(of: field)))
                 }
             }
             return out
@@ -58,8 +52,7 @@ extension Store {
             let parents = field == MetaField.deleted ? state.parentsForDelete() : state.parents(of: field)
             let resolution = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: field, value: value,
                                      clock: clock, parents: parents, author: device.enumerator)
-            try Self.upsertRecord(db, RecordState(record: id, versions: previous + [resolution]), formID: row[0],
-                                  formVersion: row[1], author: row[3], device: row[4], createdAt: row[2], updatedAt: at)
+            try Self.upsertRecord(db, record: id, versions: previous + [resolution])
             try Self.insert(db, [resolution])
             try minter.persist(db)
         }

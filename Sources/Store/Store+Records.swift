@@ -16,16 +16,14 @@ extension Store {
             let device = try requireDevice(db)
             let id = request.record ?? UUID().uuidString.lowercased()
             var previous: [Version] = []
-            var createdAt = at
             if let existing = request.record {
                 guard let row = try Row.fetchOne(
-                    db, sql: "SELECT form_id, deleted, created_at FROM records WHERE id = ?", arguments: [existing])
+                    db, sql: "SELECT form_id, deleted FROM records WHERE id = ?", arguments: [existing])
                 else { throw StoreError.unknownRecord(id: existing) }
                 if (row[0] as String) != request.form.id {
                     throw StoreError.formMismatch(record: existing, form: row[0])
                 }
                 if (row[1] as Int) != 0 { throw StoreError.recordDeleted(id: existing) }
-                createdAt = row[2]
                 previous = try Self.versions(db, record: existing)
             }
             let state = RecordState(record: id, versions: previous)
@@ -68,9 +66,7 @@ extension Store {
                     author: device.enumerator))
             }
             // The record row before its versions, which reference it.
-            try Self.upsertRecord(db, RecordState(record: id, versions: previous + written),
-                                  formID: request.form.id, formVersion: request.form.version,
-                                  author: device.enumerator, device: device.site.rawValue, createdAt: createdAt, updatedAt: at)
+            try Self.upsertRecord(db, record: id, versions: previous + written)
             FaultPoint.reach("save-after-record")
             try Self.insert(db, written)
             try minter.persist(db)
@@ -99,9 +95,8 @@ extension Store {
             let (vid, clock) = minter.next()
             let tomb = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: MetaField.deleted,
                                value: "true", clock: clock, parents: state.parentsForDelete(), author: device.enumerator)
+            try Self.upsertRecord(db, record: id, versions: previous + [tomb])
             try Self.insert(db, [tomb])
-            try db.execute(sql: "UPDATE records SET deleted = 1, updated_at = ?, conflicts = ? WHERE id = ?",
-                           arguments: [at, RecordState(record: id, versions: previous + [tomb]).conflicts.count, id])
             try minter.persist(db)
         }
     }
@@ -204,8 +199,13 @@ extension Store {
         }
     }
 
-    static func upsertRecord(_ db: Database, _ state: RecordState, formID: String, formVersion: String, author: String,
-                             device: String, createdAt: Int64, updatedAt: Int64) throws {
+    /// Writes a record's row from all of its versions, so every device that
+    /// holds the same versions holds the same row: form version of the
+    /// newest version, author, device and created_at of the oldest (by
+    /// clock), updated_at the newest clock.
+    static func upsertRecord(_ db: Database, record: String, versions all: [Version]) throws {
+        guard let first = all.min(by: { $0.clock < $1.clock }), let newest = all.max(by: { $0.clock < $1.clock }) else { return }
+        let state = RecordState(record: record, versions: all)
         var answers = "{"
         for (i, (path, json)) in state.values.sorted(by: { $0.key < $1.key }).enumerated() {
             if i > 0 { answers += "," }
@@ -218,10 +218,11 @@ extension Store {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET form_version = excluded.form_version, status = excluded.status,
                 deleted = excluded.deleted, answers = excluded.answers, conflicts = excluded.conflicts,
-                updated_at = excluded.updated_at
+                author = excluded.author, device = excluded.device,
+                created_at = excluded.created_at, updated_at = excluded.updated_at
             """).execute(arguments: [
-                state.record, formID, formVersion, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
-                answers, state.conflicts.count, author, device, createdAt, updatedAt,
+                record, newest.form, newest.formVersion, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
+                answers, state.conflicts.count, first.author, first.id.site.rawValue, first.clock.ms, newest.clock.ms,
             ])
     }
 }

@@ -155,16 +155,12 @@ extension Store {
             for (record, versions) in fresh {
                 let previous = try Self.versions(db, record: record)
                 let all = previous + versions
-                let state = RecordState(record: record, versions: all)
                 let newest = all.max { $0.clock < $1.clock }!
-                let first = all.min { $0.clock < $1.clock }!
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM forms WHERE form_id = ? AND version = ?",
                                         arguments: [newest.form, newest.formVersion]) == true else {
                     throw StoreError.unknownForm(id: "\(newest.form) version \(newest.formVersion)")
                 }
-                let created = try Int64.fetchOne(db, sql: "SELECT created_at FROM records WHERE id = ?", arguments: [record])
-                try Self.upsertRecord(db, state, formID: newest.form, formVersion: newest.formVersion, author: first.author,
-                                      device: first.id.site.rawValue, createdAt: created ?? first.clock.ms, updatedAt: newest.clock.ms)
+                try Self.upsertRecord(db, record: record, versions: all)
                 try Self.insert(db, versions, acked: true)
                 for v in versions where guardian.accepts(v.clock, now: serverTime) { clock.observe(v.clock, now: 0) }
             }

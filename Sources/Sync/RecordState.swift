@@ -41,18 +41,29 @@ public struct RecordState: Hashable, Sendable {
 
     /// True when some field head was not named by any delete version: an edit
     /// the deleting person never saw.
-    public var deleteMissedEdits: Bool {
-        guard let deletes = fields[MetaField.deleted] else { return false }
+    public var deleteMissedEdits: Bool { !missedByDelete.isEmpty }
+
+    /// Heads of other fields that no delete head names as a parent: edits
+    /// made at the same time as the delete. Newest first (clock, then site).
+    public var missedByDelete: [Version] {
+        guard let deletes = fields[MetaField.deleted] else { return [] }
         var seen: Set<VersionID> = []
         for head in deletes.heads { seen.formUnion(head.parents) }
-        // Ancestors of the delete heads that are themselves deletes carry
-        // their own parents; heads of other fields must appear in one of them.
-        for (field, state) in fields where field != MetaField.deleted {
-            for head in state.heads where !seen.contains(head.id) {
-                return true
-            }
-        }
-        return false
+        return fields.filter { $0.key != MetaField.deleted }.values
+            .flatMap(\.heads).filter { !seen.contains($0.id) }
+            .sorted { $0.clock > $1.clock }
+    }
+
+    /// The versions a conflict of `field` shows, in the one order every
+    /// device prints (docs/sync-protocol.md, "Canonical order"): the shown
+    /// version first, then the others newest first by clock, then site id.
+    /// For `_deleted` with a single delete head: the delete, then the edits
+    /// it did not see.
+    public func conflictVersions(of field: String) -> [Version] {
+        guard let state = fields[field], let shown = state.winner else { return [] }
+        var others = Array(state.heads.dropFirst())
+        if field == MetaField.deleted && state.heads.count < 2 { others += missedByDelete }
+        return [shown] + others.sorted { $0.clock > $1.clock }
     }
 
     /// The ids a new version of `field` must name as parents: its current heads.

@@ -363,7 +363,9 @@ public final class PostgresStorage: ServerStorage {
             let site = excludingSite?.rawValue ?? ""
             // The byte budget is applied in SQL: a running total over the
             // window, and only rows within it (plus the first row past it,
-            // which says the budget cut the batch) leave the database.
+            // which says the budget cut the batch) leave the database. The
+            // first row always goes, even alone over the budget, so row 2
+            // is then the one past it.
             let ownerFilter = owner ?? ""
             let rows = try await conn.query("""
                 SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author,
@@ -376,7 +378,7 @@ public final class PostgresStorage: ServerStorage {
                   FROM versions v JOIN records r ON r.id = v.record_id
                   WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site)
                     AND (\(ownerFilter) = '' OR r.owner = \(ownerFilter))
-                ) w WHERE running - size <= \(Int64(maxBytes)) OR rn = 1 ORDER BY seq
+                ) w WHERE running - size <= \(Int64(maxBytes)) OR rn <= 2 ORDER BY seq
                 """, logger: logger)
             var out: [SequencedVersion] = []
             var next = max(tail ?? maxSeq, cursor)

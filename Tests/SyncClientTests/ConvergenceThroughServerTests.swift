@@ -60,6 +60,12 @@ import Testing
         let onServer = try ServerDB(server).count("SELECT count(*) FROM versions")
         #expect(onServer == ids[0].count, "every version on the server exactly once")
         #expect(try devices.allSatisfy { try $0.store.status().unsent == 0 })
+        // What each device prints about the shared data is the same, byte
+        // for byte (docs/sync-protocol.md, "Canonical order").
+        let printed = try devices.map { try $0.printed() }
+        for (command, text) in printed[0] {
+            #expect(printed[1][command] == text && printed[2][command] == text, "seed \(seed): `recolha \(command)` differs")
+        }
     }
 }
 

@@ -56,6 +56,30 @@ final class ClientDevice {
         return out
     }
 
+    /// What the real `recolha` prints about the shared data: listings,
+    /// conflicts, every record, exports; command -> output.
+    func printed() throws -> [String: String] {
+        var commands: [[String]] = [["list", "--deleted"], ["list", "--deleted", "--json"], ["conflicts"], ["conflicts", "--json"]]
+        for r in try store.records(includeDeleted: true) { commands += [["show", r.id], ["show", r.id, "--json"]] }
+        let dir = TempDir()
+        var out: [String: String] = [:]
+        for args in commands {
+            let r = CLI.run(args + ["--store", store.path])
+            out[args.joined(separator: " ")] = "\(r.status)\n\(r.stdout)\(r.stderr)"
+        }
+        for format in ["csv", "json"] {
+            let file = dir.file("export." + format)
+            let r = CLI.run(["export", "--form", "health_facility_assessment", "--format", format, "--include-drafts",
+                             "--out", file, "--store", store.path])
+            var text = "\(r.status)\n\(r.stderr)"
+            for name in (try FileManager.default.contentsOfDirectory(atPath: dir.path)).sorted() {
+                text += "\n== \(name)\n" + ((try? String(contentsOfFile: dir.file(name), encoding: .utf8)) ?? "")
+            }
+            out["export --format " + format] = text
+        }
+        return out
+    }
+
     func versionIDs() throws -> Set<VersionID> {
         var ids: Set<VersionID> = []
         for r in try store.records(includeDeleted: true) { ids.formUnion(try store.versions(record: r.id).map(\.id)) }
