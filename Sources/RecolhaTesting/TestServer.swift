@@ -7,6 +7,7 @@ public final class TestServer: @unchecked Sendable {
     public private(set) var port = 0
     public var url: String { "\(scheme)://127.0.0.1:\(port)" }
     private var process: Process?
+    private var lifeline: Pipe?
     private let serveArgs: [String]
     public var scheme = "http"
     public let logPath: String
@@ -54,7 +55,13 @@ public final class TestServer: @unchecked Sendable {
     public func start(env: [String: String] = [:], port fixed: Int = 0) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary("recolha-server"))
-        p.arguments = ["serve"] + storageArgs + ["--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed)] + serveArgs
+        p.arguments = ["serve"] + storageArgs + ["--host", "127.0.0.1", "--port", String(fixed == 0 ? port : fixed),
+                                                 "--stop-when-stdin-closes"] + serveArgs
+        // The server stops when this pipe closes: when the test process
+        // ends, however it ends, its servers end too.
+        let lifeline = Pipe()
+        p.standardInput = lifeline
+        self.lifeline = lifeline
         if serveArgs.contains("--tls-cert") { scheme = "https" }
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
@@ -87,6 +94,8 @@ public final class TestServer: @unchecked Sendable {
         kill(p.processIdentifier, hard ? SIGKILL : SIGTERM)
         p.waitUntilExit()
         process = nil
+        try? lifeline?.fileHandleForWriting.close()
+        lifeline = nil
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

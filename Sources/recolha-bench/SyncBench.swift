@@ -1,6 +1,7 @@
 import Foundation
 import Forms
 import GRDB
+import GRDBSQLite
 import Gzip
 import Store
 import Sync
@@ -130,6 +131,7 @@ struct SyncBench {
         print("")
         print("| records in the store | versions in the store | seconds per sync |")
         print("|---:|---:|---:|")
+        var exports: [String] = []
         for records in [1_000, 100_000] {
             let path = try device("size\(records)", user: "bento", url: url)
             _ = try must(runChild(recolha, ["sync", "--store", path]), "first sync")
@@ -137,12 +139,15 @@ struct SyncBench {
             let seedSite = "00000000000000\(records == 1_000 ? "01" : "02")"
             let answers = [("_status", "\"draft\"")] + survey(0).values.filter { !$0.key.contains("[") }.map { ($0.key, $0.value.json) }
             try store.write { db in
-                let rec = try db.makeStatement(sql: "INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device, created_at, updated_at) VALUES (?, 'health_facility_assessment', ?, 'draft', 0, '{}', 0, 'bento', ?, 0, 0)")
+                let rec = try db.makeStatement(sql: "INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device, created_at, updated_at) VALUES (?, 'health_facility_assessment', ?, 'draft', 0, ?, 0, 'bento', ?, 0, 0)")
+                // The filler records hold their ten answers, so an export has rows to write.
+                let filled = "{" + answers.prefix(10).filter { !$0.0.hasPrefix("_") }
+                    .map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
                 let ver = try db.makeStatement(sql: "INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author, acked) VALUES (?, ?, ?, 'health_facility_assessment', ?, ?, ?, 1, 0, '', 'bento', 1)")
                 var seq: Int64 = 0
                 for _ in 0..<(records - 1) {
                     let id = UUID().uuidString.lowercased()
-                    try rec.execute(arguments: [id, form.version, seedSite])
+                    try rec.execute(arguments: [id, form.version, filled, seedSite])
                     for (field, value) in answers.prefix(10) {
                         seq += 1
                         try ver.execute(arguments: [seedSite, seq, id, form.version, field, value])
@@ -164,6 +169,36 @@ struct SyncBench {
             let median = times.sorted()[2]
             let versionCount = try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM versions") ?? 0 }
             print("| \(records) | \(versionCount) | \(String(format: "%.3f", median)) |")
+            exports.append(try exportBench(path: path, records: records))
         }
+        print("\n## `recolha export` vs records in the store (CSV, drafts included; streamed a page of 500 records at a time)")
+        print("")
+        print("| records | export seconds | export peak RSS | plain SQLite reading the same rows (seconds) |")
+        print("|---:|---:|---:|---:|")
+        exports.forEach { print($0) }
+    }
+
+    /// One CSV export of the whole store, beside plain SQLite reading the
+    /// same rows: memory must stay flat as the store grows.
+    func exportBench(path: String, records: Int) throws -> String {
+        let out = work + "/export-\(records).csv"
+        let run = try must(runChild(recolha, ["export", "--store", path, "--form", "health_facility_assessment", "--include-drafts",
+                                              "--out", out]), "export")
+        // CSV rows end in CRLF, one Character in Swift: count the bytes.
+        let lines = try Data(contentsOf: URL(fileURLWithPath: out)).filter { $0 == 0x0A }.count
+        guard lines >= records else { throw BenchError("export wrote \(lines) lines for \(records) records: \(run.stdout)") }
+        var db: OpaquePointer?
+        sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil)
+        var stmt: OpaquePointer?
+        sqlite3_prepare_v2(db, "SELECT id, status, created_at, answers FROM records ORDER BY created_at, id", -1, &stmt, nil)
+        var bytes = 0
+        let plain = seconds {
+            while sqlite3_step(stmt) == SQLITE_ROW {
+                for i in 0..<4 { bytes += Int(sqlite3_column_bytes(stmt, Int32(i))) }
+            }
+        }
+        sqlite3_finalize(stmt); sqlite3_close(db)
+        precondition(bytes > 0)
+        return "| \(records) | \(String(format: "%.2f", run.seconds)) | \(String(format: "%.1f", run.peakRSSMiB)) MiB | \(String(format: "%.2f", plain)) |"
     }
 }

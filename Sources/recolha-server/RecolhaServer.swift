@@ -232,6 +232,9 @@ extension RecolhaServer {
         @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
         @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
         @Option(help: "Days a device token lasts before its device must log in again.") var tokenDays = 90
+        /// For a supervising process (the tests): stop, as on SIGTERM, when
+        /// standard input closes, so a server never outlives its parent.
+        @Flag(help: .hidden) var stopWhenStdinCloses = false
 
         func validate() throws {
             if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
@@ -256,6 +259,12 @@ extension RecolhaServer {
             ) { port in
                 print("recolha-server listening on \(scheme)://\(host):\(port)")
                 fflush(nil)
+            }
+            if stopWhenStdinCloses {
+                Thread.detachNewThread {
+                    while FileHandle.standardInput.availableData.count > 0 {}
+                    kill(getpid(), SIGTERM)
+                }
             }
             try await app.runService()
         }

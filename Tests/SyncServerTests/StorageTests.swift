@@ -4,8 +4,8 @@ import Sync
 import Testing
 @testable import SyncServer
 
-/// One suite for every engine of ServerStorage (SQLite now; PostgreSQL joins
-/// it when it lands), as litestream tests each replica client.
+/// One suite for every engine of ServerStorage (SQLite and PostgreSQL), as
+/// litestream tests each replica client.
 struct StorageSuite {
     let make: () async throws -> any ServerStorage
 
@@ -131,20 +131,42 @@ struct StorageSuite {
     }
 }
 
-@Suite struct SQLiteStorageTests {
+/// Every engine of ServerStorage through the same suite. The PostgreSQL
+/// case says "skipped" with its reason when the cluster is not there.
+enum StorageEngine: String, CaseIterable, Sendable { case sqlite, postgres }
+
+@Suite struct StorageTests {
     let dir = TempDir()
-    var suite: StorageSuite {
-        let dir = self.dir
-        return StorageSuite { try SQLiteStorage(path: dir.file(UUID().uuidString + ".sqlite"), create: true) }
+
+    func suite(_ engine: StorageEngine) throws -> StorageSuite {
+        switch engine {
+        case .sqlite:
+            let dir = self.dir
+            return StorageSuite { try SQLiteStorage(path: dir.file(UUID().uuidString + ".sqlite"), create: true) }
+        case .postgres:
+            guard TestPostgres.available else {
+                try Test.cancel("skipped: the PostgreSQL case needs the throwaway cluster `make test` starts (RECOLHA_TEST_POSTGRES_URL)")
+            }
+            return StorageSuite { try await PostgresStorage(url: try TestPostgres.freshDatabase()) }
+        }
     }
 
-    @Test func pushIsIdempotentAndSequencesFollowCommitOrder() async throws { try await suite.pushIsIdempotentAndSequencesFollowCommitOrder() }
-    @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
-    @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
-    @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
-    @Test func reusedIDsAreRefusedWhole() async throws { try await suite.reusedIDsAreRefusedWholeAndNothingIsStored() }
-    @Test func devicesBySiteAndImportMarker() async throws { try await suite.devicesBySiteAndImportMarker() }
-    @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
+    @Test(arguments: StorageEngine.allCases)
+    func pushIsIdempotentAndSequencesFollowCommitOrder(engine: StorageEngine) async throws {
+        try await suite(engine).pushIsIdempotentAndSequencesFollowCommitOrder()
+    }
+    @Test(arguments: StorageEngine.allCases)
+    func rejectionsAreOneByOne(engine: StorageEngine) async throws { try await suite(engine).rejectionsAreOneByOne() }
+    @Test(arguments: StorageEngine.allCases)
+    func pullPagesByCountAndBytesAndFilters(engine: StorageEngine) async throws { try await suite(engine).pullPagesByCountAndBytesAndFilters() }
+    @Test(arguments: StorageEngine.allCases)
+    func usersDevicesAndForms(engine: StorageEngine) async throws { try await suite(engine).usersDevicesAndForms() }
+    @Test(arguments: StorageEngine.allCases)
+    func reusedIDsAreRefusedWhole(engine: StorageEngine) async throws { try await suite(engine).reusedIDsAreRefusedWholeAndNothingIsStored() }
+    @Test(arguments: StorageEngine.allCases)
+    func devicesBySiteAndImportMarker(engine: StorageEngine) async throws { try await suite(engine).devicesBySiteAndImportMarker() }
+    @Test(arguments: StorageEngine.allCases, Fixtures.merges)
+    func mergeScenarios(engine: StorageEngine, m: Fixtures.Merge) async throws { try await suite(engine).mergeScenariosSurviveTheServer(m) }
 
     @Test func aMissingDataFolderSaysRunInit() {
         #expect { try SQLiteStorage(path: dir.file("none/server.sqlite")) } throws: { e in
@@ -155,18 +177,6 @@ struct StorageSuite {
 
 @Suite(.enabled(if: TestPostgres.available, "needs the PostgreSQL cluster `make test` starts"))
 struct PostgresStorageTests {
-    var suite: StorageSuite {
-        StorageSuite { try await PostgresStorage(url: try TestPostgres.freshDatabase()) }
-    }
-
-    @Test func pushIsIdempotentAndSequencesFollowCommitOrder() async throws { try await suite.pushIsIdempotentAndSequencesFollowCommitOrder() }
-    @Test func rejectionsAreOneByOne() async throws { try await suite.rejectionsAreOneByOne() }
-    @Test func pullPagesByCountAndBytesAndFilters() async throws { try await suite.pullPagesByCountAndBytesAndFilters() }
-    @Test func usersDevicesAndForms() async throws { try await suite.usersDevicesAndForms() }
-    @Test func reusedIDsAreRefusedWhole() async throws { try await suite.reusedIDsAreRefusedWholeAndNothingIsStored() }
-    @Test func devicesBySiteAndImportMarker() async throws { try await suite.devicesBySiteAndImportMarker() }
-    @Test(arguments: Fixtures.merges) func mergeScenarios(m: Fixtures.Merge) async throws { try await suite.mergeScenariosSurviveTheServer(m) }
-
     /// Two instances push at once while readers pull: every reader sees
     /// sequences 1, 2, 3, ... with no gap, never 11 before 10.
     @Test func readersNeverSeeAGapWhileInstancesPushAtOnce() async throws {

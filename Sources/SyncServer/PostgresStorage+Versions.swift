@@ -1,0 +1,147 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Sync
+
+/// Versions on PostgreSQL: push in commit order under the push lock, pull
+/// from one snapshot within a byte budget.
+extension PostgresStorage {
+    public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+        try await transaction { conn in
+            // Held until commit: pushes from every instance take turns, so
+            // sequence order is commit order.
+            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
+            var next: Int64 = 1
+            for try await max in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) {
+                next = max + 1
+            }
+            // The whole batch in a few statements, not a few per version.
+            let sites = versions.map { $0.id.site.rawValue }, seqs = versions.map { $0.id.seq }
+            var held: [VersionID: Version] = [:]
+            for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author) in try await conn.query("""
+                SELECT v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter,
+                       v.parents, v.author
+                FROM versions v
+                JOIN unnest(\(sites)::text[], \(seqs)::bigint[]) AS u(s, q) ON v.site_id = u.s AND v.site_seq = u.q
+                """, logger: logger).decode((String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+                guard let s = SiteID(siteID) else { continue }
+                let id = VersionID(site: s, seq: siteSeq)
+                held[id] = Version(id: id, record: record, form: form, formVersion: formVersion, field: field, value: value,
+                                   clock: HLC(ms: ms, counter: counter, site: s),
+                                   parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+            }
+            let reused = versions.filter { v in held[v.id].map { $0 != v } ?? false }.map(\.id)
+            if !reused.isEmpty { throw ServerError.siteReused(reused) }
+            var owners: [String: String] = [:]
+            let recordIDs = Array(Set(versions.map(\.record)))
+            for try await (id, owner) in try await conn.query(
+                "SELECT id, owner FROM records WHERE id = ANY(\(recordIDs))", logger: logger).decode((String, String).self) {
+                owners[id] = owner
+            }
+            var result = PushResult()
+            var newRecords: [(String, String)] = []
+            var rows: [(Int64, Version)] = []
+            for v in versions {
+                if let h = held[v.id] {
+                    // The same id twice in one batch with other content is a reuse too.
+                    if h != v { throw ServerError.siteReused([v.id]) }
+                    result.duplicates.append(v.id)
+                    continue
+                }
+                if let reason = policy(v, owners[v.record]) {
+                    result.rejected.append(Rejection(id: v.id, reason: reason))
+                    continue
+                }
+                if owners[v.record] == nil {
+                    owners[v.record] = user
+                    newRecords.append((v.record, v.form))
+                }
+                held[v.id] = v
+                rows.append((next, v))
+                next += 1
+                result.accepted.append(v.id)
+            }
+            if !newRecords.isEmpty {
+                try await exec(conn, """
+                    INSERT INTO records (id, owner, form_id, created_at)
+                    SELECT r, \(user), f, \(at) FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[]) AS u(r, f)
+                    """)
+            }
+            if !rows.isEmpty {
+                let vs = rows.map(\.1)
+                try await exec(conn, """
+                    INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                          clock_counter, parents, author, pushed_by, received_at)
+                    SELECT seq, site, site_seq, record, form, form_version, field, CASE WHEN cleared THEN NULL ELSE value END,
+                           ms, counter, parents, author, \(user), \(at)
+                    FROM unnest(\(rows.map(\.0))::bigint[], \(vs.map { $0.id.site.rawValue })::text[], \(vs.map(\.id.seq))::bigint[],
+                                \(vs.map(\.record))::text[], \(vs.map(\.form))::text[], \(vs.map(\.formVersion))::text[],
+                                \(vs.map(\.field))::text[], \(vs.map { $0.value ?? "" })::text[], \(vs.map { $0.value == nil })::bool[],
+                                \(vs.map(\.clock.ms))::bigint[], \(vs.map { Int32($0.clock.counter) })::int[],
+                                \(vs.map { $0.parents.map(\.description).joined(separator: " ") })::text[], \(vs.map(\.author))::text[])
+                         AS u(seq, site, site_seq, record, form, form_version, field, value, cleared, ms, counter, parents, author)
+                    """)
+            }
+            return result
+        }
+    }
+
+    public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
+        -> (versions: [SequencedVersion], next: Int64, more: Bool) {
+        // One snapshot for every query, so `next` and the rows agree while
+        // other instances commit.
+        try await transaction { conn in
+            try await exec(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            var tail: Int64?
+            for try await s in try await conn.query(
+                "SELECT seq FROM versions WHERE seq > \(cursor) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)", logger: logger).decode(Int64.self) { tail = s }
+            var maxSeq = cursor
+            for try await m in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
+            let upper = tail ?? Int64.max
+            let site = excludingSite?.rawValue ?? ""
+            // The byte budget is applied in SQL: a running total over the
+            // window, and only rows within it (plus the first row past it,
+            // which says the budget cut the batch) leave the database. The
+            // first row always goes, even alone over the budget, so row 2
+            // is then the one past it.
+            let ownerFilter = owner ?? ""
+            let rows = try await conn.query("""
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author,
+                       running, rn FROM (
+                  SELECT v.seq, v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms,
+                         v.clock_counter, v.parents, v.author,
+                         160 + COALESCE(octet_length(v.value), 4) + octet_length(v.parents) AS size,
+                         SUM(160 + COALESCE(octet_length(v.value), 4) + octet_length(v.parents)) OVER (ORDER BY v.seq) AS running,
+                         ROW_NUMBER() OVER (ORDER BY v.seq) AS rn
+                  FROM versions v JOIN records r ON r.id = v.record_id
+                  WHERE v.seq > \(cursor) AND v.seq <= \(upper) AND v.site_id <> \(site)
+                    AND (\(ownerFilter) = '' OR r.owner = \(ownerFilter))
+                ) w WHERE running - size <= \(Int64(maxBytes)) OR rn <= 2 ORDER BY seq
+                """, logger: logger)
+            var out: [SequencedVersion] = []
+            var next = max(tail ?? maxSeq, cursor)
+            var more = tail != nil && next < maxSeq
+            for try await (seq, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author, running, rn)
+                in rows.decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String, Int64, Int64).self) {
+                if running > Int64(maxBytes) && rn > 1 {
+                    // The first row past the budget: stop before it.
+                    next = out.last?.seq ?? next
+                    more = true
+                    continue
+                }
+                guard let s = SiteID(siteID) else { continue }
+                let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                                value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                                parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+                out.append(SequencedVersion(seq: seq, version: v))
+            }
+            return (out, next, more)
+        }
+    }
+
+    public func versionCount() async throws -> Int {
+        var n = 0
+        for try await c in try await client.query("SELECT COUNT(*) FROM versions", logger: logger).decode(Int64.self) { n = Int(c) }
+        return n
+    }
+}
