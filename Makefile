@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench load clean pyxform schemathesis
+.PHONY: deps build test demo bench load clean pyxform schemathesis dist
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -33,6 +33,12 @@ schemathesis:
 test: build pyxform schemathesis
 	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
 	  scripts/with-postgres.sh swift test --disable-xctest
+	scripts/check-dist.sh
+
+# Debian packages recolha and recolha-server in out/dist/ (release, Swift
+# runtime linked statically; scripts/dist.sh).
+dist: deps
+	scripts/dist.sh
 
 demo: build
 	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh

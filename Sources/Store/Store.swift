@@ -41,9 +41,15 @@ public final class Store: Sendable {
         } catch {
             throw Self.map(error, path: path)
         }
-        try Self.migrate(queue, path: path)
+        let applied = try Self.migrate(queue, path: path)
+        upgradeNotice = applied.isEmpty ? nil
+            : "this store was made by an older recolha and is now updated for this one (\(applied.joined(separator: ", "))); nothing in it was lost"
         copiedNotice = try Self.checkIdentity(queue, path: path, now: now())
     }
+
+    /// Set when opening an existing store applied migrations of a newer
+    /// release (after a package upgrade).
+    public let upgradeNotice: String?
 
     /// Set when opening found this file is a copy of another device's store
     /// (or one made before device secrets): it then took a new identity.
@@ -71,7 +77,11 @@ public final class Store: Sendable {
         close(fd)
     }
 
-    static func migrate(_ queue: DatabaseQueue, path: String) throws(StoreError) {
+    /// Applies the migrations the store lacks.
+    /// - Returns: the names applied to a store that already had some (empty
+    ///   for a new store or an up-to-date one).
+    @discardableResult
+    static func migrate(_ queue: DatabaseQueue, path: String) throws(StoreError) -> [String] {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-foundation") { db in
             try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
@@ -92,7 +102,12 @@ public final class Store: Sendable {
                 }
                 if try migrator.hasBeenSuperseded(db) { throw StoreError.newerStore(path: path) }
             }
+            let (had, pending) = try queue.read { db in
+                (try migrator.appliedIdentifiers(db), try migrator.appliedIdentifiers(db).count < migrator.migrations.count)
+            }
             try migrator.migrate(queue)
+            guard !had.isEmpty, pending else { return [] }
+            return migrator.migrations.filter { !had.contains($0) }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -142,5 +157,12 @@ public final class Store: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .database("another program holds the store: wait for it and try again")
         default: return .database("SQLite error \(db.extendedResultCode.rawValue): \(db.message ?? "")")
         }
+    }
+}
+
+extension Store {
+    /// The SQLite library this process runs on (`recolha --version`).
+    public static var sqliteVersion: String {
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil ?? "unknown"
     }
 }

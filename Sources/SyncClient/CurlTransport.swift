@@ -189,3 +189,13 @@ public final class CurlTransport: Transport {
         }
     }
 }
+
+extension CurlTransport {
+    /// The libcurl this process runs on (`recolha --version`).
+    public static var libcurlVersion: String {
+        // "libcurl/7.88.1 OpenSSL/3.0.17 zlib/1.2.13 ...": the first word's version.
+        guard let text = curl_version() else { return "unknown" }
+        let first = String(cString: text).split(separator: " ").first ?? ""
+        return first.split(separator: "/").dropFirst().first.map(String.init) ?? "unknown"
+    }
+}

@@ -365,3 +365,10 @@ public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
+
+extension SQLiteStorage {
+    /// The SQLite library this process runs on (`recolha-server --version`).
+    public static var sqliteVersion: String {
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil ?? "unknown"
+    }
+}

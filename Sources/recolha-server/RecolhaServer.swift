@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Sync
 import SyncServer
 import XLSForm
 
@@ -11,6 +12,7 @@ struct RecolhaServer: AsyncParsableCommand {
         commandName: "recolha-server",
         abstract: "The Recolha sync server: users, devices, forms, and serving sync over HTTP(S).",
         discussion: "Exit codes: 0 done, 1 failed, 2 bad usage, 3 refused (exists, changed form), 4 not found.",
+        version: "recolha-server \(Release.version) (sync protocol \(WireProtocol.version), SQLite \(SQLiteStorage.sqliteVersion))",
         subcommands: [Init.self, Users.self, Devices.self, Forms.self, Serve.self, Export.self, Import.self])
 
     static func main() async {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import Sync
 import SyncClient
 
 /// The field CLI: capture surveys offline into a local store.
@@ -14,6 +15,7 @@ struct Recolha: ParsableCommand {
             4 unknown form or record, 5 store unusable (missing, not a store, newer, disk full),
             6 nothing could reach the server, 7 the server refused, 8 synced but some changes were rejected.
             """,
+        version: "recolha \(Release.version) (sync protocol \(WireProtocol.version), SQLite \(Store.sqliteVersion), libcurl \(CurlTransport.libcurlVersion))",
         subcommands: [
             Init.self, FormsCommand.self, Capture.self, Edit.self, Finalize.self, List.self, Show.self,
             Delete.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self,

@@ -22,6 +22,7 @@ struct StoreOptions: ParsableArguments {
     /// file is a copy of another device's and took a new identity.
     func open(create: Bool = false) throws -> Store {
         let store = try Store(path: path, create: create)
+        if let notice = store.upgradeNotice { Console.note("note: " + notice) }
         if let notice = store.copiedNotice { Console.note("note: " + notice) }
         return store
     }

@@ -233,6 +233,26 @@ struct Fixture {
         }
     }
 
+    /// A store an older release made (before v3-identity) is updated on
+    /// first use after an upgrade, says so once, and keeps its records.
+    @Test func aStoreFromAnOlderRecolhaIsUpdatedAndSaysSo() throws {
+        let dir = TempDir()
+        let path = dir.file("old.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+            try db.execute(sql: Schema.v1)
+            try db.execute(sql: Schema.v2)
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v1-foundation'), ('v2-sync')")
+            try db.execute(sql: "INSERT INTO device (id, site_id, enumerator, next_seq, clock_ms, clock_counter, created_at) VALUES (1, '00000000000000aa', 'ana', 1, 0, 0, 0)")
+        }
+        let store = try Store(path: path)
+        #expect(store.upgradeNotice?.contains("v3-identity") == true)
+        #expect(try store.identity().current.site != SiteID("00000000000000aa"))  // no secret yet: it takes its own
+        let again = try Store(path: path)
+        #expect(again.upgradeNotice == nil)
+    }
+
     @Test func aFolderIsNotAStore() {
         let dir = TempDir()
         #expect(throws: StoreError.self) { try Store(path: dir.path) }

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# make dist: two Debian packages, recolha and recolha-server, built in
+# release mode with the Swift runtime linked statically, so they depend only
+# on Debian's own libraries (never on /opt/swift). Writes them to out/dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=.build-dist
+OUT=out/dist
+ARCH=$(dpkg --print-architecture)
+
+for product in recolha recolha-server; do
+  swift build -c release --static-swift-stdlib --build-path "$BUILD" --product "$product"
+done
+BIN=$(swift build -c release --static-swift-stdlib --build-path "$BUILD" --show-bin-path)
+VERSION=$("$BIN/recolha" --version | sed -n 's/^recolha \([0-9][^ ]*\) .*/\1/p')
+[ -n "$VERSION" ] || { echo "dist: cannot read the version from recolha --version" >&2; exit 1; }
+
+# Man pages from the argument parser (its GenerateManual plugin).
+swift package --allow-writing-to-package-directory generate-manual --configuration debug >/dev/null
+MAN=.build/plugins/GenerateManual/outputs
+
+# Depends: the Debian package of every library the binary names (NEEDED),
+# at least the upstream version installed here.
+depends() {
+  objdump -p "$1" | awk '/NEEDED/ { print $2 }' | while read -r soname; do
+    lib=$(ldd "$1" | awk -v n="$soname" '$1 == n && $3 ~ /^\// { print $3 }')
+    [ -n "$lib" ] || continue
+    dpkg -S "$lib" 2>/dev/null || dpkg -S "$(readlink -f "$lib")" 2>/dev/null || true
+  done | cut -d: -f1 | sort -u | while read -r pkg; do
+    v=$(dpkg-query -W -f='${Version}' "$pkg" | sed 's/-[^-]*$//')
+    echo "$pkg (>= $v)"
+  done | paste -sd, - | sed 's/,/, /g'
+}
+
+rm -rf "$BUILD/pkg" && mkdir -p "$OUT"
+for name in recolha recolha-server; do
+  root="$BUILD/pkg/$name"
+  install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/$name"
+  install -m 0755 -s "$BIN/$name" "$root/usr/bin/$name"
+  for page in "$MAN/$name"/*.1; do gzip -9n -c "$page" > "$root/usr/share/man/man1/$(basename "$page").gz"; done
+  install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
+             "$root/usr/share/fish/vendor_completions.d"
+  # bash-completion sources the file: no #! line.
+  "$BIN/$name" --generate-completion-script bash | sed '1{/^#!/d}' > "$root/usr/share/bash-completion/completions/$name"
+  "$BIN/$name" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_$name"
+  "$BIN/$name" --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/$name.fish"
+  chmod 0644 "$root"/usr/share/*/*completion*/* "$root"/usr/share/fish/vendor_completions.d/* 2>/dev/null || true
+  cat > "$root/usr/share/doc/$name/copyright" <<COPY
+Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
+Upstream-Name: recolha
+
+Files: *
+Copyright: 2026 The Recolha authors
+License: other
+ No licence has been chosen yet: until one is, all rights are reserved by
+ the authors.
+
+Files: Vendor/ZIPFoundation/*
+Copyright: 2017-2025 Thomas Zoechling
+License: MIT
+ Permission is hereby granted, free of charge, to any person obtaining a copy
+ of this software and associated documentation files (the "Software"), to deal
+ in the Software without restriction, including without limitation the rights
+ to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
+ copies of the Software, and to permit persons to whom the Software is
+ furnished to do so, subject to the following conditions:
+ .
+ The above copyright notice and this permission notice shall be included in
+ all copies or substantial portions of the Software.
+ .
+ THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+ IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
+ FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.
+COPY
+  printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- Recolha team <team@recolha.invalid>  %s\n' \
+    "$name" "$VERSION" "$VERSION" "$(date -R -u -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}")" \
+    | gzip -9n > "$root/usr/share/doc/$name/changelog.gz"
+done
+
+# recolha-server: the unit, its settings, the maintainer scripts.
+srv="$BUILD/pkg/recolha-server"
+install -D -m 0644 dist/recolha-server.service "$srv/lib/systemd/system/recolha-server.service"
+install -D -m 0644 dist/server.env "$srv/etc/recolha/server.env"
+echo /etc/recolha/server.env > "$srv/DEBIAN/conffiles"
+for script in postinst prerm postrm; do install -m 0755 "dist/recolha-server.$script" "$srv/DEBIAN/$script"; done
+
+control() { # NAME DESCRIPTION LONG EXTRA_DEPENDS
+  local root="$BUILD/pkg/$1" deps
+  deps=$(depends "$root/usr/bin/$1")
+  [ -n "$4" ] && deps="$deps, $4"
+  cat > "$root/DEBIAN/control" <<CONTROL
+Package: $1
+Version: $VERSION
+Architecture: $ARCH
+Maintainer: Recolha team <team@recolha.invalid>
+Installed-Size: $(du -sk "$root" | cut -f1)
+Depends: $deps
+Section: science
+Priority: optional
+Description: $2
+$3
+CONTROL
+  (cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
+  dpkg-deb --root-owner-group --build "$root" "$OUT/${1}_${VERSION}_${ARCH}.deb" >/dev/null
+  echo "$OUT/${1}_${VERSION}_${ARCH}.deb"
+}
+control recolha "offline field data collector for health facility surveys" \
+" Recolha captures surveys (XLSForm or JSON forms, Portuguese and English)
+ with no connection into a local SQLite store, and syncs them with a
+ recolha-server over HTTP(S) when a connection comes; concurrent edits are
+ kept for review, nothing is lost or duplicated." ""
+control recolha-server "sync server for Recolha field data collectors" \
+" The server Recolha devices sync with: users, devices, published forms,
+ and every version of every record, on embedded SQLite or PostgreSQL.
+ Runs as the recolha-server systemd service under its own system user." "adduser"
