@@ -28,8 +28,16 @@ public final class SQLiteStorage: ServerStorage {
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
         }
+        let had = try pool.read { try migrator.appliedIdentifiers($0) }
         try migrator.migrate(pool)
+        let applied = migrator.migrations.filter { !had.contains($0) }
+        upgradeNotice = had.isEmpty || applied.isEmpty ? nil
+            : "the server data at \(path) was made by an older recolha-server and is now updated for this one (\(applied.joined(separator: ", "))); nothing in it was lost"
     }
+
+    /// Set when opening applied migrations of a newer release to existing
+    /// data (after a package upgrade).
+    public let upgradeNotice: String?
 
     static let schema = """
         CREATE TABLE users (

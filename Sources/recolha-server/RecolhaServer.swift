@@ -79,7 +79,9 @@ struct DataOptions: ParsableArguments {
         if create {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        return try SQLiteStorage(path: dir + "/server.sqlite", create: create)
+        let storage = try SQLiteStorage(path: dir + "/server.sqlite", create: create)
+        if let notice = storage.upgradeNotice { FileHandle.standardError.write(Data(("note: " + notice + "\n").utf8)) }
+        return storage
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import RecolhaTesting
 import Sync
 import Testing
@@ -167,6 +168,20 @@ enum StorageEngine: String, CaseIterable, Sendable { case sqlite, postgres }
     func devicesBySiteAndImportMarker(engine: StorageEngine) async throws { try await suite(engine).devicesBySiteAndImportMarker() }
     @Test(arguments: StorageEngine.allCases, Fixtures.merges)
     func mergeScenarios(engine: StorageEngine, m: Fixtures.Merge) async throws { try await suite(engine).mergeScenariosSurviveTheServer(m) }
+
+    /// Server data an older release made is updated on first use after an
+    /// upgrade (the package's postinst runs `init`), and says so once.
+    @Test func olderServerDataIsUpdatedAndSaysSo() throws {
+        let path = dir.file("old-server.sqlite")
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: SQLiteStorage.schema)
+            try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            try db.execute(sql: "INSERT INTO grdb_migrations VALUES ('v1-server')")
+        }
+        #expect(try SQLiteStorage(path: path).upgradeNotice?.contains("v2-identity") == true)
+        #expect(try SQLiteStorage(path: path).upgradeNotice == nil)
+        #expect(try SQLiteStorage(path: dir.file("new.sqlite"), create: true).upgradeNotice == nil)
+    }
 
     @Test func aMissingDataFolderSaysRunInit() {
         #expect { try SQLiteStorage(path: dir.file("none/server.sqlite")) } throws: { e in
