@@ -11,7 +11,7 @@ let targets: [Target] = [
 #else
 let targets: [Target] = [
     .systemLibrary(name: "CZLib", pkgConfig: "zlib", providers: [.brew(["zlib"]), .apt(["zlib"])]),
-    .target(name: "ZIPFoundation", dependencies: ["CZLib"], cSettings: [.define("_GNU_SOURCE", to: "1")]),
+    .target(name: "ZIPFoundation", dependencies: ["CZLib"], exclude: ["Resources"], cSettings: [.define("_GNU_SOURCE", to: "1")]),
 ]
 #endif
 
