@@ -26,7 +26,10 @@ done
 
 T=$(mktemp -d)
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
+  rm -rf "$T"
+}
 trap cleanup EXIT
 dpkg-deb -x "$client" "$T/root"
 dpkg-deb -x "$server" "$T/root"
@@ -45,7 +48,10 @@ run "$BIN/recolha-server" --version | grep -q '^recolha-server [0-9].* (sync pro
 run "$BIN/recolha-server" init --data "$T/data" >/dev/null
 echo "ana-password-1" | run "$BIN/recolha-server" users add ana --role enumerator --password-stdin --data "$T/data" >/dev/null
 run "$BIN/recolha-server" forms publish schema/forms/health_facility_assessment.xlsx --data "$T/data" >/dev/null
-run "$BIN/recolha-server" serve --data "$T/data" --host 127.0.0.1 --port 0 > "$T/server.out" 2> "$T/server.log" &
+# env execs the server, so $! is the server itself (a function in the
+# background would leave it running when the subshell is killed).
+env -i PATH=/usr/bin:/bin HOME="$T" LANG=C.UTF-8 "$BIN/recolha-server" serve --data "$T/data" --host 127.0.0.1 --port 0 \
+  > "$T/server.out" 2> "$T/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$T/server.out" 2>/dev/null && break; sleep 0.1; done
 URL=$(sed -n 's/.*listening on \(.*\)$/\1/p' "$T/server.out")
