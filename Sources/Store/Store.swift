@@ -102,12 +102,9 @@ public final class Store: Sendable {
                 }
                 if try migrator.hasBeenSuperseded(db) { throw StoreError.newerStore(path: path) }
             }
-            let (had, pending) = try queue.read { db in
-                (try migrator.appliedIdentifiers(db), try migrator.appliedIdentifiers(db).count < migrator.migrations.count)
-            }
+            let had = try queue.read { try migrator.appliedIdentifiers($0) }
             try migrator.migrate(queue)
-            guard !had.isEmpty, pending else { return [] }
-            return migrator.migrations.filter { !had.contains($0) }
+            return had.isEmpty ? [] : migrator.migrations.filter { !had.contains($0) }
         } catch let e as StoreError {
             throw e
         } catch {
@@ -163,6 +160,6 @@ public final class Store: Sendable {
 extension Store {
     /// The SQLite library this process runs on (`recolha --version`).
     public static var sqliteVersion: String {
-        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil ?? "unknown"
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }).flatMap { $0 } ?? "unknown"
     }
 }

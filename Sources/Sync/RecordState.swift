@@ -44,14 +44,14 @@ public struct RecordState: Hashable, Sendable {
     public var deleteMissedEdits: Bool { !missedByDelete.isEmpty }
 
     /// Heads of other fields that no delete head names as a parent: edits
-    /// made at the same time as the delete. Newest first (clock, then site).
+    /// made at the same time as the delete, in no particular order
+    /// (`conflictVersions` puts them in the canonical one).
     public var missedByDelete: [Version] {
         guard let deletes = fields[MetaField.deleted] else { return [] }
         var seen: Set<VersionID> = []
         for head in deletes.heads { seen.formUnion(head.parents) }
         return fields.filter { $0.key != MetaField.deleted }.values
             .flatMap(\.heads).filter { !seen.contains($0.id) }
-            .sorted { $0.clock > $1.clock }
     }
 
     /// The versions a conflict of `field` shows, in the one order every

@@ -377,6 +377,6 @@ public struct ServerSetupError: Error, CustomStringConvertible, Sendable {
 extension SQLiteStorage {
     /// The SQLite library this process runs on (`recolha-server --version`).
     public static var sqliteVersion: String {
-        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }) ?? nil ?? "unknown"
+        (try? DatabaseQueue().read { try String.fetchOne($0, sql: "SELECT sqlite_version()") }).flatMap { $0 } ?? "unknown"
     }
 }
