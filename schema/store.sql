@@ -77,3 +77,19 @@ ALTER TABLE device ADD COLUMN file_identity TEXT;
 ALTER TABLE device ADD COLUMN previous_site_id TEXT;
 ALTER TABLE device ADD COLUMN previous_site_secret TEXT;
 ALTER TABLE sync_state ADD COLUMN token_site_id TEXT;
+
+-- migration v4-changesets
+CREATE TABLE changesets (
+    site_id TEXT NOT NULL,
+    seq INTEGER NOT NULL CHECK (seq >= 1),
+    count INTEGER NOT NULL CHECK (count >= 1),
+    record_id TEXT NOT NULL REFERENCES records (id),
+    signature TEXT NOT NULL CHECK (length(signature) = 128),
+    acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
+    rejected TEXT,
+    PRIMARY KEY (site_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX changesets_unacked ON changesets (site_id, seq) WHERE acked = 0;
+ALTER TABLE versions ADD COLUMN signed INTEGER NOT NULL DEFAULT 0 CHECK (signed IN (0, 1));
+CREATE INDEX versions_unsigned ON versions (site_id, seq) WHERE acked = 0 AND signed = 0;
+ALTER TABLE sync_state ADD COLUMN server_key TEXT;

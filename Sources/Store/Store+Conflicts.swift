@@ -54,6 +54,7 @@ extension Store {
                                      clock: clock, parents: parents, author: device.enumerator)
             try Self.upsertRecord(db, record: id, versions: previous + [resolution])
             try Self.insert(db, [resolution])
+            try Self.sign(db, [resolution])
             try minter.persist(db)
         }
     }

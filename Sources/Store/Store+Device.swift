@@ -10,8 +10,8 @@ public struct DeviceInfo: Sendable, Hashable {
 }
 
 extension Store {
-    /// Makes this store a device: a new identity (a secret and the site id
-    /// derived from it), counters at their start.
+    /// Makes this store a device: a new identity (an Ed25519 key pair and
+    /// the site id derived from its public key), counters at their start.
     /// - Throws: `StoreError.alreadyInitialized` when it already is one.
     @discardableResult
     public func initialize(enumerator: String) throws(StoreError) -> DeviceInfo {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import Sync
 
-/// A device's identity: the site id derived from a secret, and what happens
+/// A device's identity: the site id derived from its Ed25519 key, and what happens
 /// when a store file turns out to be a copy of another device's.
 ///
 /// A copy (a store file copied to a second laptop, a cloned disk, a restored
@@ -23,7 +23,7 @@ extension Store {
     }
 
     /// On opening: a store whose file identity changed (or that has no
-    /// secret yet) takes a new identity. Versions already written keep
+    /// key yet, or a protocol 1 secret) takes a new identity. Versions already written keep
     /// their ids: they were written before the copy, so both copies hold
     /// the very same ones.
     /// - Returns: a sentence for the person, or nil when nothing changed.
@@ -32,17 +32,26 @@ extension Store {
         do {
             return try queue.write { db -> String? in
                 guard let row = try Row.fetchOne(db, sql: "SELECT site_id, site_secret, file_identity FROM device WHERE id = 1") else { return nil }
-                let secret: String? = row["site_secret"]
+                let old: String = row["site_id"]
+                // A key that does not derive the site: a store of protocol 1,
+                // whose site id came from a secret, not from a key.
+                let secret: String? = (row["site_secret"] as String?).flatMap { s in
+                    SiteIdentity(secret: s)?.site.rawValue == old ? s : nil
+                }
                 let recorded: String? = row["file_identity"]
                 if secret != nil && recorded == here { return nil }
                 if secret != nil && recorded == nil {
                     try db.execute(sql: "UPDATE device SET file_identity = ? WHERE id = 1", arguments: [here])
                     return nil
                 }
-                let old: String = row["site_id"]
                 let identity = try takeNewIdentity(db, fileIdentity: here)
+                if secret == nil, let oldSite = SiteID(old) {
+                    // Its unsent work cannot be signed with the old secret: it
+                    // moves to the new site, signed with the new key.
+                    _ = try reassign(db, site: oldSite, from: 1, path: path)
+                }
                 return secret == nil
-                    ? "this store was made before device secrets: it now writes as site \(identity.site)"
+                    ? "this store was made before device keys: it now writes as site \(identity.site), signed with its own key"
                     : "this store file is a copy of another device's store (site \(old)): it now writes as its own site \(identity.site), so both devices' work reaches the server"
             }
         } catch let e as StoreError {
@@ -66,13 +75,15 @@ extension Store {
     /// This device's identity, and the one it used before, if any.
     public func identity() throws(StoreError) -> (current: SiteIdentity, previous: SiteIdentity?) {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT site_secret, previous_site_secret FROM device WHERE id = 1") else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT site_secret, previous_site_secret, previous_site_id FROM device WHERE id = 1") else {
                 throw StoreError.notInitialized(path: path)
             }
             guard let current = (row["site_secret"] as String?).flatMap(SiteIdentity.init(secret:)) else {
                 throw StoreError.database("the device row holds no valid secret")
             }
-            return (current, (row["previous_site_secret"] as String?).flatMap(SiteIdentity.init(secret:)))
+            // A protocol 1 secret does not derive its site: no key to prove it with.
+            let previous = (row["previous_site_secret"] as String?).flatMap(SiteIdentity.init(secret:))
+            return (current, previous?.site.rawValue == row["previous_site_id"] ? previous : nil)
         }
     }
 
@@ -84,12 +95,17 @@ extension Store {
     /// - Returns: how many versions moved, and the site they moved to.
     @discardableResult
     public func reassign(site: SiteID, from seq: Int64) throws(StoreError) -> (moved: Int, to: SiteID) {
-        try write { db in
-            var device = try requireDevice(db)
+        try write { db in try Self.reassign(db, site: site, from: seq, path: path) }
+    }
+
+    static func reassign(_ db: Database, site: SiteID, from seq: Int64, path: String) throws -> (moved: Int, to: SiteID) {
+            guard var device = try Self.device(db) else { throw StoreError.notInitialized(path: path) }
             if device.site == site {
                 _ = try Self.takeNewIdentity(db, fileIdentity: nil)
-                device = try requireDevice(db)
+                device = try Self.device(db)!
             }
+            // Renumbered and renamed versions are signed again below.
+            try Self.unsign(db, versionsWhere: "1")
             let ids = try Row.fetchAll(db, sql: "SELECT seq FROM versions WHERE site_id = ? AND seq >= ? AND acked = 0 ORDER BY seq",
                                        arguments: [site.rawValue, seq]).map { VersionID(site: site, seq: $0[0]) }
             var map: [String: String] = [:]
@@ -113,8 +129,8 @@ extension Store {
                 try db.execute(sql: "UPDATE records SET device = ? WHERE device = ?", arguments: [device.site.rawValue, site.rawValue])
             }
             try db.execute(sql: "UPDATE device SET next_seq = ? WHERE id = 1", arguments: [next])
+            try Self.signUnsigned(db)
             return (ids.count, device.site)
-        }
     }
 
     /// After a login: this device writes as the server's user name from now
@@ -126,8 +142,10 @@ extension Store {
         try write { db in
             let device = try requireDevice(db)
             guard device.enumerator != name else { return 0 }
+            try Self.unsign(db, versionsWhere: "v.author = ?", arguments: [device.enumerator])
             try db.execute(sql: "UPDATE versions SET author = ? WHERE acked = 0 AND author = ?", arguments: [name, device.enumerator])
             let n = db.changesCount
+            try Self.signUnsigned(db)
             try db.execute(sql: "UPDATE records SET author = ? WHERE author = ?", arguments: [name, device.enumerator])
             try db.execute(sql: "UPDATE device SET enumerator = ? WHERE id = 1", arguments: [name])
             return n

@@ -69,6 +69,7 @@ extension Store {
             try Self.upsertRecord(db, record: id, versions: previous + written)
             FaultPoint.reach("save-after-record")
             try Self.insert(db, written)
+            if !written.isEmpty { try Self.sign(db, written) }
             try minter.persist(db)
             FaultPoint.reach("save-before-commit")
             return SaveResult(record: id, versions: written.count, cleared: request.clearIrrelevant ? cleared : [],
@@ -97,6 +98,7 @@ extension Store {
                                value: "true", clock: clock, parents: state.parentsForDelete(), author: device.enumerator)
             try Self.upsertRecord(db, record: id, versions: previous + [tomb])
             try Self.insert(db, [tomb])
+            try Self.sign(db, [tomb])
             try minter.persist(db)
         }
     }

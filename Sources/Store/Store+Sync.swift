@@ -14,6 +14,9 @@ public struct SyncState: Sendable, Hashable {
     /// current site (the store took a new identity), sync asks for a token
     /// of the new one first.
     public var tokenSite: SiteID?
+    /// The server's Ed25519 public key (hex), learnt at login: receipts
+    /// that it did not sign acknowledge nothing.
+    public var serverKey: String?
     /// The last server sequence applied here: never ahead of the data.
     public var cursor: Int64
     public var lastSyncAt: Int64?
@@ -30,16 +33,18 @@ public struct RejectedVersion: Sendable, Hashable {
 }
 
 extension Store {
-    /// Keeps the token of a login (the store file is owner-only).
-    public func saveLogin(server: String, user: String, role: String, token: String, cacert: String?, site: SiteID) throws(StoreError) {
+    /// Keeps the token of a login (the store file is owner-only) and the
+    /// server's key, which must sign every receipt.
+    public func saveLogin(server: String, user: String, role: String, token: String, cacert: String?, site: SiteID,
+                          serverKey: String) throws(StoreError) {
         try write { db in
             _ = try requireDevice(db)
             try db.execute(sql: """
-                INSERT INTO sync_state (id, server, user, role, token, cacert, cursor, token_site_id) VALUES (1, ?, ?, ?, ?, ?, 0, ?)
+                INSERT INTO sync_state (id, server, user, role, token, cacert, cursor, token_site_id, server_key) VALUES (1, ?, ?, ?, ?, ?, 0, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET cursor = CASE WHEN server = excluded.server THEN cursor ELSE 0 END,
                     server = excluded.server, user = excluded.user, role = excluded.role, token = excluded.token,
-                    cacert = excluded.cacert, token_site_id = excluded.token_site_id
-                """, arguments: [server, user, role, token, cacert, site.rawValue])
+                    cacert = excluded.cacert, token_site_id = excluded.token_site_id, server_key = excluded.server_key
+                """, arguments: [server, user, role, token, cacert, site.rawValue, serverKey])
         }
     }
 
@@ -54,32 +59,8 @@ extension Store {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE id = 1").map {
                 SyncState(server: $0["server"], user: $0["user"], role: $0["role"], token: $0["token"], cacert: $0["cacert"],
-                          tokenSite: ($0["token_site_id"] as String?).flatMap(SiteID.init), cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
+                          tokenSite: ($0["token_site_id"] as String?).flatMap(SiteID.init), serverKey: $0["server_key"], cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
             }
-        }
-    }
-
-    /// Versions waiting to be sent, oldest first: written here (or relayed),
-    /// not acknowledged, not rejected; drafts held back unless asked.
-    public func pendingVersions(limit: Int, maxBytes: Int, includeDrafts: Bool) throws(StoreError) -> [Version] {
-        try read { db in
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT v.site_id, v.seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms,
-                       v.clock_counter, v.parents, v.author
-                FROM versions v JOIN records r ON r.id = v.record_id
-                WHERE v.acked = 0 AND v.rejected IS NULL AND (? OR r.status <> 'draft')
-                ORDER BY v.site_id, v.seq LIMIT ?
-                """, arguments: [includeDrafts, limit])
-            var out: [Version] = []
-            var bytes = 0
-            while let row = try rows.next() {
-                let v = try Self.version(row)
-                let size = 200 + (v.value?.utf8.count ?? 4) + v.parents.count * 24
-                if !out.isEmpty && bytes + size > maxBytes { break }
-                out.append(v)
-                bytes += size
-            }
-            return out
         }
     }
 
@@ -106,21 +87,13 @@ extension Store {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE conflicts > 0") ?? 0 }
     }
 
-    /// Records the server's answer to a push, in one transaction.
-    public func acknowledge(_ ids: [VersionID], rejected: [Rejection]) throws(StoreError) {
-        try write { db in
-            let ack = try db.cachedStatement(sql: "UPDATE versions SET acked = 1, rejected = NULL WHERE site_id = ? AND seq = ?")
-            for id in ids { try ack.execute(arguments: [id.site.rawValue, id.seq]) }
-            let reject = try db.cachedStatement(sql: "UPDATE versions SET rejected = ? WHERE site_id = ? AND seq = ?")
-            for r in rejected { try reject.execute(arguments: [r.reason, r.id.site.rawValue, r.id.seq]) }
-        }
-    }
-
     /// Rejected versions go back in the queue (after the cause was fixed).
     public func retryRejected() throws(StoreError) -> Int {
         try write { db in
             try db.execute(sql: "UPDATE versions SET rejected = NULL WHERE rejected IS NOT NULL")
-            return db.changesCount
+            let n = db.changesCount
+            try db.execute(sql: "UPDATE changesets SET rejected = NULL WHERE rejected IS NOT NULL")
+            return n
         }
     }
 

@@ -45,6 +45,9 @@ public final class Store: Sendable {
         upgradeNotice = applied.isEmpty ? nil
             : "this store was made by an older recolha and is now updated for this one (\(applied.joined(separator: ", "))); nothing in it was lost"
         copiedNotice = try Self.checkIdentity(queue, path: path, now: now())
+        // Unsent versions no signature covers (written before changesets,
+        // or by a tool) are signed now; none, from a partial index, at most opens.
+        do { try queue.write { db in _ = try Self.signUnsigned(db) } } catch { throw Self.map(error, path: path) }
     }
 
     /// Set when opening an existing store applied migrations of a newer
@@ -52,7 +55,7 @@ public final class Store: Sendable {
     public let upgradeNotice: String?
 
     /// Set when opening found this file is a copy of another device's store
-    /// (or one made before device secrets): it then took a new identity.
+    /// (or one made before device keys): it then took a new identity.
     public let copiedNotice: String?
 
     public static let wallClock: @Sendable () -> Int64 = {
@@ -92,6 +95,9 @@ public final class Store: Sendable {
         }
         migrator.registerMigration("v3-identity") { db in
             try db.execute(sql: Schema.v3)
+        }
+        migrator.registerMigration("v4-changesets") { db in
+            try db.execute(sql: Schema.v4)
         }
         do {
             try queue.inDatabase { db in

@@ -1,39 +1,105 @@
 import Crypto
 import Foundation
 
-/// A device's secret and the site id derived from it: nobody can claim a
-/// site id without holding its secret, so an enumerator cannot log in as a
-/// supervisor's site. (Protocol 2 replaces the secret with an Ed25519 key;
-/// the rule that a site id is derived, never chosen, stays.)
+/// A device's Ed25519 key pair and the site id derived from its public key:
+/// nobody can claim a site id without holding its private key, and nobody
+/// can write a changeset in its name (protocol 2, docs/sync-protocol.md,
+/// "Device keys").
 public struct SiteIdentity: Sendable, Hashable {
     public let site: SiteID
-    /// 64 lowercase hex digits; kept in the owner-only store, sent only at
-    /// login and at a change of identity, over the server's TLS.
+    /// The private key: 64 lowercase hex digits (32 bytes), kept only in the
+    /// owner-only store; it never leaves the device.
     public let secret: String
+    /// The public key: 64 lowercase hex digits, sent at login.
+    public let publicKey: String
+    /// The private key's 32 bytes (the swift-crypto key type is not Sendable).
+    let raw: Data
 
-    /// A fresh identity from the system's random numbers.
+    /// A fresh key pair from the system's random numbers.
     public static func make() -> SiteIdentity {
-        var g = SystemRandomNumberGenerator()
-        let bytes = (0..<4).map { _ in UInt64.random(in: .min ... .max, using: &g) }
-        let secret = bytes.map { w in let h = String(w, radix: 16); return String(repeating: "0", count: 16 - h.count) + h }.joined()
-        return SiteIdentity(secret: secret)!
+        SiteIdentity(secret: Hex.encode(Curve25519.Signing.PrivateKey().rawRepresentation))!
     }
 
-    /// The identity of a secret; nil when it is not 64 lowercase hex digits.
+    /// The identity of a private key; nil when it is not 64 lowercase hex digits.
     public init?(secret: String) {
-        guard secret.utf8.count == 64, secret.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        guard let raw = Hex.decode(secret, count: 32), let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw) else {
+            return nil
+        }
+        self.raw = raw
         self.secret = secret
-        self.site = Self.derive(secret)
+        self.publicKey = Hex.encode(key.publicKey.rawRepresentation)
+        self.site = Self.derive(publicKey: publicKey)!
     }
 
-    /// The first 8 bytes of SHA-256("recolha-site:" + secret), in hex.
-    public static func derive(_ secret: String) -> SiteID {
-        let digest = SHA256.hash(data: Data(("recolha-site:" + secret).utf8))
-        return SiteID(digest.prefix(8).map { String(format: "%02x", $0) }.joined())!
+    /// The first 8 bytes of SHA-256("recolha-site-v2:" + the 32 bytes of the
+    /// public key), in hex; nil when `publicKey` is not 64 hex digits.
+    public static func derive(publicKey: String) -> SiteID? {
+        guard let raw = Hex.decode(publicKey, count: 32) else { return nil }
+        let digest = SHA256.hash(data: Data("recolha-site-v2:".utf8) + raw)
+        return SiteID(Hex.encode(Data(digest.prefix(8))))
     }
 
-    /// Whether `secret` is the secret of `site`.
-    public static func proves(_ secret: String, site: SiteID) -> Bool {
-        SiteIdentity(secret: secret)?.site == site
+    /// An Ed25519 signature of `message`, in hex (128 digits).
+    public func sign(_ message: Data) -> String {
+        // Ed25519 signing fails only for a malformed key, which init refuses.
+        Hex.encode(try! Curve25519.Signing.PrivateKey(rawRepresentation: raw).signature(for: message))
+    }
+
+    /// What a device signs at login: it holds the key of the site it claims,
+    /// for this user. Sent over the server's TLS with the password.
+    public static func loginMessage(user: String, site: SiteID) -> Data {
+        Data("recolha-login-v2\u{0}\(user)\u{0}\(site.rawValue)".utf8)
+    }
+
+    public func loginProof(user: String) -> String { sign(Self.loginMessage(user: user, site: site)) }
+
+    /// Whether `signature` (hex) is `publicKey`'s (hex) signature of `message`.
+    public static func verify(signature: String, of message: Data, publicKey: String) -> Bool {
+        guard let raw = Hex.decode(publicKey, count: 32), let sig = Hex.decode(signature, count: 64),
+              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else { return false }
+        return key.isValidSignature(sig, for: message)
+    }
+
+    /// Whether a login for `user` proves `site`: the key derives the site
+    /// and the proof is its signature.
+    public static func proves(site: SiteID, publicKey: String, proof: String, user: String) -> Bool {
+        derive(publicKey: publicKey) == site
+            && verify(signature: proof, of: loginMessage(user: user, site: site), publicKey: publicKey)
+    }
+
+    public static func == (a: SiteIdentity, b: SiteIdentity) -> Bool { a.secret == b.secret }
+    public func hash(into h: inout Hasher) { h.combine(secret) }
+}
+
+/// Lowercase hex, the text form of keys and signatures on the wire.
+public enum Hex {
+    public static func encode<D: DataProtocol>(_ bytes: D) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes { out.append(digits[Int(b >> 4)]); out.append(digits[Int(b & 15)]) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of lowercase hex text of exactly `count` bytes; nil otherwise.
+    public static func decode(_ text: String, count: Int) -> Data? {
+        let u = Array(text.utf8)
+        guard u.count == count * 2 else { return nil }
+        var out = Data(capacity: count)
+        var i = 0
+        while i < u.count {
+            guard let hi = nibble(u[i]), let lo = nibble(u[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: c - 48
+        case 97...102: c - 87
+        default: nil
+        }
     }
 }

@@ -2,7 +2,7 @@
 /// docs/sync-protocol.md is the full description.
 public enum WireProtocol {
     /// Sent by every request and response in `Recolha-Protocol`.
-    public static let version = 1
+    public static let version = 2
     public static let protocolHeader = "Recolha-Protocol"
     /// Milliseconds since 1970 on the server's clock, on every response.
     public static let serverTimeHeader = "Recolha-Server-Time"
@@ -56,22 +56,26 @@ public struct LoginRequest: Codable, Sendable {
     public var password: String
     public var deviceName: String
     public var siteID: SiteID
-    /// The secret the site id is derived from (`SiteIdentity`): proves the
-    /// device holds the site it claims.
-    public var siteSecret: String
+    /// The device's Ed25519 public key (hex): the site id is derived from it.
+    public var publicKey: String
+    /// The key's signature of `SiteIdentity.loginMessage(user:site:)`: proves
+    /// the device holds the key of the site it claims.
+    public var proof: String
     /// The identity this store used before it found it was a copy: its
     /// versions may still be sent from here when that site is unbound or
     /// bound to the same user.
     public var previousSiteID: SiteID?
-    public var previousSiteSecret: String?
+    public var previousPublicKey: String?
+    public var previousProof: String?
     public init(user: String, password: String, deviceName: String, identity: SiteIdentity, previous: SiteIdentity? = nil) {
         self.user = user; self.password = password; self.deviceName = deviceName
-        self.siteID = identity.site; self.siteSecret = identity.secret
-        self.previousSiteID = previous?.site; self.previousSiteSecret = previous?.secret
+        self.siteID = identity.site; self.publicKey = identity.publicKey; self.proof = identity.loginProof(user: user)
+        self.previousSiteID = previous?.site; self.previousPublicKey = previous?.publicKey
+        self.previousProof = previous?.loginProof(user: user)
     }
     enum CodingKeys: String, CodingKey {
-        case user, password, deviceName = "device_name", siteID = "site_id", siteSecret = "site_secret"
-        case previousSiteID = "previous_site_id", previousSiteSecret = "previous_site_secret"
+        case user, password, deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof
+        case previousSiteID = "previous_site_id", previousPublicKey = "previous_public_key", previousProof = "previous_proof"
     }
 }
 
@@ -82,29 +86,37 @@ public struct LoginRequest: Codable, Sendable {
 public struct IdentityRequest: Codable, Sendable {
     public var deviceName: String
     public var siteID: SiteID
-    public var siteSecret: String
-    public init(deviceName: String, identity: SiteIdentity) {
-        self.deviceName = deviceName; self.siteID = identity.site; self.siteSecret = identity.secret
+    public var publicKey: String
+    /// The new key's signature of `SiteIdentity.loginMessage(user:site:)`
+    /// for the token's user.
+    public var proof: String
+    public init(deviceName: String, identity: SiteIdentity, user: String) {
+        self.deviceName = deviceName; self.siteID = identity.site; self.publicKey = identity.publicKey
+        self.proof = identity.loginProof(user: user)
     }
-    enum CodingKeys: String, CodingKey { case deviceName = "device_name", siteID = "site_id", siteSecret = "site_secret" }
+    enum CodingKeys: String, CodingKey { case deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof }
 }
 
 public struct LoginResponse: Codable, Sendable {
     public var token: String
     public var user: String
     public var role: String
+    /// The server's Ed25519 public key (hex): the device keeps it and
+    /// accepts only receipts it signed.
+    public var serverKey: String
     public var serverTime: Int64
-    public init(token: String, user: String, role: String, serverTime: Int64) {
-        self.token = token; self.user = user; self.role = role; self.serverTime = serverTime
+    public init(token: String, user: String, role: String, serverKey: String, serverTime: Int64) {
+        self.token = token; self.user = user; self.role = role; self.serverKey = serverKey; self.serverTime = serverTime
     }
-    enum CodingKeys: String, CodingKey { case token, user, role, serverTime = "server_time" }
+    enum CodingKeys: String, CodingKey { case token, user, role, serverKey = "server_key", serverTime = "server_time" }
 }
 
 public struct PushRequest: Codable, Sendable {
-    public var versions: [WireVersion]
-    public init(versions: [Version]) { self.versions = versions.map(WireVersion.init) }
+    public var changesets: [Changeset]
+    public init(changesets: [Changeset]) { self.changesets = changesets }
 }
 
+/// A changeset (or version) the server refused, named by its first version id.
 public struct Rejection: Codable, Hashable, Sendable {
     public var id: VersionID
     public var reason: String
@@ -112,16 +124,20 @@ public struct Rejection: Codable, Hashable, Sendable {
 }
 
 public struct PushResponse: Codable, Sendable {
-    /// Versions new to the server, now committed.
+    /// Changesets new to the server, now committed, by their first version id.
     public var accepted: [VersionID]
-    /// Versions the server already held: a retried push.
+    /// Changesets the server already held: a retried push, or one that also
+    /// arrived by another path.
     public var duplicates: [VersionID]
     public var rejected: [Rejection]
+    /// The server's signed word for what it now holds, one per site sent.
+    public var receipts: [Receipt]
     public var serverTime: Int64
-    public init(accepted: [VersionID], duplicates: [VersionID], rejected: [Rejection], serverTime: Int64) {
-        self.accepted = accepted; self.duplicates = duplicates; self.rejected = rejected; self.serverTime = serverTime
+    public init(accepted: [VersionID], duplicates: [VersionID], rejected: [Rejection], receipts: [Receipt], serverTime: Int64) {
+        self.accepted = accepted; self.duplicates = duplicates; self.rejected = rejected; self.receipts = receipts
+        self.serverTime = serverTime
     }
-    enum CodingKeys: String, CodingKey { case accepted, duplicates, rejected, serverTime = "server_time" }
+    enum CodingKeys: String, CodingKey { case accepted, duplicates, rejected, receipts, serverTime = "server_time" }
 }
 
 public struct PullRequest: Codable, Sendable {

@@ -48,6 +48,9 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case unreachable(String)
     /// The server answered no: a 4xx (token, protocol, size).
     case refused(status: Int, code: String, message: String, ids: [VersionID]? = nil)
+    /// An answer that claims to be the server's but is not signed by the
+    /// key this device learnt at login: nothing of it was applied.
+    case untrusted(String)
     case store(StoreError)
 
     public var description: String {
@@ -56,6 +59,7 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let m): return m + ": nothing was lost; run `recolha sync` again when the connection is back"
         case .refused(_, _, let m, _): return "the server refused: " + m
         case .store(let e): return e.description
+        case .untrusted(let m): return m + ": nothing was marked as sent; if the server was reinstalled or moved, run `recolha login` again"
         }
     }
 }
@@ -112,16 +116,21 @@ public final class SyncEngine {
         var rejectedHere: Set<VersionID> = []
         var reassigned = 0
         while true {
-            let batch: [Version]
+            let batch: [Changeset]
+            let serverKey: String?
             do {
-                batch = try store.pendingVersions(limit: options.pushBatch, maxBytes: options.pushBytes,
-                                                  includeDrafts: options.includeDrafts)
+                batch = try store.pendingChangesets(limit: options.pushBatch, maxBytes: options.pushBytes,
+                                                    includeDrafts: options.includeDrafts)
+                serverKey = try store.syncState()?.serverKey
             } catch { throw .store(error) }
             let todo = batch.filter { !rejectedHere.contains($0.id) }
             if todo.isEmpty { break }
+            guard let serverKey else {
+                throw .refused(status: 0, code: "no_server_key", message: "this device has not learnt the server's key: run `recolha login` again")
+            }
             let answer: PushResponse
             do {
-                answer = try exchange("POST", "/v1/push", body: PushRequest(versions: todo))
+                answer = try exchange("POST", "/v1/push", body: PushRequest(changesets: todo))
             } catch .refused(409, ErrorCode.siteReused, _, let ids?) where !ids.isEmpty && reassigned < 3 {
                 // This store is a copy of another device's: the server holds
                 // some of these ids with other content and stored nothing of
@@ -132,23 +141,19 @@ public final class SyncEngine {
                 try ensureIdentity(into: &summary)
                 continue
             }
-            let sent = Set(todo.map(\.id))
-            let answered = answer.accepted + answer.duplicates + answer.rejected.map(\.id)
-            guard Set(answered) == sent else {
-                throw .unreachable("the server's answer to a push did not account for every version sent")
-            }
+            let plan = try PushAnswer.check(answer, sent: todo, serverKey: serverKey)
             summary.skewMs = now() - answer.serverTime
             try beforeCommitHook("push")
             FaultPoint.reach("sync-before-push-ack")
             do {
-                try store.acknowledge(answer.accepted + answer.duplicates, rejected: answer.rejected)
+                try store.acknowledge(receipts: answer.receipts, rejected: answer.rejected)
             } catch { throw .store(error) }
             FaultPoint.reach("sync-after-push-ack")
             rejectedHere.formUnion(answer.rejected.map(\.id))
-            summary.sent += answer.accepted.count
-            summary.alreadyOnServer += answer.duplicates.count
+            summary.sent += plan.accepted
+            summary.alreadyOnServer += plan.duplicates
             summary.rejected += answer.rejected
-            done += todo.count
+            done += plan.versions
             progress?(SyncProgress(phase: "sending", done: done, total: total))
         }
     }
@@ -177,7 +182,7 @@ public final class SyncEngine {
             state = try store.syncState()
         } catch { throw .store(error) }
         guard let state, state.tokenSite != identity.site else { return }
-        let answer: LoginResponse = try exchange("POST", "/v1/identity", body: IdentityRequest(deviceName: deviceName, identity: identity))
+        let answer: LoginResponse = try exchange("POST", "/v1/identity", body: IdentityRequest(deviceName: deviceName, identity: identity, user: state.user))
         do { try store.saveToken(answer.token, site: identity.site) } catch { throw .store(error) }
         token = answer.token
         summary.notices.append("this device now syncs as its own site \(identity.site)")

@@ -15,10 +15,11 @@ public enum Deployment {
         var version: Int?
         var name: String?, role: String?, passwordHash: String?, disabled: Bool?, createdAt: Int64?
         var id: String?, user: String?, site: String?, tokenHash: String?, expiresAt: Int64?, lastSeenAt: Int64?, revoked: Bool?
-        var previousSite: String?
+        var previousSite: String?, publicKey: String?, previousPublicKey: String?
         var formID: String?, formVersion: String?, title: String?, definition: String?, sha256: String?, publishedAt: Int64?
         var owner: String?
         var seq: Int64?, pushedBy: String?, receivedAt: Int64?, wire: WireVersion?
+        var serverKey: String?, changeset: StoredChangeset?
         var count: Int?
 
         init(kind: String) { self.kind = kind }
@@ -36,6 +37,9 @@ public enum Deployment {
         func write(_ line: Line) throws { out.write(try encoder.encode(line) + Data("\n".utf8)) }
         var header = Line(kind: "header"); header.format = format; header.version = 1
         try write(header)
+        // The server's key goes with the data: devices trust receipts it signs.
+        var key = Line(kind: "server_key"); key.serverKey = try await storage.serverSecret()
+        try write(key)
         for u in try await storage.users() {
             var l = Line(kind: "user"); l.name = u.name; l.role = u.role.rawValue; l.passwordHash = u.passwordHash
             l.disabled = u.disabled; l.createdAt = u.createdAt
@@ -44,7 +48,7 @@ public enum Deployment {
         for d in try await storage.devices() {
             var l = Line(kind: "device"); l.id = d.id; l.user = d.user; l.name = d.name; l.site = d.site.rawValue; l.tokenHash = d.tokenHash
             l.createdAt = d.createdAt; l.expiresAt = d.expiresAt; l.lastSeenAt = d.lastSeenAt; l.revoked = d.revoked
-            l.previousSite = d.previousSite?.rawValue
+            l.previousSite = d.previousSite?.rawValue; l.publicKey = d.publicKey; l.previousPublicKey = d.previousPublicKey
             try write(l)
         }
         for f in try await storage.forms() {
@@ -66,6 +70,16 @@ public enum Deployment {
             }
             count += batch.count
             after = batch.last!.seq
+        }
+        var last: VersionID?
+        while true {
+            let batch = try await storage.exportChangesets(after: last, limit: 5000)
+            if batch.isEmpty { break }
+            for c in batch {
+                var l = Line(kind: "changeset"); l.changeset = c
+                try write(l)
+            }
+            last = batch.last.map { VersionID(site: $0.site, seq: $0.seq) }
         }
         var end = Line(kind: "end"); end.count = count
         try write(end)
@@ -107,7 +121,7 @@ public enum Deployment {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ServerSetupError("cannot read \(path)") }
         defer { try? handle.close() }
         let decoder = JSONDecoder()
-        var records: [RecordOwner] = [], batch: [StoredVersion] = [], count = 0, ended: Int?
+        var records: [RecordOwner] = [], batch: [StoredVersion] = [], changesets: [StoredChangeset] = [], count = 0, ended: Int?
         var n = 0
         var pending = Data()
         var atEOF = false
@@ -145,7 +159,8 @@ public enum Deployment {
                 try await storage?.addDevice(DeviceRecord(id: l.id ?? "", user: l.user ?? "", name: l.name ?? "", site: site,
                                                           tokenHash: l.tokenHash ?? "", createdAt: l.createdAt ?? 0, expiresAt: l.expiresAt ?? 0,
                                                           lastSeenAt: l.lastSeenAt, revoked: l.revoked ?? false,
-                                                          previousSite: l.previousSite.flatMap(SiteID.init)))
+                                                          publicKey: l.publicKey ?? "", previousSite: l.previousSite.flatMap(SiteID.init),
+                                                          previousPublicKey: l.previousPublicKey))
             case "form":
                 _ = try await storage?.publish(PublishedForm(formID: l.formID ?? "", version: l.formVersion ?? "", title: l.title ?? "",
                                                              definition: l.definition ?? "", sha256: l.sha256 ?? "", publishedAt: l.publishedAt ?? 0))
@@ -157,6 +172,17 @@ public enum Deployment {
                 guard let wire = l.wire, let seq = l.seq else { throw ServerSetupError("\(path) line \(n): a version without its sequence") }
                 batch.append(StoredVersion(seq: seq, version: wire.version, pushedBy: l.pushedBy ?? "", receivedAt: l.receivedAt ?? 0))
                 if batch.count == 2000 { try await storage?.importVersions(batch); count += batch.count; batch = [] }
+            case "server_key":
+                guard let secret = l.serverKey, SiteIdentity(secret: secret) != nil else {
+                    throw ServerSetupError("\(path) line \(n): the server key is malformed: the export is damaged")
+                }
+                try await storage?.setServerSecret(secret)
+            case "changeset":
+                if !records.isEmpty { try await storage?.importRecords(records); records = [] }
+                if !batch.isEmpty { try await storage?.importVersions(batch); count += batch.count; batch = [] }
+                guard let c = l.changeset else { throw ServerSetupError("\(path) line \(n): a changeset line without its changeset") }
+                changesets.append(c)
+                if changesets.count == 2000 { try await storage?.importChangesets(changesets); changesets = [] }
             case "end":
                 ended = l.count
             default:
@@ -167,6 +193,7 @@ public enum Deployment {
         if !records.isEmpty { try await storage?.importRecords(records) }
         if !batch.isEmpty { try await storage?.importVersions(batch) }
         count += batch.count
+        if !changesets.isEmpty { try await storage?.importChangesets(changesets) }
         guard ended == count else {
             throw ServerSetupError("\(path) ends early (\(count) versions read, \(ended.map(String.init) ?? "no end line")): export again")
         }

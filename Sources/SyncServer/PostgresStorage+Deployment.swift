@@ -24,7 +24,7 @@ extension PostgresStorage {
 
     public func wipe() async throws {
         try await transaction { conn in
-            try await exec(conn, "TRUNCATE versions, records, forms, devices, users")
+            try await exec(conn, "TRUNCATE changesets, versions, records, forms, devices, users")
         }
     }
 
@@ -75,5 +75,45 @@ extension PostgresStorage {
                     """)
             }
         }
+    }
+}
+
+/// The server's key and the changesets' signatures on PostgreSQL.
+extension PostgresStorage {
+    public func serverSecret() async throws -> String {
+        try await execute("INSERT INTO meta (key, value) VALUES ('server_key', \(SiteIdentity.make().secret)) ON CONFLICT (key) DO NOTHING")
+        var secret = ""
+        for try await s in try await client.query("SELECT value FROM meta WHERE key = 'server_key'", logger: logger).decode(String.self) {
+            secret = s
+        }
+        return secret
+    }
+
+    public func setServerSecret(_ secret: String) async throws {
+        try await execute("""
+            INSERT INTO meta (key, value) VALUES ('server_key', \(secret)) ON CONFLICT (key) DO UPDATE SET value = excluded.value
+            """)
+    }
+
+    public func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset] {
+        var out: [StoredChangeset] = []
+        let site = after?.site.rawValue ?? "", seq = after?.seq ?? 0
+        for try await (s, q, n, sig, carrier, at) in try await client.query("""
+            SELECT site_id, seq, count, signature, carried_by, received_at FROM changesets
+            WHERE (site_id, seq) > (\(site), \(seq)) ORDER BY site_id, seq LIMIT \(limit)
+            """, logger: logger).decode((String, Int64, Int64, String, String, Int64).self) {
+            if let id = SiteID(s) { out.append(StoredChangeset(site: id, seq: q, count: n, signature: sig, carriedBy: carrier, receivedAt: at)) }
+        }
+        return out
+    }
+
+    public func importChangesets(_ changesets: [StoredChangeset]) async throws {
+        guard !changesets.isEmpty else { return }
+        try await execute("""
+            INSERT INTO changesets (site_id, seq, count, signature, carried_by, received_at)
+            SELECT * FROM unnest(\(changesets.map(\.site.rawValue))::text[], \(changesets.map(\.seq))::bigint[],
+                                 \(changesets.map(\.count))::bigint[], \(changesets.map(\.signature))::text[],
+                                 \(changesets.map(\.carriedBy))::text[], \(changesets.map(\.receivedAt))::bigint[])
+            """)
     }
 }

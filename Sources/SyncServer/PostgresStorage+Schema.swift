@@ -65,5 +65,23 @@ extension PostgresStorage {
             "CREATE INDEX devices_site ON devices (site_id)",
             "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
         ]),
+        // Protocol 2: each device's Ed25519 public key (and its predecessor's).
+        ("v3-device-keys", [
+            "ALTER TABLE devices ADD COLUMN public_key TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE devices ADD COLUMN previous_public_key TEXT",
+        ]),
+        // Each changeset's signature and who carried it here.
+        ("v4-changesets", [
+            """
+            CREATE TABLE changesets (
+                site_id TEXT NOT NULL,
+                seq BIGINT NOT NULL CHECK (seq >= 1),
+                count BIGINT NOT NULL CHECK (count >= 1),
+                signature TEXT NOT NULL,
+                carried_by TEXT NOT NULL,
+                received_at BIGINT NOT NULL,
+                PRIMARY KEY (site_id, seq))
+            """,
+        ]),
     ]
 }

@@ -6,8 +6,9 @@ import Sync
 /// Versions on PostgreSQL: push in commit order under the push lock, pull
 /// from one snapshot within a byte budget.
 extension PostgresStorage {
-    public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
-        try await transaction { conn in
+    public func push(_ changesets: [Changeset], carrier: String, by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+        let versions = changesets.flatMap(\.versions)
+        return try await transaction { conn in
             // Held until commit: pushes from every instance take turns, so
             // sequence order is commit order.
             try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
@@ -41,25 +42,43 @@ extension PostgresStorage {
             var result = PushResult()
             var newRecords: [(String, String)] = []
             var rows: [(Int64, Version)] = []
-            for v in versions {
-                if let h = held[v.id] {
-                    // The same id twice in one batch with other content is a reuse too.
-                    if h != v { throw ServerError.siteReused([v.id]) }
-                    result.duplicates.append(v.id)
+            var signed: [Changeset] = []
+            for c in changesets {
+                var fresh: [Version] = []
+                for v in c.versions {
+                    if let h = held[v.id] {
+                        // The same id twice in one batch with other content is a reuse too.
+                        if h != v { throw ServerError.siteReused([v.id]) }
+                    } else {
+                        fresh.append(v)
+                    }
+                }
+                if fresh.isEmpty { result.duplicates.append(c.id); continue }
+                // A changeset enters whole or not at all: its signature covers every version.
+                if let reason = Self.firstRefusal(fresh, owner: owners[c.record], policy) {
+                    result.rejected.append(Rejection(id: c.id, reason: reason))
                     continue
                 }
-                if let reason = policy(v, owners[v.record]) {
-                    result.rejected.append(Rejection(id: v.id, reason: reason))
-                    continue
+                if owners[c.record] == nil {
+                    owners[c.record] = user
+                    newRecords.append((c.record, c.form))
                 }
-                if owners[v.record] == nil {
-                    owners[v.record] = user
-                    newRecords.append((v.record, v.form))
+                for v in fresh {
+                    held[v.id] = v
+                    rows.append((next, v))
+                    next += 1
                 }
-                held[v.id] = v
-                rows.append((next, v))
-                next += 1
-                result.accepted.append(v.id)
+                signed.append(c)
+                result.accepted.append(c.id)
+            }
+            if !signed.isEmpty {
+                try await exec(conn, """
+                    INSERT INTO changesets (site_id, seq, count, signature, carried_by, received_at)
+                    SELECT s, q, n, sig, \(carrier), \(at)
+                    FROM unnest(\(signed.map(\.site.rawValue))::text[], \(signed.map(\.seq))::bigint[],
+                                \(signed.map { Int64($0.entries.count) })::bigint[], \(signed.map(\.signature))::text[]) AS u(s, q, n, sig)
+                    ON CONFLICT DO NOTHING
+                    """)
             }
             if !newRecords.isEmpty {
                 try await exec(conn, """

@@ -25,6 +25,8 @@ public final class SQLiteStorage: ServerStorage {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-server") { db in try db.execute(sql: Self.schema) }
         migrator.registerMigration("v2-identity") { db in try db.execute(sql: Self.schemaV2) }
+        migrator.registerMigration("v3-device-keys") { db in try db.execute(sql: Self.schemaV3) }
+        migrator.registerMigration("v4-changesets") { db in try db.execute(sql: Self.schemaV4) }
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
         }
@@ -102,6 +104,28 @@ public final class SQLiteStorage: ServerStorage {
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
         """
 
+    /// Protocol 2: each device's Ed25519 public key (and its predecessor's).
+    /// Devices enrolled under protocol 1 hold no key; they log in again.
+    static let schemaV3 = """
+        ALTER TABLE devices ADD COLUMN public_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE devices ADD COLUMN previous_public_key TEXT;
+        """
+
+    /// Protocol 2: each changeset's signature and who carried it here (the
+    /// device id that pushed it: the writer itself, or a relay), and the
+    /// server's own key for signing receipts (in meta).
+    static let schemaV4 = """
+        CREATE TABLE changesets (
+            site_id TEXT NOT NULL,
+            seq INTEGER NOT NULL CHECK (seq >= 1),
+            count INTEGER NOT NULL CHECK (count >= 1),
+            signature TEXT NOT NULL,
+            carried_by TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (site_id, seq)
+        ) WITHOUT ROWID;
+        """
+
     public func createUser(_ u: UserRecord) async throws {
         try await pool.write { db in
             if try Bool.fetchOne(db, sql: "SELECT 1 FROM users WHERE name = ?", arguments: [u.name]) == true {
@@ -135,10 +159,11 @@ public final class SQLiteStorage: ServerStorage {
     public func addDevice(_ d: DeviceRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """
-                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id,
+                                     public_key, previous_public_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.expiresAt, d.lastSeenAt, d.revoked,
-                                 d.previousSite?.rawValue])
+                                 d.previousSite?.rawValue, d.publicKey, d.previousPublicKey])
         }
     }
 
@@ -146,7 +171,8 @@ public final class SQLiteStorage: ServerStorage {
         DeviceRecord(id: row["id"], user: row["user"], name: row["name"], site: SiteID(row["site_id"]) ?? SiteID("0000000000000000")!,
                      tokenHash: row["token_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
                      lastSeenAt: row["last_seen_at"], revoked: row["revoked"],
-                     previousSite: (row["previous_site_id"] as String?).flatMap(SiteID.init))
+                     publicKey: row["public_key"], previousSite: (row["previous_site_id"] as String?).flatMap(SiteID.init),
+                     previousPublicKey: row["previous_public_key"])
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
@@ -204,7 +230,7 @@ public final class SQLiteStorage: ServerStorage {
         }
     }
 
-    public func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+    public func push(_ changesets: [Changeset], carrier: String, by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
         try await pool.write { db in
             var result = PushResult()
             let held = try db.cachedStatement(sql: """
@@ -218,23 +244,35 @@ public final class SQLiteStorage: ServerStorage {
                                       clock_counter, parents, author, pushed_by, received_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+            let signature = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO changesets (site_id, seq, count, signature, carried_by, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
             var reused: [VersionID] = []
-            for v in versions {
-                if let row = try Row.fetchOne(held, arguments: [v.id.site.rawValue, v.id.seq]) {
-                    if Self.version(row) == v { result.duplicates.append(v.id) } else { reused.append(v.id) }
+            for c in changesets {
+                var fresh: [Version] = []
+                for v in c.versions {
+                    if let row = try Row.fetchOne(held, arguments: [v.id.site.rawValue, v.id.seq]) {
+                        if Self.version(row) != v { reused.append(v.id) }
+                    } else {
+                        fresh.append(v)
+                    }
+                }
+                if fresh.isEmpty { result.duplicates.append(c.id); continue }
+                // A changeset enters whole or not at all: its signature covers every version.
+                let recordOwner = try String.fetchOne(owner, arguments: [c.record])
+                if let reason = Self.firstRefusal(fresh, owner: recordOwner, policy) {
+                    result.rejected.append(Rejection(id: c.id, reason: reason))
                     continue
                 }
-                let recordOwner = try String.fetchOne(owner, arguments: [v.record])
-                if let reason = policy(v, recordOwner) {
-                    result.rejected.append(Rejection(id: v.id, reason: reason))
-                    continue
+                if recordOwner == nil { try newRecord.execute(arguments: [c.record, user, c.form, at]) }
+                for v in fresh {
+                    try insert.execute(arguments: [
+                        v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value, v.clock.ms,
+                        v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, user, at,
+                    ])
                 }
-                if recordOwner == nil { try newRecord.execute(arguments: [v.record, user, v.form, at]) }
-                try insert.execute(arguments: [
-                    v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value, v.clock.ms,
-                    v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, user, at,
-                ])
-                result.accepted.append(v.id)
+                try signature.execute(arguments: [c.site.rawValue, c.seq, c.entries.count, c.signature, carrier, at])
+                result.accepted.append(c.id)
             }
             // Thrown inside the transaction: nothing of the batch is stored.
             if !reused.isEmpty { throw ServerError.siteReused(reused) }
@@ -319,8 +357,43 @@ extension SQLiteStorage {
 
     public func wipe() async throws {
         try await pool.write { db in
-            for table in ["versions", "records", "forms", "devices", "users"] { try db.execute(sql: "DELETE FROM \(table)") }
+            for table in ["changesets", "versions", "records", "forms", "devices", "users"] { try db.execute(sql: "DELETE FROM \(table)") }
             try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'versions'")
+        }
+    }
+
+    public func serverSecret() async throws -> String {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('server_key', ?)", arguments: [SiteIdentity.make().secret])
+            return try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'server_key'") ?? ""
+        }
+    }
+
+    public func setServerSecret(_ secret: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('server_key', ?)", arguments: [secret])
+        }
+    }
+
+    public func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT site_id, seq, count, signature, carried_by, received_at FROM changesets
+                WHERE (site_id, seq) > (?, ?) ORDER BY site_id, seq LIMIT ?
+                """, arguments: [after?.site.rawValue ?? "", after?.seq ?? 0, limit]).compactMap { row in
+                SiteID(row[0]).map { StoredChangeset(site: $0, seq: row[1], count: row[2], signature: row[3], carriedBy: row[4], receivedAt: row[5]) }
+            }
+        }
+    }
+
+    public func importChangesets(_ changesets: [StoredChangeset]) async throws {
+        try await pool.write { db in
+            let stmt = try db.cachedStatement(sql: """
+                INSERT INTO changesets (site_id, seq, count, signature, carried_by, received_at) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for c in changesets {
+                try stmt.execute(arguments: [c.site.rawValue, c.seq, c.count, c.signature, c.carriedBy, c.receivedAt])
+            }
         }
     }
 

@@ -36,12 +36,17 @@ public struct DeviceRecord: Sendable, Hashable {
     /// The site this device used before it found its store was a copy and
     /// took a new identity: it may still send versions written under it.
     public var previousSite: SiteID?
+    /// The device's Ed25519 public key (hex), enrolled at login: the site id
+    /// is derived from it, and every changeset of the site is verified with it.
+    public var publicKey: String
+    /// The key of `previousSite`, proven at login.
+    public var previousPublicKey: String?
 
     public init(id: String, user: String, name: String, site: SiteID, tokenHash: String, createdAt: Int64, expiresAt: Int64,
-                lastSeenAt: Int64?, revoked: Bool, previousSite: SiteID? = nil) {
+                lastSeenAt: Int64?, revoked: Bool, publicKey: String = "", previousSite: SiteID? = nil, previousPublicKey: String? = nil) {
         self.id = id; self.user = user; self.name = name; self.site = site; self.tokenHash = tokenHash
         self.createdAt = createdAt; self.expiresAt = expiresAt; self.lastSeenAt = lastSeenAt; self.revoked = revoked
-        self.previousSite = previousSite
+        self.publicKey = publicKey; self.previousSite = previousSite; self.previousPublicKey = previousPublicKey
     }
 
     /// Whether this device may send versions written under `site`.
@@ -57,8 +62,8 @@ public struct PublishedForm: Sendable, Hashable {
     public var publishedAt: Int64
 }
 
-/// What one push did: each version accepted (new), a duplicate (already
-/// held), or rejected with a reason.
+/// What one push did: each changeset accepted (new), a duplicate (already
+/// held), or rejected with a reason; named by their first version ids.
 public struct PushResult: Sendable {
     public var accepted: [VersionID] = []
     public var duplicates: [VersionID] = []
@@ -95,13 +100,25 @@ public protocol ServerStorage: Sendable {
     func forms() async throws -> [PublishedForm]
     func form(id: String, version: String) async throws -> PublishedForm?
 
-    /// Inserts the versions it does not hold, in one transaction; each new
-    /// one gets the next server sequence, in commit order. A version held
-    /// with the same content is a duplicate; a version the policy refuses is
-    /// rejected alone; the rest go in. Returns after commit.
+    /// Inserts the changesets it does not hold, in one transaction; each new
+    /// version gets the next server sequence, in commit order. A changeset
+    /// held with the same content is a duplicate; one with a version the
+    /// policy refuses is rejected whole; the rest go in, with their
+    /// signatures and `carrier` (the device id that brought them). Returns
+    /// after commit. Signatures are checked before, by the caller.
     /// - Throws: `ServerError.siteReused` (nothing stored) when an id is
     ///   held with other content.
-    func push(_ versions: [Version], by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult
+    func push(_ changesets: [Changeset], carrier: String, by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult
+
+    /// The server's Ed25519 private key (hex) that signs receipts: made on
+    /// first use, then the same for every instance and after every restart.
+    func serverSecret() async throws -> String
+    /// Sets the server's key (an import keeps the exported server's, so
+    /// devices keep trusting its receipts).
+    func setServerSecret(_ secret: String) async throws
+    /// Stored changeset signatures after `after` (by site, then seq).
+    func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset]
+    func importChangesets(_ changesets: [StoredChangeset]) async throws
 
     /// Versions after `cursor` in sequence order, at most `limit` of them and
     /// about `maxBytes`; only records owned by `owner` when given; none
@@ -150,5 +167,28 @@ public struct StoredVersion: Sendable, Hashable {
     public var receivedAt: Int64
     public init(seq: Int64, version: Version, pushedBy: String, receivedAt: Int64) {
         self.seq = seq; self.version = version; self.pushedBy = pushedBy; self.receivedAt = receivedAt
+    }
+}
+
+/// A changeset's signature as the server holds it, with who carried it.
+public struct StoredChangeset: Sendable, Hashable, Codable {
+    public var site: SiteID
+    public var seq: Int64
+    public var count: Int64
+    public var signature: String
+    public var carriedBy: String
+    public var receivedAt: Int64
+    public init(site: SiteID, seq: Int64, count: Int64, signature: String, carriedBy: String, receivedAt: Int64) {
+        self.site = site; self.seq = seq; self.count = count; self.signature = signature; self.carriedBy = carriedBy
+        self.receivedAt = receivedAt
+    }
+    enum CodingKeys: String, CodingKey { case site, seq, count, signature, carriedBy = "carried_by", receivedAt = "received_at" }
+}
+
+extension ServerStorage {
+    /// The policy's reason to refuse the first of `versions` it refuses, or nil.
+    static func firstRefusal(_ versions: [Version], owner: String?, _ policy: VersionPolicy) -> String? {
+        for v in versions { if let reason = policy(v, owner) { return reason } }
+        return nil
     }
 }

@@ -3,6 +3,7 @@ import Forms
 import Foundation
 import Logging
 import Sync
+import Synchronization
 
 /// What the server does, apart from HTTP: login, push, pull and forms.
 /// Controllers call it; tests may too.
@@ -11,6 +12,7 @@ public final class SyncService: Sendable {
     let forms: FormCache
     let now: @Sendable () -> Int64
     let throttle = LoginThrottle()
+    let identityCache = Mutex<SiteIdentity?>(nil)
 
     /// How long a device token lasts.
     public let tokenLifetimeMs: Int64
@@ -47,8 +49,8 @@ public final class SyncService: Sendable {
         guard !user.disabled else {
             throw ServerError(.forbidden, "user_disabled", "user \(user.name) is disabled: ask an admin to enable it")
         }
-        guard SiteIdentity.proves(r.siteSecret, site: r.siteID) else {
-            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the secret sent with it: upgrade recolha on this device")
+        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name) else {
+            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the key sent with it, or the proof is not that key's signature: upgrade recolha on this device")
         }
         if let other = try await storage.devices(site: r.siteID).first(where: { $0.user != user.name }) {
             throw ServerError(.conflict, ErrorCode.siteTaken,
@@ -56,33 +58,37 @@ public final class SyncService: Sendable {
         }
         // The site this store used before it found it was a copy: granted
         // when proven and not another user's.
-        var previous: SiteID?
-        if let p = r.previousSiteID, let secret = r.previousSiteSecret, SiteIdentity.proves(secret, site: p),
+        var previous: (SiteID, String)?
+        if let p = r.previousSiteID, let key = r.previousPublicKey, let proof = r.previousProof,
+           SiteIdentity.proves(site: p, publicKey: key, proof: proof, user: user.name),
            try await storage.devices(site: p).allSatisfy({ $0.user == user.name }) {
-            previous = p
+            previous = (p, key)
         }
-        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, previous: previous)
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey, previous: previous)
     }
 
     /// A store that found it is a copy takes a new identity: a token for the
     /// new site, which may still send the old site's versions.
     /// - Throws: 400 for an unproven site id, 409 for a site already bound.
     public func changeIdentity(_ r: IdentityRequest, device: DeviceRecord, user: UserRecord) async throws -> LoginResponse {
-        guard SiteIdentity.proves(r.siteSecret, site: r.siteID) else {
-            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the secret sent with it")
+        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name) else {
+            throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the key sent with it, or the proof is not that key's signature")
         }
         guard r.siteID != device.site, try await storage.devices(site: r.siteID).isEmpty else {
             throw ServerError(.conflict, ErrorCode.siteTaken, "site \(r.siteID) is already bound to a device: make another new identity")
         }
-        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, previous: device.site)
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey,
+                                    previous: (device.site, device.publicKey))
     }
 
-    func issueToken(user: UserRecord, deviceName: String, site: SiteID, previous: SiteID?) async throws -> LoginResponse {
+    func issueToken(user: UserRecord, deviceName: String, site: SiteID, publicKey: String, previous: (SiteID, String)?) async throws -> LoginResponse {
         let (id, token, hash) = Credentials.newToken()
         try await storage.addDevice(DeviceRecord(
             id: id, user: user.name, name: String(deviceName.prefix(100)), site: site, tokenHash: hash,
-            createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false, previousSite: previous))
-        return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverTime: now())
+            createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false,
+            publicKey: publicKey, previousSite: previous?.0, previousPublicKey: previous?.1))
+        return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverKey: try await serverIdentity().publicKey,
+                             serverTime: now())
     }
 
     /// The device and user behind a bearer token.
@@ -105,20 +111,69 @@ public final class SyncService: Sendable {
         return (device, user)
     }
 
-    /// Checks and stores a batch; answers after commit.
+    /// Checks and stores a batch of changesets; answers after commit with
+    /// the server's signed receipts.
     public func push(_ request: PushRequest, device: DeviceRecord, user: UserRecord) async throws -> PushResponse {
         let at = now()
         var loaded: [String: Form] = [:]
-        for v in request.versions.map(\.version) {
-            let key = v.form + "\u{1}" + v.formVersion
-            if loaded[key] == nil, let f = try await forms.form(id: v.form, version: v.formVersion) { loaded[key] = f }
+        var verified: [Changeset] = []
+        var refused: [Rejection] = []
+        for c in request.changesets {
+            if let reason = Self.signatureProblem(c, device: device, user: user) {
+                refused.append(Rejection(id: c.id, reason: reason))
+                continue
+            }
+            verified.append(c)
+            let key = c.form + "\u{1}" + c.formVersion
+            if loaded[key] == nil, let f = try await forms.form(id: c.form, version: c.formVersion) { loaded[key] = f }
         }
         let known = loaded
-        let result = try await storage.push(request.versions.map(\.version), by: user.name, at: at) { v, owner in
+        let result = try await storage.push(verified, carrier: device.id, by: user.name, at: at) { v, owner in
             VersionRules.check(v, owner: owner, device: device, user: user, forms: known, now: at)
         }
         try await storage.touchDevice(id: device.id, at: at)
-        return PushResponse(accepted: result.accepted, duplicates: result.duplicates, rejected: result.rejected, serverTime: now())
+        let receipts = try await receipts(for: request.changesets, held: Set(result.accepted + result.duplicates))
+        return PushResponse(accepted: result.accepted, duplicates: result.duplicates, rejected: refused + result.rejected,
+                            receipts: receipts, serverTime: now())
+    }
+
+    /// Why a changeset cannot be trusted as its site's own work, or nil:
+    /// its shape, the site it claims, and its signature against the key
+    /// enrolled for that site. Names the device and changeset, never values.
+    static func signatureProblem(_ c: Changeset, device: DeviceRecord, user: UserRecord) -> String? {
+        if let m = c.malformation { return m }
+        guard device.speaksFor(c.site) else {
+            return "changeset \(c.id) was written by site \(c.site), not this device (\(device.site)): a device pushes only its own changesets"
+        }
+        let key = c.site == device.site ? device.publicKey : (device.previousPublicKey ?? "")
+        guard !key.isEmpty else {
+            return "device \"\(device.name)\" of \(user.name) has no key enrolled for site \(c.site): run `recolha login` again"
+        }
+        guard c.verify(publicKey: key) else {
+            return "changeset \(c.id) does not match the signature of site \(c.site) (device \"\(device.name)\" of \(device.user)): it was altered after it was written, or forged; it was not stored"
+        }
+        return nil
+    }
+
+    /// One signed receipt per site sent: the sequences of every changeset
+    /// the server now holds.
+    func receipts(for changesets: [Changeset], held: Set<VersionID>) async throws -> [Receipt] {
+        var seqs: [SiteID: [Int64]] = [:]
+        for c in changesets where held.contains(c.id) { seqs[c.site, default: []] += Array(c.seq...c.lastSeq) }
+        guard !seqs.isEmpty else { return [] }
+        let key = try await serverIdentity()
+        let at = now()
+        return seqs.keys.sorted().map { Receipt(site: $0, held: Receipt.ranges(of: seqs[$0]!), serverTime: at).signed(by: key) }
+    }
+
+    /// The key this server signs receipts with (the same on every instance).
+    public func serverIdentity() async throws -> SiteIdentity {
+        if let k = identityCache.withLock({ $0 }) { return k }
+        guard let k = SiteIdentity(secret: try await storage.serverSecret()) else {
+            throw ServerSetupError("the server's signing key in its data is malformed: restore the data from a backup")
+        }
+        identityCache.withLock { $0 = k }
+        return k
     }
 
     /// Versions after the cursor: every record for supervisors and admins,

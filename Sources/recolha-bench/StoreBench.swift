@@ -2,6 +2,7 @@ import Foundation
 import Forms
 import GRDBSQLite
 import Store
+import Sync
 
 func storeBench() throws {
     print("\n## Store: saving surveys\nRecolha store benchmark: \(count) finalized flagship surveys, one transaction each (WAL, synchronous=FULL)")
@@ -92,5 +93,24 @@ func storeBench() throws {
     print("")
     print("versions per survey: \(f(Double(versionCount) / Double(count), 1)); save costs \(f(plainRate / saveRate, 2))x the plain insert (limit: 2x)")
     print("peak RSS after saving: \(f(storeRSS, 1)) MiB")
+
+    // Signing and verifying, beside the save they are part of.
+    let sets = try store.pendingChangesets(limit: .max, maxBytes: .max, includeDrafts: true)
+    let identity = try store.identity().current
+    let encodeSeconds = seconds { for c in sets { _ = c.signedBytes } }
+    let signSeconds = seconds { for c in sets { _ = c.signed(by: identity) } }
+    var bad = 0
+    let verifySeconds = seconds { for c in sets where !c.verify(publicKey: identity.publicKey) { bad += 1 } }
+    precondition(bad == 0 && sets.count == count, "every saved survey is one changeset that verifies")
+    print("")
+    print("| work per survey (\(f(Double(versionCount) / Double(count), 1)) versions) | ms | share of a save |")
+    print("|---|---:|---:|")
+    let perSave = saveSeconds / Double(count) * 1000
+    for (name, t) in [("canonical encoding", encodeSeconds), ("encoding + Ed25519 signature (the save's signing step)", signSeconds),
+                      ("encoding + Ed25519 verification (the server's check)", verifySeconds)] {
+        let ms = t / Double(count) * 1000
+        print("| \(name) | \(f(ms, 3)) | \(f(ms / perSave * 100, 1))% |")
+    }
+    print("a save unsigned would cost about \(f(perSave - signSeconds / Double(count) * 1000, 3)) ms; signed it costs \(f(perSave, 3)) ms")
 
 }

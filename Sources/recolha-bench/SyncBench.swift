@@ -56,7 +56,7 @@ struct SyncBench {
         let store = try Store(path: a)
         for n in 0..<count { try store.save(SaveRequest(form: form, answers: survey(n), finalize: true)) }
         let versions = try store.status().unsent
-        let pending = try store.pendingVersions(limit: versions, maxBytes: Int.max, includeDrafts: false)
+        let pending = try store.pendingChangesets(limit: versions, maxBytes: Int.max, includeDrafts: false)
 
         let push = try must(runChild(recolha, ["sync", "--store", a]), "push")
         let serverAfterPush = peakRSSMiB(pid: server.processIdentifier)
@@ -71,8 +71,16 @@ struct SyncBench {
         let encoder = JSONEncoder()
         var config = ""
         var bytes = 0
-        for (i, start) in stride(from: 0, to: pending.count, by: 500).enumerated() {
-            let body = try Gzip.compress(encoder.encode(PushRequest(versions: Array(pending[start..<min(start + 500, pending.count)]))))
+        // The client's batches: changesets up to 500 versions (SyncOptions.pushBatch).
+        var batches: [[Changeset]] = [[]]
+        var inBatch = 0
+        for c in pending {
+            if inBatch + c.entries.count > 500 && !batches[batches.count - 1].isEmpty { batches.append([]); inBatch = 0 }
+            batches[batches.count - 1].append(c)
+            inBatch += c.entries.count
+        }
+        for (i, batch) in batches.enumerated() {
+            let body = try Gzip.compress(encoder.encode(PushRequest(changesets: batch)))
             bytes += body.count
             let file = work + "/batch\(i).gz"
             try body.write(to: URL(fileURLWithPath: file))
@@ -97,10 +105,10 @@ struct SyncBench {
                 """)
         }
         let sqliteSeconds = try seconds {
-            for start in stride(from: 0, to: pending.count, by: 500) {
+            for batch in batches {
                 try plain.write { db in
                     let stmt = try db.cachedStatement(sql: "INSERT INTO versions (site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author, pushed_by, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                    for v in pending[start..<min(start + 500, pending.count)] {
+                    for v in batch.flatMap(\.versions) {
                         try stmt.execute(arguments: [v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
                                                      v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, "ana", 0])
                     }
@@ -109,7 +117,7 @@ struct SyncBench {
         }
 
         func f(_ x: Double, _ d: Int = 0) -> String { String(format: "%.\(d)f", x) }
-        let n = Double(pending.count)
+        let n = Double(versions)
         print("versions: \(pending.count) (\(f(Double(bytes) / 1_048_576, 1)) MiB gzip on the wire for the push)")
         print("")
         print("| work | seconds | versions/s | peak RSS |")

@@ -99,7 +99,8 @@ final class SimDevice: @unchecked Sendable {
         let answer = try Login.run(transport: try CurlTransport(baseURL: urls[0]), user: user, password: "load-password-\(user)",
                                    deviceName: "sim\(n)", identity: try store.identity().current)
         token = answer.token
-        try store.saveLogin(server: urls[0], user: user, role: answer.role, token: token, cacert: nil, site: try store.identity().current.site)
+        try store.saveLogin(server: urls[0], user: user, role: answer.role, token: token, cacert: nil, site: try store.identity().current.site,
+                            serverKey: answer.serverKey)
     }
     /// Syncs through the first instance that answers.
     func sync() throws -> SyncSummary {
@@ -172,7 +173,7 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
                                   deviceName: "boss", identity: try boss.store.identity().current)
     boss.token = bossLogin.token
     try boss.store.saveLogin(server: boss.urls[0], user: "boss", role: "supervisor", token: boss.token, cacert: nil,
-                             site: try boss.store.identity().current.site)
+                             site: try boss.store.identity().current.site, serverKey: bossLogin.serverKey)
     _ = try boss.sync()
 
     var pushed = 0, unsent = 0, agree = true

@@ -30,7 +30,7 @@ enum ExitStatus: Int32 {
 extension ExitStatus {
     static func of(_ e: SyncError) -> ExitStatus {
         switch e {
-        case .notLoggedIn, .refused: return .serverRefused
+        case .notLoggedIn, .refused, .untrusted: return .serverRefused
         case .unreachable: return .unreachable
         case .store(let s): return of(s)
         }

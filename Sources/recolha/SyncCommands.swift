@@ -44,7 +44,8 @@ extension Recolha {
                                                   identity: ids.current, previous: ids.previous)
             }
             let identity = ids.current
-            try s.saveLogin(server: server, user: answer.user, role: answer.role, token: answer.token, cacert: cacert, site: identity.site)
+            try s.saveLogin(server: server, user: answer.user, role: answer.role, token: answer.token, cacert: cacert, site: identity.site,
+                            serverKey: answer.serverKey)
             let renamed = try s.adoptUser(answer.user)
             if device.enumerator != answer.user {
                 Console.note("this device now writes as \(answer.user), the name the server knows (it was \(device.enumerator))"

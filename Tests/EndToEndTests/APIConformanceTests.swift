@@ -12,7 +12,7 @@ import Testing
 /// Left out: made-up HTTP framing headers (Tests/Conformance/schemathesis_hooks.py),
 /// and `positive_data_acceptance`, which expects every schema-valid
 /// request to succeed. A schema cannot say that a site id is derived from
-/// the secret sent with it, so a valid-looking login with a made-up site is
+/// the key sent with it, so a valid-looking login with a made-up site is
 /// rightly refused (400 site_unproven).
 @Suite struct APIConformanceTests {
     static let path = ProcessInfo.processInfo.environment["RECOLHA_SCHEMATHESIS_PATH"] ?? Package.path(".build-schemathesis")

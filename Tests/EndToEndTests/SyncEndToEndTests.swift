@@ -181,16 +181,44 @@ struct Servers {
         let ana = Device.loggedIn("ana", to: servers.b)
         _ = try ana.sync()
         #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
-        // As if the tablet's clock had been set to next year for one edit.
+        _ = try ana.sync()
+        let record = try #require(try DatabaseQueue(path: ana.store).read { try String.fetchOne($0, sql: "SELECT id FROM records") })
+        #expect(ana.run(["edit", record, "--set", "isolation_beds=7"]).status == 0)
+        // As if the tablet's clock had been set to next year for that edit:
+        // the change and its signature are written again (the store signs
+        // what it holds unsigned when it opens).
         try DatabaseQueue(path: ana.store).write { db in
-            try db.execute(sql: "UPDATE versions SET clock_ms = clock_ms + 365 * 86400000 WHERE field = 'isolation_beds'")
+            try db.execute(sql: "UPDATE versions SET clock_ms = clock_ms + 365 * 86400000 WHERE acked = 0")
+            try db.execute(sql: "DELETE FROM changesets WHERE acked = 0")
+            try db.execute(sql: "UPDATE versions SET signed = 0 WHERE acked = 0")
         }
         let r = ana.run(["sync"])
         #expect(r.status == 8, "\(r.stderr)")
         #expect(r.stdout.contains("minutes ahead of the server's"))
         let status = ana.run(["status"]).stdout
         #expect(status.contains("Rejected by the server (kept here): 1") && status.contains("isolation_beds"))
-        #expect(try servers.count("SELECT count(*) FROM versions WHERE field = 'isolation_beds'") == 0)
+        #expect(try servers.count("SELECT count(*) FROM versions WHERE field = 'isolation_beds'") == 1, "the first, not the edit")
+    }
+
+    /// A stored answer changed behind the store's back (a tool, a disk
+    /// editor, a relay that rewrote it) no longer matches its signature:
+    /// the server refuses that changeset, names it and the device, and
+    /// stores nothing of it; the device keeps it, listed.
+    @Test(arguments: Engine.available)
+    func aChangesetAlteredAfterItWasSignedIsRefusedAndNamed(engine: Engine) throws {
+        let servers = try Servers(engine)
+        let ana = Device.loggedIn("ana", to: servers.b)
+        _ = try ana.sync()
+        #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
+        try DatabaseQueue(path: ana.store).write { db in
+            try db.execute(sql: "UPDATE versions SET value = '4242424' WHERE field = 'isolation_beds'")
+        }
+        let r = ana.run(["sync"])
+        #expect(r.status == 8, "\(r.stderr)")
+        #expect(r.stdout.contains("does not match the signature of site") && r.stdout.contains("of ana"), "\(r.stdout)")
+        #expect(!r.stdout.contains("4242424"), "no answer value in the message")
+        #expect(try servers.count("SELECT count(*) FROM versions") == 0)
+        #expect(ana.run(["status"]).stdout.contains("Rejected by the server (kept here)"))
     }
 
     @Test func theStoreStaysOwnerOnlyWithTheTokenInIt() throws {

@@ -73,30 +73,39 @@ import XLSForm
         }
     }
 
+    static let pushIdentity = SiteIdentity.make()
+
     static func pushSeed() -> [UInt8] {
-        let site = SiteIdentity.make().site
+        let site = pushIdentity.site
         let versions = (1...4).map { i in
             Version(id: VersionID(site: site, seq: Int64(i)), record: "r1", form: "health_facility_assessment", formVersion: "2026.11.1",
                     field: ["province", "district", "beds", "languages"][i - 1], value: ["\"tete\"", "\"moatize\"", "12", "[\"pt\",\"en\"]"][i - 1],
                     clock: HLC(ms: 1_700_000_000_000, counter: Int32(i), site: site), parents: [], author: "ana")
         }
-        return Array(try! JSONEncoder().encode(PushRequest(versions: versions)))
+        let signed = Changeset(versions: versions)!.signed(by: pushIdentity)
+        return Array(try! JSONEncoder().encode(PushRequest(changesets: [signed])))
     }
 
-    /// Push bodies through the server's decoder and then its version rules
-    /// (where one answer once crashed the server).
+    /// Push bodies through the server's decoder, its signature check and
+    /// then its version rules (where one answer once crashed the server).
     @Test func pushBodies() throws {
         let form = Self.flagship
         let forms = [form.id + "\u{1}" + form.version: form]
         let seed = Self.pushSeed()
-        let site = try JSONDecoder().decode(PushRequest.self, from: Data(seed)).versions[0].version.id.site
-        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil, revoked: false)
+        let id = Self.pushIdentity
+        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: id.site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil,
+                                  revoked: false, publicKey: id.publicKey)
         let user = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+        let decoded = try JSONDecoder().decode(PushRequest.self, from: Data(seed))
+        #expect(SyncService.signatureProblem(decoded.changesets[0], device: device, user: user) == nil, "the seed verifies")
         try fuzz("push", seeds: [seed]) { input in
             do {
                 let request = try Body.decode(PushRequest.self, from: Data(input), gzip: false)
-                for v in request.versions {
-                    _ = VersionRules.check(v.version, owner: nil, device: device, user: user, forms: forms, now: 1_700_000_000_000)
+                for c in request.changesets {
+                    guard SyncService.signatureProblem(c, device: device, user: user) == nil else { continue }
+                    for v in c.versions {
+                        _ = VersionRules.check(v, owner: nil, device: device, user: user, forms: forms, now: 1_700_000_000_000)
+                    }
                 }
             } catch let e as ServerError {
                 #expect(e.status == .badRequest)
@@ -105,11 +114,28 @@ import XLSForm
         }
     }
 
+    /// Changesets that failed their signature still pass through the
+    /// canonical encoding and the check without trapping, whatever their numbers.
+    @Test func unverifiedChangesetsNeverTrap() throws {
+        let seed = Self.pushSeed()
+        let id = Self.pushIdentity
+        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: id.site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil,
+                                  revoked: false, publicKey: id.publicKey)
+        let user = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+        try fuzz("changesets", seeds: [seed], generate: { Array($0.json().utf8) }) { input in
+            guard let request = try? JSONDecoder().decode(PushRequest.self, from: Data(input)) else { return }
+            for c in request.changesets {
+                _ = c.signedBytes
+                _ = SyncService.signatureProblem(c, device: device, user: user)
+            }
+        }
+    }
+
     @Test func otherRequestBodies() throws {
         let seeds: [[UInt8]] = [
             Array(try JSONEncoder().encode(PullRequest(cursor: 10))),
             Array(try JSONEncoder().encode(LoginRequest(user: "ana", password: "x", deviceName: "d", identity: .make(), previous: .make()))),
-            Array(try JSONEncoder().encode(IdentityRequest(deviceName: "d", identity: .make()))),
+            Array(try JSONEncoder().encode(IdentityRequest(deviceName: "d", identity: .make(), user: "ana"))),
         ]
         try fuzz("requests", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
             for decode in [
@@ -145,7 +171,8 @@ import XLSForm
         let v = Version(id: VersionID(site: site, seq: 1), record: "r", form: "f", formVersion: "1", field: "a", value: "\"x\"",
                         clock: HLC(ms: 1, counter: 0, site: site), parents: [VersionID(site: site, seq: 0)], author: "ana")
         let seeds: [[UInt8]] = [
-            Array(try JSONEncoder().encode(PushResponse(accepted: [v.id], duplicates: [], rejected: [Rejection(id: v.id, reason: "r")], serverTime: 1))),
+            Array(try JSONEncoder().encode(PushResponse(accepted: [v.id], duplicates: [], rejected: [Rejection(id: v.id, reason: "r")],
+                                                        receipts: [Receipt(site: site, held: [1...4], serverTime: 1).signed(by: .make())], serverTime: 1))),
             Array(try JSONEncoder().encode(PullResponse(versions: [SequencedVersion(seq: 3, version: v)], nextCursor: 3, more: false, serverTime: 1))),
             Array(try JSONEncoder().encode(FormList(forms: [FormInfo(formID: "f", version: "1", title: "t", sha256: "x")], serverTime: 1))),
             Array(try JSONEncoder().encode(ErrorBody(error: "site_reused", message: "m", ids: [v.id]))),
@@ -154,7 +181,10 @@ import XLSForm
         try fuzz("answers-from-server", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
             let data = Data(input)
             for decode in [
-                { _ = try d.decode(PushResponse.self, from: data) }, { _ = try d.decode(PullResponse.self, from: data) },
+                {
+                    let answer = try d.decode(PushResponse.self, from: data)
+                    for r in answer.receipts { _ = r.verify(serverKey: Self.pushIdentity.publicKey); _ = r.signedBytes }
+                }, { _ = try d.decode(PullResponse.self, from: data) },
                 { _ = try d.decode(FormList.self, from: data) }, { _ = try d.decode(ErrorBody.self, from: data) },
                 { _ = try d.decode(LoginResponse.self, from: data) },
             ] as [() throws -> Void] {

@@ -253,6 +253,25 @@ struct Fixture {
         #expect(again.upgradeNotice == nil)
     }
 
+    /// A store of protocol 1 held a secret its site id was hashed from, not
+    /// a key: it cannot sign, so it takes a key and a new site on opening.
+    @Test func aProtocolOneStoreTakesAKeyOfItsOwn() throws {
+        let dir = TempDir()
+        let path = dir.file("p1.sqlite")
+        let old = try Store(path: path, create: true)
+        try old.initialize(enumerator: "ana")
+        let v1Secret = String(repeating: "ab", count: 32)
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE device SET site_id = '1111111111111111', site_secret = ?", arguments: [v1Secret])
+        }
+        let store = try Store(path: path)
+        #expect(store.copiedNotice?.contains("before device keys") == true)
+        let ids = try store.identity()
+        #expect(ids.current.site != SiteID("1111111111111111"))
+        #expect(ids.previous == nil, "a protocol 1 secret proves nothing under protocol 2")
+        #expect(try Store(path: path).copiedNotice == nil, "said once")
+    }
+
     @Test func aFolderIsNotAStore() {
         let dir = TempDir()
         #expect(throws: StoreError.self) { try Store(path: dir.path) }

@@ -82,7 +82,7 @@ import Testing
         }
         let token = try a.store.syncState()!.token
         try a.store.saveLogin(server: server.url, user: "sara", role: "supervisor", token: token, cacert: nil,
-                                site: try a.store.identity().current.site)
+                                site: try a.store.identity().current.site, serverKey: try a.store.syncState()!.serverKey!)
         let resumed = SyncEngine(store: a.store, transport: try CurlTransport(baseURL: server.url), token: token)
         _ = try resumed.run()
         #expect(try a.store.status().unsent == 0)

@@ -15,6 +15,7 @@ import Testing
         var reply: @Sendable (Int, ScriptedServer.Request) -> ScriptedServer.Reply
         var says: String
         var refused: Bool = false
+        var untrusted: Bool = false
         var testDescription: String { name }
     }
 
@@ -31,10 +32,30 @@ import Testing
         Case(name: "wrong protocol version", reply: { _, _ in
             ScriptedServer.http(400, "{\"error\":\"protocol_mismatch\",\"message\":\"this device speaks sync protocol 1 and the server speaks 2: upgrade recolha on this device; nothing was changed\"}")
         }, says: "upgrade recolha on this device", refused: true),
-        Case(name: "push answer that forgets versions", reply: { _, _ in
-            ScriptedServer.http(200, "{\"accepted\":[],\"duplicates\":[],\"rejected\":[],\"server_time\":1}")
-        }, says: "did not account for every version"),
+        Case(name: "push answer that forgets changesets", reply: { _, _ in
+            ScriptedServer.http(200, "{\"accepted\":[],\"duplicates\":[],\"rejected\":[],\"receipts\":[],\"server_time\":1}")
+        }, says: "did not account for every changeset"),
+        Case(name: "receipt signed by another key", reply: { _, r in answerAll(r, key: .make(), withReceipt: true) },
+             says: "not signed by the server this device logged in to", untrusted: true),
+        Case(name: "accepted without a receipt", reply: { _, r in answerAll(r, key: serverKey, withReceipt: false) },
+             says: "gave no receipt", untrusted: true),
     ]
+
+    /// The key the device learnt at login in these cases.
+    static let serverKey = SiteIdentity.make()
+
+    /// Answers a push: every changeset accepted, with or without a receipt
+    /// signed by `key`.
+    static func answerAll(_ r: ScriptedServer.Request, key: SiteIdentity, withReceipt: Bool) -> ScriptedServer.Reply {
+        guard let raw = try? Gzip.decompress(r.body, limit: 1 << 26),
+              let push = try? JSONDecoder().decode(PushRequest.self, from: raw) else { return ScriptedServer.http(200, "{}") }
+        let receipts = withReceipt
+            ? Dictionary(grouping: push.changesets, by: \.site).map { site, cs in
+                Receipt(site: site, held: Receipt.ranges(of: cs.flatMap { Array($0.seq...$0.lastSeq) }), serverTime: 1).signed(by: key)
+            } : []
+        let answer = PushResponse(accepted: push.changesets.map(\.id), duplicates: [], rejected: [], receipts: receipts, serverTime: 1)
+        return ScriptedServer.http(200, String(decoding: try! JSONEncoder().encode(answer), as: UTF8.self))
+    }
 
     @Test(arguments: cases)
     func neverCorruptsTheStore(c: Case) throws {
@@ -45,7 +66,7 @@ import Testing
         try store.save(SaveRequest(form: flagship, answers: exampleAnswers(), finalize: true))
         let server = ScriptedServer(c.reply)
         try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil,
-                            site: try store.identity().current.site)
+                            site: try store.identity().current.site, serverKey: Self.serverKey.publicKey)
         let before = try store.status()
         let transport = try CurlTransport(baseURL: server.url, connectTimeout: 2, lowSpeedTime: 1,
                                           retry: RetryPolicy(attempts: 2, baseDelay: 0.01, maxDelay: 0.02))
@@ -55,7 +76,8 @@ import Testing
             Issue.record("sync should fail")
         } catch {
             #expect(error.description.contains(c.says), "\(error)")
-            if c.refused { if case .refused = error {} else { Issue.record("expected refused: \(error)") } }
+            if c.untrusted { if case .untrusted = error {} else { Issue.record("expected untrusted: \(error)") } }
+            else if c.refused { if case .refused = error {} else { Issue.record("expected refused: \(error)") } }
             else if case .unreachable = error {} else { Issue.record("expected unreachable: \(error)") }
         }
         #expect(try store.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")

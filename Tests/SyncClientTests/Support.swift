@@ -31,7 +31,7 @@ final class ClientDevice {
                                    identity: try store.identity().current)
         token = answer.token
         try store.saveLogin(server: server.url, user: who, role: answer.role, token: token, cacert: nil,
-                            site: try store.identity().current.site)
+                            site: try store.identity().current.site, serverKey: answer.serverKey)
         try store.adoptUser(answer.user)  // as `recolha login` does: the server's name is the author
     }
 

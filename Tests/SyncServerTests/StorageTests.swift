@@ -15,13 +15,45 @@ struct StorageSuite {
                 clock: HLC(ms: 1000 + seq, counter: 0, site: site), parents: [], author: "ana")
     }
 
+    /// Each version as a changeset of its own (signatures are the
+    /// service's business, checked before storage).
+    static func each(_ versions: [Version]) -> [Changeset] {
+        versions.map { var c = Changeset(versions: [$0])!; c.signature = String(repeating: "0", count: 128); return c }
+    }
+
+    /// A changeset enters whole or not at all.
+    func aChangesetWithOneRefusedVersionIsRefusedWhole() async throws {
+        let s = try await make()
+        let a = SiteID("00000000000000aa")!
+        var c = Changeset(versions: (1...3).map { version(a, $0) })!
+        c.signature = String(repeating: "1", count: 128)
+        let r = try await s.push([c], carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq == 2 ? "bad" : nil }
+        #expect(r.rejected == [Rejection(id: c.id, reason: "bad")] && r.accepted.isEmpty)
+        #expect(try await s.versionCount() == 0)
+        let ok = try await s.push([c], carrier: "d1", by: "ana", at: 2) { _, _ in nil }
+        #expect(ok.accepted == [c.id])
+        #expect(try await s.exportChangesets(after: nil, limit: 10)
+                == [StoredChangeset(site: a, seq: 1, count: 3, signature: c.signature, carriedBy: "d1", receivedAt: 2)])
+        #expect(try await s.push([c], carrier: "relay", by: "ana", at: 3) { _, _ in nil }.duplicates == [c.id])
+    }
+
+    func theServerKeyIsMadeOnceAndKept() async throws {
+        let s = try await make()
+        let k = try await s.serverSecret()
+        #expect(SiteIdentity(secret: k) != nil)
+        #expect(try await s.serverSecret() == k)
+        let other = SiteIdentity.make().secret
+        try await s.setServerSecret(other)
+        #expect(try await s.serverSecret() == other)
+    }
+
     func pushIsIdempotentAndSequencesFollowCommitOrder() async throws {
         let s = try await make()
         let a = SiteID("00000000000000aa")!
         let batch = (1...5).map { version(a, $0) }
-        let first = try await s.push(batch, by: "ana", at: 1) { _, _ in nil }
+        let first = try await s.push(Self.each(batch), carrier: "d1", by: "ana", at: 1) { _, _ in nil }
         #expect(first.accepted == batch.map(\.id) && first.duplicates.isEmpty)
-        let again = try await s.push(batch, by: "ana", at: 2) { _, _ in nil }
+        let again = try await s.push(Self.each(batch), carrier: "d1", by: "ana", at: 2) { _, _ in nil }
         #expect(again.accepted.isEmpty && again.duplicates == batch.map(\.id))
         let pulled = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
         #expect(pulled.versions.map(\.version.version) == batch)
@@ -33,7 +65,7 @@ struct StorageSuite {
     func rejectionsAreOneByOne() async throws {
         let s = try await make()
         let a = SiteID("00000000000000aa")!
-        let r = try await s.push((1...4).map { version(a, $0) }, by: "ana", at: 1) { v, _ in v.id.seq % 2 == 0 ? "even" : nil }
+        let r = try await s.push(Self.each((1...4).map { version(a, $0) }), carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq % 2 == 0 ? "even" : nil }
         #expect(r.accepted.map(\.seq) == [1, 3] && r.rejected.map(\.id.seq) == [2, 4])
         #expect(try await s.versionCount() == 2)
     }
@@ -41,8 +73,8 @@ struct StorageSuite {
     func pullPagesByCountAndBytesAndFilters() async throws {
         let s = try await make()
         let a = SiteID("00000000000000aa")!, b = SiteID("00000000000000bb")!
-        _ = try await s.push((1...10).map { version(a, $0, record: "ra") }, by: "ana", at: 1) { _, _ in nil }
-        _ = try await s.push((1...10).map { version(b, $0, record: "rb") }, by: "bento", at: 1) { _, _ in nil }
+        _ = try await s.push(Self.each((1...10).map { version(a, $0, record: "ra") }), carrier: "d1", by: "ana", at: 1) { _, _ in nil }
+        _ = try await s.push(Self.each((1...10).map { version(b, $0, record: "rb") }), carrier: "d1", by: "bento", at: 1) { _, _ in nil }
         var cursor: Int64 = 0, seen: [Version] = [], pages = 0
         while true {
             let p = try await s.pull(after: cursor, limit: 3, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
@@ -59,7 +91,7 @@ struct StorageSuite {
         let notMine = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: a)
         #expect(Set(notMine.versions.map(\.version.version.id.site)) == [b])
         #expect(notMine.next == 20)
-        let owners = try await s.push([version(b, 11, record: "ra")], by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
+        let owners = try await s.push(Self.each([version(b, 11, record: "ra")]), carrier: "d1", by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
         #expect(owners.rejected.count == 1)
     }
 
@@ -87,16 +119,16 @@ struct StorageSuite {
     func reusedIDsAreRefusedWholeAndNothingIsStored() async throws {
         let s = try await make()
         let a = SiteID("00000000000000aa")!
-        _ = try await s.push((1...3).map { version(a, $0) }, by: "ana", at: 1) { _, _ in nil }
+        _ = try await s.push(Self.each((1...3).map { version(a, $0) }), carrier: "d1", by: "ana", at: 1) { _, _ in nil }
         var other = version(a, 2)
         other.value = "\"niassa\""
         let batch = [version(a, 1), other, version(a, 4)]
-        await #expect { _ = try await s.push(batch, by: "ana", at: 2) { _, _ in nil } } throws: { e in
+        await #expect { _ = try await s.push(Self.each(batch), carrier: "d1", by: "ana", at: 2) { _, _ in nil } } throws: { e in
             let e = e as? ServerError
             return e?.code == ErrorCode.siteReused && e?.status == .conflict && e?.ids == [other.id] && !(e?.message.contains("niassa") ?? true)
         }
         #expect(try await s.versionCount() == 3)  // version 4 was not stored either
-        let again = try await s.push(batch.filter { $0 != other }, by: "ana", at: 3) { _, _ in nil }
+        let again = try await s.push(Self.each(batch.filter { $0 != other }), carrier: "d1", by: "ana", at: 3) { _, _ in nil }
         #expect(again.duplicates == [version(a, 1).id] && again.accepted == [version(a, 4).id])
     }
 
@@ -123,7 +155,7 @@ struct StorageSuite {
             let s = try await make()
             let all = try JSONDecoder().decode([WireVersion].self, from: JSONSerialization.data(withJSONObject: m.versions)).map(\.version)
             let byID = Dictionary(all.map { ($0.id.description, $0) }, uniquingKeysWith: { a, _ in a })
-            for id in order { _ = try await s.push([byID[id]!], by: "ana", at: 1) { _, _ in nil } }
+            for id in order { _ = try await s.push(Self.each([byID[id]!]), carrier: "d1", by: "ana", at: 1) { _, _ in nil } }
             let back = try await s.pull(after: 0, limit: 1000, maxBytes: 1 << 24, owner: nil, excludingSite: nil)
             #expect(back.versions.count == all.count)
             let state = RecordState(record: m.record, versions: back.versions.map(\.version.version))
@@ -158,6 +190,10 @@ enum StorageEngine: String, CaseIterable, Sendable { case sqlite, postgres }
     }
     @Test(arguments: StorageEngine.allCases)
     func rejectionsAreOneByOne(engine: StorageEngine) async throws { try await suite(engine).rejectionsAreOneByOne() }
+    @Test(arguments: StorageEngine.allCases)
+    func aChangesetIsRefusedWhole(engine: StorageEngine) async throws { try await suite(engine).aChangesetWithOneRefusedVersionIsRefusedWhole() }
+    @Test(arguments: StorageEngine.allCases)
+    func theServerKeyIsMadeOnceAndKept(engine: StorageEngine) async throws { try await suite(engine).theServerKeyIsMadeOnceAndKept() }
     @Test(arguments: StorageEngine.allCases)
     func pullPagesByCountAndBytesAndFilters(engine: StorageEngine) async throws { try await suite(engine).pullPagesByCountAndBytesAndFilters() }
     @Test(arguments: StorageEngine.allCases)
@@ -208,7 +244,7 @@ struct PostgresStorageTests {
                             Version(id: VersionID(site: site, seq: Int64(n * size + i)), record: "r\(w)", form: "f", formVersion: "1",
                                     field: "x", value: "1", clock: HLC(ms: 1, counter: 0, site: site), parents: [], author: "w")
                         }
-                        _ = try await storage.push(batch, by: "w\(w)", at: 1) { _, _ in nil }
+                        _ = try await storage.push(StorageSuite.each(batch), carrier: "d1", by: "w\(w)", at: 1) { _, _ in nil }
                     }
                     return []
                 }

@@ -97,13 +97,25 @@ import Testing
         do { _ = try await body(); return nil } catch { return (error as? ServerError)?.code ?? "\(error)" }
     }
 
-    @Test func aSiteIDMustBeProvenBySecret() async throws {
+    @Test func aSiteIDMustBeProvenByItsKey() async throws {
         let s = try await service()
         let r = LoginRequest(user: "ana", password: "pw-ana", deviceName: "d", identity: .make())
         var forged = r
         forged.siteID = SiteIdentity.make().site
         #expect(await code { try await s.login(forged) } == "site_unproven")
+        // Someone else's public key (it is public) without its private key.
+        let victim = SiteIdentity.make()
+        var claimed = r
+        claimed.siteID = victim.site
+        claimed.publicKey = victim.publicKey
+        #expect(await code { try await s.login(claimed) } == "site_unproven")
+        // A proof made for another user does not serve this one.
+        var replayed = LoginRequest(user: "ana", password: "pw-ana", deviceName: "d", identity: victim)
+        replayed.proof = victim.loginProof(user: "sara")
+        #expect(await code { try await s.login(replayed) } == "site_unproven")
         #expect(await code { try await s.login(r) } == nil)
+        let (device, _) = try await s.authenticate("Bearer " + (try await s.login(r)).token)
+        #expect(device.publicKey == r.publicKey, "the key is enrolled for the site")
     }
 
     @Test func aSiteBelongsToOneUsersDevice() async throws {
@@ -140,10 +152,11 @@ import Testing
         let old = SiteIdentity.make(), new = SiteIdentity.make()
         let first = try await login(s, "ana", "pw-ana", old)
         let (device, user) = try await s.authenticate("Bearer " + first.token)
-        let second = try await s.changeIdentity(IdentityRequest(deviceName: "copy", identity: new), device: device, user: user)
+        let second = try await s.changeIdentity(IdentityRequest(deviceName: "copy", identity: new, user: "ana"), device: device, user: user)
         let (moved, _) = try await s.authenticate("Bearer " + second.token)
         #expect(moved.site == new.site && moved.previousSite == old.site)
-        #expect(await code { try await s.changeIdentity(IdentityRequest(deviceName: "x", identity: new), device: device, user: user) }
+        #expect(moved.publicKey == new.publicKey && moved.previousPublicKey == old.publicKey)
+        #expect(await code { try await s.changeIdentity(IdentityRequest(deviceName: "x", identity: new, user: "ana"), device: device, user: user) }
                 == ErrorCode.siteTaken)
     }
 }

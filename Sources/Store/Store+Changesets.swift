@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+import Sync
+
+/// Changesets: every local transaction's versions under one signature of
+/// this device's key, sent as one unit and acknowledged only by the
+/// server's signed receipt (docs/sync-protocol.md, "Changesets").
+extension Store {
+    /// Signs the versions one transaction just wrote here as one changeset,
+    /// in that same transaction.
+    static func sign(_ db: Database, _ versions: [Version]) throws {
+        guard let unsigned = Changeset(versions: versions) else {
+            throw StoreError.database("a transaction's versions are not one run of one record")
+        }
+        guard let identity = try signingIdentity(db, site: unsigned.site) else {
+            throw StoreError.database("no key for site \(unsigned.site) in this store")
+        }
+        try insertChangeset(db, unsigned.signed(by: identity))
+    }
+
+    static func insertChangeset(_ db: Database, _ c: Changeset) throws {
+        try db.cachedStatement(sql: "INSERT INTO changesets (site_id, seq, count, record_id, signature) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [c.site.rawValue, c.seq, c.entries.count, c.record, c.signature])
+        try db.cachedStatement(sql: "UPDATE versions SET signed = 1 WHERE site_id = ? AND seq BETWEEN ? AND ?")
+            .execute(arguments: [c.site.rawValue, c.seq, c.lastSeq])
+    }
+
+    /// The key of `site` when this store holds it (its current or previous identity).
+    static func signingIdentity(_ db: Database, site: SiteID) throws -> SiteIdentity? {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT site_secret, previous_site_secret FROM device WHERE id = 1")) else { return nil }
+        for column in ["site_secret", "previous_site_secret"] {
+            if let id = (row[column] as String?).flatMap(SiteIdentity.init(secret:)), id.site == site { return id }
+        }
+        return nil
+    }
+
+    /// Signs the unsent versions no changeset covers (written before
+    /// changesets, or renumbered or re-attributed since they were signed):
+    /// each run of one record, form version and author becomes one changeset.
+    /// Versions of a site whose key this store does not hold stay unsigned.
+    /// - Returns: how many changesets were made.
+    @discardableResult
+    static func signUnsigned(_ db: Database) throws -> Int {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+            FROM versions WHERE acked = 0 AND signed = 0 ORDER BY site_id, seq
+            """)
+        var runs: [[Version]] = []
+        while let row = try rows.next() {
+            let v = try version(row)
+            if let last = runs.last?.last, Changeset(versions: [last, v]) != nil {
+                runs[runs.count - 1].append(v)
+            } else {
+                runs.append([v])
+            }
+        }
+        var made = 0
+        for run in runs {
+            guard let identity = try signingIdentity(db, site: run[0].id.site) else { continue }
+            for part in stride(from: 0, to: run.count, by: Changeset.maxEntries) {
+                let slice = Array(run[part..<min(part + Changeset.maxEntries, run.count)])
+                try insertChangeset(db, Changeset(versions: slice)!.signed(by: identity))
+                made += 1
+            }
+        }
+        return made
+    }
+
+    /// Forgets the signatures of unsent changesets that hold any of the
+    /// versions `condition` selects (before those versions change), so
+    /// `signUnsigned` signs them again as they are now.
+    static func unsign(_ db: Database, versionsWhere condition: String, arguments: StatementArguments = []) throws {
+        try db.execute(sql: """
+            DELETE FROM changesets WHERE acked = 0 AND EXISTS (
+                SELECT 1 FROM versions v WHERE v.site_id = changesets.site_id
+                  AND v.seq BETWEEN changesets.seq AND changesets.seq + changesets.count - 1 AND v.acked = 0 AND (\(condition)))
+            """, arguments: arguments)
+        try db.execute(sql: """
+            UPDATE versions SET signed = 0 WHERE acked = 0 AND signed = 1 AND NOT EXISTS (
+                SELECT 1 FROM changesets c WHERE c.site_id = versions.site_id AND c.seq <= versions.seq AND c.seq + c.count > versions.seq)
+            """)
+    }
+
+    /// Changesets waiting to be sent, oldest first: not acknowledged, not
+    /// rejected; drafts held back unless asked. At least one, then as many
+    /// as fit in `limit` versions and about `maxBytes`.
+    public func pendingChangesets(limit: Int, maxBytes: Int, includeDrafts: Bool) throws(StoreError) -> [Changeset] {
+        try read { db in
+            let heads = try Row.fetchCursor(db, sql: """
+                SELECT c.site_id, c.seq, c.count, c.signature FROM changesets c JOIN records r ON r.id = c.record_id
+                WHERE c.acked = 0 AND c.rejected IS NULL AND (? OR r.status <> 'draft')
+                ORDER BY c.site_id, c.seq
+                """, arguments: [includeDrafts])
+            let range = try db.cachedStatement(sql: """
+                SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+                FROM versions WHERE site_id = ? AND seq BETWEEN ? AND ? ORDER BY seq
+                """)
+            var out: [Changeset] = []
+            var count = 0, bytes = 0
+            while let head = try heads.next() {
+                let n: Int = head[2]
+                if !out.isEmpty && count + n > limit { break }
+                let first: Int64 = head[1]
+                var versions: [Version] = []
+                let rows = try Row.fetchCursor(range, arguments: [head[0] as String, first, first + Int64(n) - 1])
+                while let row = try rows.next() { versions.append(try Self.version(row)) }
+                guard versions.count == n, var c = Changeset(versions: versions) else {
+                    throw StoreError.database("changeset \(head[0] as String)-\(first) does not match its versions")
+                }
+                c.signature = head[3]
+                let size = 300 + versions.reduce(0) { $0 + 80 + $1.field.utf8.count + ($1.value?.utf8.count ?? 4) + $1.parents.count * 24 }
+                if !out.isEmpty && bytes + size > maxBytes { break }
+                out.append(c)
+                count += n
+                bytes += size
+            }
+            return out
+        }
+    }
+
+    /// Records the server's answer to a push, in one transaction: every
+    /// sequence a receipt names is acknowledged, each rejected changeset
+    /// keeps its reason. The caller has checked the receipts' signatures.
+    public func acknowledge(receipts: [Receipt], rejected: [Rejection]) throws(StoreError) {
+        try write { db in
+            let ackVersions = try db.cachedStatement(sql: """
+                UPDATE versions SET acked = 1, rejected = NULL WHERE site_id = ? AND seq BETWEEN ? AND ? AND acked = 0
+                """)
+            let ackChangesets = try db.cachedStatement(sql: """
+                UPDATE changesets SET acked = 1, rejected = NULL WHERE site_id = ? AND seq BETWEEN ? AND ? AND acked = 0
+                """)
+            for r in receipts {
+                for range in r.ranges ?? [] {
+                    try ackVersions.execute(arguments: [r.site.rawValue, range.lowerBound, range.upperBound])
+                    try ackChangesets.execute(arguments: [r.site.rawValue, range.lowerBound, range.upperBound])
+                }
+            }
+            let reject = try db.cachedStatement(sql: "UPDATE changesets SET rejected = ? WHERE site_id = ? AND seq = ? RETURNING count")
+            let rejectVersions = try db.cachedStatement(sql: "UPDATE versions SET rejected = ? WHERE site_id = ? AND seq BETWEEN ? AND ?")
+            for r in rejected {
+                guard let n = try Int64.fetchOne(reject, arguments: [r.reason, r.id.site.rawValue, r.id.seq]) else { continue }
+                try rejectVersions.execute(arguments: [r.reason, r.id.site.rawValue, r.id.seq, r.id.seq + n - 1])
+            }
+        }
+    }
+
+    /// Keeps the server's public key learnt at login: receipts must carry its signature.
+    public func saveServerKey(_ key: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE sync_state SET server_key = ? WHERE id = 1", arguments: [key]) }
+    }
+}
