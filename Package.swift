@@ -69,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "recolha",
             dependencies: [
-                "Store", "Forms", "Sync", "SyncClient", "XLSForm",
+                "Store", "Forms", "Sync", "SyncClient", "XLSForm", "Gzip",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["RecolhaTesting", "Store", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["RecolhaTesting", "Store", "Sync", "Gzip", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -87,9 +87,31 @@ CREATE TABLE changesets (
     signature TEXT NOT NULL CHECK (length(signature) = 128),
     acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
     rejected TEXT,
+    carried_by TEXT,
+    handed_at INTEGER,
+    handed_to TEXT,
     PRIMARY KEY (site_id, seq)
 ) WITHOUT ROWID;
 CREATE INDEX changesets_unacked ON changesets (site_id, seq) WHERE acked = 0;
 ALTER TABLE versions ADD COLUMN signed INTEGER NOT NULL DEFAULT 0 CHECK (signed IN (0, 1));
 CREATE INDEX versions_unsigned ON versions (site_id, seq) WHERE acked = 0 AND signed = 0;
 ALTER TABLE sync_state ADD COLUMN server_key TEXT;
+CREATE TABLE site_keys (
+    site_id TEXT PRIMARY KEY,
+    public_key TEXT NOT NULL,
+    user TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE receipts (
+    site_id TEXT NOT NULL,
+    held TEXT NOT NULL,
+    server_time INTEGER NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (site_id, signature)
+) WITHOUT ROWID;
+CREATE TABLE recipients (
+    hpke_key TEXT PRIMARY KEY,
+    site_id TEXT,
+    user TEXT NOT NULL,
+    role TEXT NOT NULL,
+    name TEXT NOT NULL
+) WITHOUT ROWID;

@@ -90,7 +90,10 @@ enum Schema {
     /// Protocol 2: every local transaction is a changeset signed with the
     /// device's key (its versions are `seq` to `seq + count - 1` of its
     /// site), acknowledged only on the server's signed receipt; the
-    /// server's key, learnt at login, checks those receipts.
+    /// server's key, learnt at login, checks those receipts. Changesets of
+    /// other devices carried here (`carried_by`) with their sites' keys, the
+    /// receipts to carry back to them, when this device's own work was
+    /// handed to a relay, and who its bundles are encrypted to.
     static let v4 = """
         CREATE TABLE changesets (
             site_id TEXT NOT NULL,
@@ -100,11 +103,33 @@ enum Schema {
             signature TEXT NOT NULL CHECK (length(signature) = 128),
             acked INTEGER NOT NULL DEFAULT 0 CHECK (acked IN (0, 1)),
             rejected TEXT,
+            carried_by TEXT,
+            handed_at INTEGER,
+            handed_to TEXT,
             PRIMARY KEY (site_id, seq)
         ) WITHOUT ROWID;
         CREATE INDEX changesets_unacked ON changesets (site_id, seq) WHERE acked = 0;
         ALTER TABLE versions ADD COLUMN signed INTEGER NOT NULL DEFAULT 0 CHECK (signed IN (0, 1));
         CREATE INDEX versions_unsigned ON versions (site_id, seq) WHERE acked = 0 AND signed = 0;
         ALTER TABLE sync_state ADD COLUMN server_key TEXT;
+        CREATE TABLE site_keys (
+            site_id TEXT PRIMARY KEY,
+            public_key TEXT NOT NULL,
+            user TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE receipts (
+            site_id TEXT NOT NULL,
+            held TEXT NOT NULL,
+            server_time INTEGER NOT NULL,
+            signature TEXT NOT NULL,
+            PRIMARY KEY (site_id, signature)
+        ) WITHOUT ROWID;
+        CREATE TABLE recipients (
+            hpke_key TEXT PRIMARY KEY,
+            site_id TEXT,
+            user TEXT NOT NULL,
+            role TEXT NOT NULL,
+            name TEXT NOT NULL
+        ) WITHOUT ROWID;
         """
 }

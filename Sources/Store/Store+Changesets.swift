@@ -120,20 +120,19 @@ extension Store {
 
     /// Records the server's answer to a push, in one transaction: every
     /// sequence a receipt names is acknowledged, each rejected changeset
-    /// keeps its reason. The caller has checked the receipts' signatures.
+    /// keeps its reason; receipts for other devices' relayed work are kept
+    /// to carry back to them. The caller has checked the receipts' signatures.
     public func acknowledge(receipts: [Receipt], rejected: [Rejection]) throws(StoreError) {
         try write { db in
-            let ackVersions = try db.cachedStatement(sql: """
-                UPDATE versions SET acked = 1, rejected = NULL WHERE site_id = ? AND seq BETWEEN ? AND ? AND acked = 0
-                """)
-            let ackChangesets = try db.cachedStatement(sql: """
-                UPDATE changesets SET acked = 1, rejected = NULL WHERE site_id = ? AND seq BETWEEN ? AND ? AND acked = 0
-                """)
+            let device = try requireDevice(db)
+            var own: Set<SiteID> = [device.site]
+            if let previous = try String.fetchOne(db, sql: "SELECT previous_site_id FROM device WHERE id = 1").flatMap(SiteID.init) {
+                own.insert(previous)
+            }
             for r in receipts {
-                for range in r.ranges ?? [] {
-                    try ackVersions.execute(arguments: [r.site.rawValue, range.lowerBound, range.upperBound])
-                    try ackChangesets.execute(arguments: [r.site.rawValue, range.lowerBound, range.upperBound])
-                }
+                _ = try Self.apply(db, receipt: r, ownSites: own)
+                // A receipt for work relayed from another device goes back to it.
+                _ = try Self.keep(db, receipt: r, ownSites: own)
             }
             let reject = try db.cachedStatement(sql: "UPDATE changesets SET rejected = ? WHERE site_id = ? AND seq = ? RETURNING count")
             let rejectVersions = try db.cachedStatement(sql: "UPDATE versions SET rejected = ? WHERE site_id = ? AND seq BETWEEN ? AND ?")

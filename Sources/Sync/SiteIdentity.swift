@@ -31,6 +31,18 @@ public struct SiteIdentity: Sendable, Hashable {
         self.site = Self.derive(publicKey: publicKey)!
     }
 
+    /// The X25519 key bundles are encrypted to (HPKE), derived from the
+    /// private key: HKDF-SHA256(key, salt "recolha", info "recolha-hpke-v2").
+    public var hpkePrivateKey: Curve25519.KeyAgreement.PrivateKey {
+        let derived = HKDF<SHA256>.deriveKey(inputKeyMaterial: SymmetricKey(data: raw), salt: Data("recolha".utf8),
+                                             info: Data("recolha-hpke-v2".utf8), outputByteCount: 32)
+        return try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: derived.withUnsafeBytes { Data($0) })
+    }
+
+    /// The public half of `hpkePrivateKey`, in hex: sent at login, listed to
+    /// devices that write bundles for this one.
+    public var hpkeKey: String { Hex.encode(hpkePrivateKey.publicKey.rawRepresentation) }
+
     /// The first 8 bytes of SHA-256("recolha-site-v2:" + the 32 bytes of the
     /// public key), in hex; nil when `publicKey` is not 64 hex digits.
     public static func derive(publicKey: String) -> SiteID? {
@@ -46,12 +58,13 @@ public struct SiteIdentity: Sendable, Hashable {
     }
 
     /// What a device signs at login: it holds the key of the site it claims,
-    /// for this user. Sent over the server's TLS with the password.
-    public static func loginMessage(user: String, site: SiteID) -> Data {
-        Data("recolha-login-v2\u{0}\(user)\u{0}\(site.rawValue)".utf8)
+    /// for this user, and bundles for it are encrypted to `hpkeKey`. Sent
+    /// over the server's TLS with the password.
+    public static func loginMessage(user: String, site: SiteID, hpkeKey: String) -> Data {
+        Data("recolha-login-v2\u{0}\(user)\u{0}\(site.rawValue)\u{0}\(hpkeKey)".utf8)
     }
 
-    public func loginProof(user: String) -> String { sign(Self.loginMessage(user: user, site: site)) }
+    public func loginProof(user: String) -> String { sign(Self.loginMessage(user: user, site: site, hpkeKey: hpkeKey)) }
 
     /// Whether `signature` (hex) is `publicKey`'s (hex) signature of `message`.
     public static func verify(signature: String, of message: Data, publicKey: String) -> Bool {
@@ -60,11 +73,11 @@ public struct SiteIdentity: Sendable, Hashable {
         return key.isValidSignature(sig, for: message)
     }
 
-    /// Whether a login for `user` proves `site`: the key derives the site
-    /// and the proof is its signature.
-    public static func proves(site: SiteID, publicKey: String, proof: String, user: String) -> Bool {
-        derive(publicKey: publicKey) == site
-            && verify(signature: proof, of: loginMessage(user: user, site: site), publicKey: publicKey)
+    /// Whether a login for `user` proves `site` (and its `hpkeKey`): the key
+    /// derives the site and the proof is its signature.
+    public static func proves(site: SiteID, publicKey: String, proof: String, user: String, hpkeKey: String) -> Bool {
+        derive(publicKey: publicKey) == site && Hex.decode(hpkeKey, count: 32) != nil
+            && verify(signature: proof, of: loginMessage(user: user, site: site, hpkeKey: hpkeKey), publicKey: publicKey)
     }
 
     public static func == (a: SiteIdentity, b: SiteIdentity) -> Bool { a.secret == b.secret }

@@ -61,21 +61,26 @@ public struct LoginRequest: Codable, Sendable {
     /// The key's signature of `SiteIdentity.loginMessage(user:site:)`: proves
     /// the device holds the key of the site it claims.
     public var proof: String
+    /// The device's X25519 key (hex) that bundles for it are encrypted to.
+    public var hpkeKey: String
     /// The identity this store used before it found it was a copy: its
     /// versions may still be sent from here when that site is unbound or
     /// bound to the same user.
     public var previousSiteID: SiteID?
     public var previousPublicKey: String?
     public var previousProof: String?
+    public var previousHpkeKey: String?
     public init(user: String, password: String, deviceName: String, identity: SiteIdentity, previous: SiteIdentity? = nil) {
         self.user = user; self.password = password; self.deviceName = deviceName
         self.siteID = identity.site; self.publicKey = identity.publicKey; self.proof = identity.loginProof(user: user)
+        self.hpkeKey = identity.hpkeKey
         self.previousSiteID = previous?.site; self.previousPublicKey = previous?.publicKey
-        self.previousProof = previous?.loginProof(user: user)
+        self.previousProof = previous?.loginProof(user: user); self.previousHpkeKey = previous?.hpkeKey
     }
     enum CodingKeys: String, CodingKey {
-        case user, password, deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof
+        case user, password, deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof, hpkeKey = "hpke_key"
         case previousSiteID = "previous_site_id", previousPublicKey = "previous_public_key", previousProof = "previous_proof"
+        case previousHpkeKey = "previous_hpke_key"
     }
 }
 
@@ -90,11 +95,14 @@ public struct IdentityRequest: Codable, Sendable {
     /// The new key's signature of `SiteIdentity.loginMessage(user:site:)`
     /// for the token's user.
     public var proof: String
+    public var hpkeKey: String
     public init(deviceName: String, identity: SiteIdentity, user: String) {
         self.deviceName = deviceName; self.siteID = identity.site; self.publicKey = identity.publicKey
-        self.proof = identity.loginProof(user: user)
+        self.proof = identity.loginProof(user: user); self.hpkeKey = identity.hpkeKey
     }
-    enum CodingKeys: String, CodingKey { case deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof }
+    enum CodingKeys: String, CodingKey {
+        case deviceName = "device_name", siteID = "site_id", publicKey = "public_key", proof, hpkeKey = "hpke_key"
+    }
 }
 
 public struct LoginResponse: Codable, Sendable {
@@ -138,6 +146,30 @@ public struct PushResponse: Codable, Sendable {
         self.serverTime = serverTime
     }
     enum CodingKeys: String, CodingKey { case accepted, duplicates, rejected, receipts, serverTime = "server_time" }
+}
+
+/// Who a device's bundles are encrypted to (`GET /v1/recipients`).
+public struct RecipientList: Codable, Sendable, Hashable {
+    /// The server's X25519 key: it can read every bundle.
+    public var serverKey: String
+    public var devices: [RecipientInfo]
+    public var serverTime: Int64
+    public init(serverKey: String, devices: [RecipientInfo], serverTime: Int64) {
+        self.serverKey = serverKey; self.devices = devices; self.serverTime = serverTime
+    }
+    enum CodingKeys: String, CodingKey { case serverKey = "server_key", devices, serverTime = "server_time" }
+}
+
+public struct RecipientInfo: Codable, Sendable, Hashable {
+    public var site: SiteID
+    public var user: String
+    public var role: String
+    public var name: String
+    public var hpkeKey: String
+    public init(site: SiteID, user: String, role: String, name: String, hpkeKey: String) {
+        self.site = site; self.user = user; self.role = role; self.name = name; self.hpkeKey = hpkeKey
+    }
+    enum CodingKeys: String, CodingKey { case site, user, role, name, hpkeKey = "hpke_key" }
 }
 
 public struct PullRequest: Codable, Sendable {

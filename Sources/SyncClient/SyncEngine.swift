@@ -100,6 +100,7 @@ public final class SyncEngine {
         try ensureIdentity(into: &summary)
         try push(options, into: &summary)
         try syncForms(into: &summary)
+        try syncRecipients()
         try pull(options, into: &summary)
         do {
             try store.recordSync(at: now(), skewMs: summary.skewMs)
@@ -186,6 +187,12 @@ public final class SyncEngine {
         do { try store.saveToken(answer.token, site: identity.site) } catch { throw .store(error) }
         token = answer.token
         summary.notices.append("this device now syncs as its own site \(identity.site)")
+    }
+
+    /// Who may read this device's bundles, as the server lists them now.
+    func syncRecipients() throws(SyncError) {
+        let list: RecipientList = try exchange("GET", "/v1/recipients")
+        do { try store.saveRecipients(list) } catch { throw .store(error) }
     }
 
     func syncForms(into summary: inout SyncSummary) throws(SyncError) {

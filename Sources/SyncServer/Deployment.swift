@@ -15,7 +15,7 @@ public enum Deployment {
         var version: Int?
         var name: String?, role: String?, passwordHash: String?, disabled: Bool?, createdAt: Int64?
         var id: String?, user: String?, site: String?, tokenHash: String?, expiresAt: Int64?, lastSeenAt: Int64?, revoked: Bool?
-        var previousSite: String?, publicKey: String?, previousPublicKey: String?
+        var previousSite: String?, publicKey: String?, previousPublicKey: String?, hpkeKey: String?
         var formID: String?, formVersion: String?, title: String?, definition: String?, sha256: String?, publishedAt: Int64?
         var owner: String?
         var seq: Int64?, pushedBy: String?, receivedAt: Int64?, wire: WireVersion?
@@ -49,6 +49,7 @@ public enum Deployment {
             var l = Line(kind: "device"); l.id = d.id; l.user = d.user; l.name = d.name; l.site = d.site.rawValue; l.tokenHash = d.tokenHash
             l.createdAt = d.createdAt; l.expiresAt = d.expiresAt; l.lastSeenAt = d.lastSeenAt; l.revoked = d.revoked
             l.previousSite = d.previousSite?.rawValue; l.publicKey = d.publicKey; l.previousPublicKey = d.previousPublicKey
+            l.hpkeKey = d.hpkeKey
             try write(l)
         }
         for f in try await storage.forms() {
@@ -160,7 +161,7 @@ public enum Deployment {
                                                           tokenHash: l.tokenHash ?? "", createdAt: l.createdAt ?? 0, expiresAt: l.expiresAt ?? 0,
                                                           lastSeenAt: l.lastSeenAt, revoked: l.revoked ?? false,
                                                           publicKey: l.publicKey ?? "", previousSite: l.previousSite.flatMap(SiteID.init),
-                                                          previousPublicKey: l.previousPublicKey))
+                                                          previousPublicKey: l.previousPublicKey, hpkeKey: l.hpkeKey ?? ""))
             case "form":
                 _ = try await storage?.publish(PublishedForm(formID: l.formID ?? "", version: l.formVersion ?? "", title: l.title ?? "",
                                                              definition: l.definition ?? "", sha256: l.sha256 ?? "", publishedAt: l.publishedAt ?? 0))

@@ -72,6 +72,7 @@ extension PostgresStorage {
         ]),
         // Each changeset's signature and who carried it here.
         ("v4-changesets", [
+            "ALTER TABLE devices ADD COLUMN hpke_key TEXT NOT NULL DEFAULT ''",
             """
             CREATE TABLE changesets (
                 site_id TEXT NOT NULL,

@@ -40,7 +40,7 @@ extension PostgresStorage {
                 owners[id] = owner
             }
             var result = PushResult()
-            var newRecords: [(String, String)] = []
+            var newRecords: [(String, String, String)] = []
             var rows: [(Int64, Version)] = []
             var signed: [Changeset] = []
             for c in changesets {
@@ -60,8 +60,9 @@ extension PostgresStorage {
                     continue
                 }
                 if owners[c.record] == nil {
-                    owners[c.record] = user
-                    newRecords.append((c.record, c.form))
+                    // The owner is the writer (the policy checked the author), not a relay.
+                    owners[c.record] = c.author
+                    newRecords.append((c.record, c.form, c.author))
                 }
                 for v in fresh {
                     held[v.id] = v
@@ -83,7 +84,8 @@ extension PostgresStorage {
             if !newRecords.isEmpty {
                 try await exec(conn, """
                     INSERT INTO records (id, owner, form_id, created_at)
-                    SELECT r, \(user), f, \(at) FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[]) AS u(r, f)
+                    SELECT r, o, f, \(at)
+                    FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[], \(newRecords.map(\.2))::text[]) AS u(r, f, o)
                     """)
             }
             if !rows.isEmpty {

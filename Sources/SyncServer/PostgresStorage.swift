@@ -185,41 +185,42 @@ public final class PostgresStorage: ServerStorage {
     public func addDevice(_ d: DeviceRecord) async throws {
         try await execute("""
             INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id,
-                                 public_key, previous_public_key)
+                                 public_key, previous_public_key, hpke_key)
             VALUES (\(d.id), \(d.user), \(d.name), \(d.site.rawValue), \(d.tokenHash), \(d.createdAt), \(d.expiresAt), \(d.lastSeenAt),
-                    \(d.revoked), \(d.previousSite?.rawValue), \(d.publicKey), \(d.previousPublicKey))
+                    \(d.revoked), \(d.previousSite?.rawValue), \(d.publicKey), \(d.previousPublicKey), \(d.hpkeKey))
             """)
     }
 
     func devices(_ query: PostgresQuery) async throws -> [DeviceRecord] {
         var out: [DeviceRecord] = []
         let rows = try await client.query(query, logger: logger)
-        for try await (id, user, name, site, hash, created, expires, seen, revoked, previous, key, previousKey)
-            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool, String?, String, String?).self) {
+        for try await (id, user, name, site, hash, created, expires, seen, revoked, previous, key, previousKey, hpke)
+            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool, String?, String, String?, String).self) {
             out.append(DeviceRecord(id: id, user: user, name: name, site: SiteID(site) ?? SiteID("0000000000000000")!, tokenHash: hash,
                                     createdAt: created, expiresAt: expires, lastSeenAt: seen, revoked: revoked,
-                                    publicKey: key, previousSite: previous.flatMap(SiteID.init), previousPublicKey: previousKey))
+                                    publicKey: key, previousSite: previous.flatMap(SiteID.init), previousPublicKey: previousKey,
+                                    hpkeKey: hpke))
         }
         return out
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
             FROM devices WHERE id = \(id)
             """).first
     }
 
     public func devices() async throws -> [DeviceRecord] {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
             FROM devices ORDER BY created_at
             """)
     }
 
     public func devices(site: SiteID) async throws -> [DeviceRecord] {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
             FROM devices WHERE site_id = \(site.rawValue) ORDER BY created_at
             """)
     }

@@ -115,6 +115,7 @@ public final class SQLiteStorage: ServerStorage {
     /// device id that pushed it: the writer itself, or a relay), and the
     /// server's own key for signing receipts (in meta).
     static let schemaV4 = """
+        ALTER TABLE devices ADD COLUMN hpke_key TEXT NOT NULL DEFAULT '';
         CREATE TABLE changesets (
             site_id TEXT NOT NULL,
             seq INTEGER NOT NULL CHECK (seq >= 1),
@@ -160,10 +161,10 @@ public final class SQLiteStorage: ServerStorage {
         try await pool.write { db in
             try db.execute(sql: """
                 INSERT INTO devices (id, user, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id,
-                                     public_key, previous_public_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     public_key, previous_public_key, hpke_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [d.id, d.user, d.name, d.site.rawValue, d.tokenHash, d.createdAt, d.expiresAt, d.lastSeenAt, d.revoked,
-                                 d.previousSite?.rawValue, d.publicKey, d.previousPublicKey])
+                                 d.previousSite?.rawValue, d.publicKey, d.previousPublicKey, d.hpkeKey])
         }
     }
 
@@ -172,7 +173,7 @@ public final class SQLiteStorage: ServerStorage {
                      tokenHash: row["token_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
                      lastSeenAt: row["last_seen_at"], revoked: row["revoked"],
                      publicKey: row["public_key"], previousSite: (row["previous_site_id"] as String?).flatMap(SiteID.init),
-                     previousPublicKey: row["previous_public_key"])
+                     previousPublicKey: row["previous_public_key"], hpkeKey: row["hpke_key"])
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
@@ -264,7 +265,8 @@ public final class SQLiteStorage: ServerStorage {
                     result.rejected.append(Rejection(id: c.id, reason: reason))
                     continue
                 }
-                if recordOwner == nil { try newRecord.execute(arguments: [c.record, user, c.form, at]) }
+                // The owner is the writer (the policy checked the author), not a relay.
+                if recordOwner == nil { try newRecord.execute(arguments: [c.record, c.author, c.form, at]) }
                 for v in fresh {
                     try insert.execute(arguments: [
                         v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value, v.clock.ms,

@@ -41,12 +41,15 @@ public struct DeviceRecord: Sendable, Hashable {
     public var publicKey: String
     /// The key of `previousSite`, proven at login.
     public var previousPublicKey: String?
+    /// The device's X25519 key (hex) that bundles for it are encrypted to.
+    public var hpkeKey: String
 
     public init(id: String, user: String, name: String, site: SiteID, tokenHash: String, createdAt: Int64, expiresAt: Int64,
-                lastSeenAt: Int64?, revoked: Bool, publicKey: String = "", previousSite: SiteID? = nil, previousPublicKey: String? = nil) {
+                lastSeenAt: Int64?, revoked: Bool, publicKey: String = "", previousSite: SiteID? = nil, previousPublicKey: String? = nil,
+                hpkeKey: String = "") {
         self.id = id; self.user = user; self.name = name; self.site = site; self.tokenHash = tokenHash
         self.createdAt = createdAt; self.expiresAt = expiresAt; self.lastSeenAt = lastSeenAt; self.revoked = revoked
-        self.publicKey = publicKey; self.previousSite = previousSite; self.previousPublicKey = previousPublicKey
+        self.publicKey = publicKey; self.previousSite = previousSite; self.previousPublicKey = previousPublicKey; self.hpkeKey = hpkeKey
     }
 
     /// Whether this device may send versions written under `site`.
@@ -104,7 +107,8 @@ public protocol ServerStorage: Sendable {
     /// version gets the next server sequence, in commit order. A changeset
     /// held with the same content is a duplicate; one with a version the
     /// policy refuses is rejected whole; the rest go in, with their
-    /// signatures and `carrier` (the device id that brought them). Returns
+    /// signatures and `carrier` (the device id that brought them); a new
+    /// record is owned by its changeset's author. Returns
     /// after commit. Signatures are checked before, by the caller.
     /// - Throws: `ServerError.siteReused` (nothing stored) when an id is
     ///   held with other content.

@@ -49,7 +49,7 @@ public final class SyncService: Sendable {
         guard !user.disabled else {
             throw ServerError(.forbidden, "user_disabled", "user \(user.name) is disabled: ask an admin to enable it")
         }
-        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name) else {
+        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name, hpkeKey: r.hpkeKey) else {
             throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the key sent with it, or the proof is not that key's signature: upgrade recolha on this device")
         }
         if let other = try await storage.devices(site: r.siteID).first(where: { $0.user != user.name }) {
@@ -60,33 +60,35 @@ public final class SyncService: Sendable {
         // when proven and not another user's.
         var previous: (SiteID, String)?
         if let p = r.previousSiteID, let key = r.previousPublicKey, let proof = r.previousProof,
-           SiteIdentity.proves(site: p, publicKey: key, proof: proof, user: user.name),
+           SiteIdentity.proves(site: p, publicKey: key, proof: proof, user: user.name, hpkeKey: r.previousHpkeKey ?? ""),
            try await storage.devices(site: p).allSatisfy({ $0.user == user.name }) {
             previous = (p, key)
         }
-        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey, previous: previous)
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey, hpkeKey: r.hpkeKey,
+                                    previous: previous)
     }
 
     /// A store that found it is a copy takes a new identity: a token for the
     /// new site, which may still send the old site's versions.
     /// - Throws: 400 for an unproven site id, 409 for a site already bound.
     public func changeIdentity(_ r: IdentityRequest, device: DeviceRecord, user: UserRecord) async throws -> LoginResponse {
-        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name) else {
+        guard SiteIdentity.proves(site: r.siteID, publicKey: r.publicKey, proof: r.proof, user: user.name, hpkeKey: r.hpkeKey) else {
             throw ServerError(.badRequest, "site_unproven", "site id \(r.siteID) is not derived from the key sent with it, or the proof is not that key's signature")
         }
         guard r.siteID != device.site, try await storage.devices(site: r.siteID).isEmpty else {
             throw ServerError(.conflict, ErrorCode.siteTaken, "site \(r.siteID) is already bound to a device: make another new identity")
         }
-        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey,
+        return try await issueToken(user: user, deviceName: r.deviceName, site: r.siteID, publicKey: r.publicKey, hpkeKey: r.hpkeKey,
                                     previous: (device.site, device.publicKey))
     }
 
-    func issueToken(user: UserRecord, deviceName: String, site: SiteID, publicKey: String, previous: (SiteID, String)?) async throws -> LoginResponse {
+    func issueToken(user: UserRecord, deviceName: String, site: SiteID, publicKey: String, hpkeKey: String,
+                    previous: (SiteID, String)?) async throws -> LoginResponse {
         let (id, token, hash) = Credentials.newToken()
         try await storage.addDevice(DeviceRecord(
             id: id, user: user.name, name: String(deviceName.prefix(100)), site: site, tokenHash: hash,
             createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: now(), revoked: false,
-            publicKey: publicKey, previousSite: previous?.0, previousPublicKey: previous?.1))
+            publicKey: publicKey, previousSite: previous?.0, previousPublicKey: previous?.1, hpkeKey: hpkeKey))
         return LoginResponse(token: token, user: user.name, role: user.role.rawValue, serverKey: try await serverIdentity().publicKey,
                              serverTime: now())
     }
@@ -112,14 +114,18 @@ public final class SyncService: Sendable {
     }
 
     /// Checks and stores a batch of changesets; answers after commit with
-    /// the server's signed receipts.
+    /// the server's signed receipts. A device sends its own changesets; a
+    /// supervisor's or admin's device may also relay other devices'
+    /// changesets (from a bundle or its hub), each checked as its writer's.
     public func push(_ request: PushRequest, device: DeviceRecord, user: UserRecord) async throws -> PushResponse {
         let at = now()
         var loaded: [String: Form] = [:]
         var verified: [Changeset] = []
         var refused: [Rejection] = []
+        var writers: [SiteID: Writer] = [:]
         for c in request.changesets {
-            if let reason = Self.signatureProblem(c, device: device, user: user) {
+            if writers[c.site] == nil { writers[c.site] = try await writer(of: c.site, pusher: device, user: user) }
+            if let reason = Self.signatureProblem(c, writer: writers[c.site]!) {
                 refused.append(Rejection(id: c.id, reason: reason))
                 continue
             }
@@ -127,9 +133,10 @@ public final class SyncService: Sendable {
             let key = c.form + "\u{1}" + c.formVersion
             if loaded[key] == nil, let f = try await forms.form(id: c.form, version: c.formVersion) { loaded[key] = f }
         }
-        let known = loaded
+        let known = loaded, byWriter = writers
         let result = try await storage.push(verified, carrier: device.id, by: user.name, at: at) { v, owner in
-            VersionRules.check(v, owner: owner, device: device, user: user, forms: known, now: at)
+            guard case .known(let d, let u, _)? = byWriter[v.id.site] else { return "site \(v.id.site) is not enrolled" }
+            return VersionRules.check(v, owner: owner, device: d, user: u, forms: known, now: at)
         }
         try await storage.touchDevice(id: device.id, at: at)
         let receipts = try await receipts(for: request.changesets, held: Set(result.accepted + result.duplicates))
@@ -137,22 +144,75 @@ public final class SyncService: Sendable {
                             receipts: receipts, serverTime: now())
     }
 
-    /// Why a changeset cannot be trusted as its site's own work, or nil:
-    /// its shape, the site it claims, and its signature against the key
+    /// Who wrote a site's changesets, as far as this push may say.
+    enum Writer {
+        /// The enrolled device of the site, its user and the site's key.
+        case known(DeviceRecord, UserRecord, key: String)
+        case refused(String)
+    }
+
+    /// The writer of `site`'s changesets: the pushing device itself (or its
+    /// predecessor site), or, for a relaying supervisor or admin, the device
+    /// enrolled for that site.
+    func writer(of site: SiteID, pusher device: DeviceRecord, user: UserRecord) async throws -> Writer {
+        if device.speaksFor(site) {
+            let key = site == device.site ? device.publicKey : (device.previousPublicKey ?? "")
+            guard !key.isEmpty else { return .refused("device \"\(device.name)\" of \(user.name) has no key enrolled for site \(site): run `recolha login` again") }
+            return .known(device, user, key: key)
+        }
+        guard user.role.seesAll else {
+            return .refused("changesets of site \(site) are not this device's (\(device.site)): only a supervisor's or admin's device relays other devices' work")
+        }
+        let enrolled = try await storage.devices(site: site).filter { !$0.publicKey.isEmpty }
+        guard let writer = enrolled.first(where: { !$0.revoked }) ?? enrolled.first else {
+            return .refused("site \(site) is not enrolled on this server: its device must log in once before its work can be relayed; it stays on the relay")
+        }
+        guard !writer.revoked else {
+            return .refused("the device of site \(site) (\(writer.user)'s \"\(writer.name)\") was revoked: its work is not accepted")
+        }
+        guard let writerUser = try await storage.user(named: writer.user), !writerUser.disabled else {
+            return .refused("user \(writer.user) of site \(site) is disabled: their work is not accepted")
+        }
+        return .known(writer, writerUser, key: writer.publicKey)
+    }
+
+    /// Why a changeset cannot be trusted as its writer's work, or nil: its
+    /// shape, the site it claims, and its signature against the key
     /// enrolled for that site. Names the device and changeset, never values.
-    static func signatureProblem(_ c: Changeset, device: DeviceRecord, user: UserRecord) -> String? {
+    static func signatureProblem(_ c: Changeset, writer: Writer) -> String? {
         if let m = c.malformation { return m }
+        switch writer {
+        case .refused(let reason):
+            return "changeset \(c.id): " + reason
+        case .known(let device, _, let key):
+            guard c.verify(publicKey: key) else {
+                return "changeset \(c.id) does not match the signature of site \(c.site) (device \"\(device.name)\" of \(device.user)): it was altered after it was written, or forged; it was not stored"
+            }
+            return nil
+        }
+    }
+
+    /// Why a changeset from `device` of `user` cannot be trusted, for its
+    /// own site (the fuzz tests call this).
+    static func signatureProblem(_ c: Changeset, device: DeviceRecord, user: UserRecord) -> String? {
         guard device.speaksFor(c.site) else {
             return "changeset \(c.id) was written by site \(c.site), not this device (\(device.site)): a device pushes only its own changesets"
         }
         let key = c.site == device.site ? device.publicKey : (device.previousPublicKey ?? "")
-        guard !key.isEmpty else {
-            return "device \"\(device.name)\" of \(user.name) has no key enrolled for site \(c.site): run `recolha login` again"
+        return signatureProblem(c, writer: key.isEmpty ? .refused("no key enrolled") : .known(device, user, key: key))
+    }
+
+    /// The keys bundles written on `device` are encrypted to: the server's,
+    /// and the devices that may read them (for an enumerator, supervisors'
+    /// and admins' devices; for them, every device).
+    public func recipients(device: DeviceRecord, user: UserRecord) async throws -> RecipientList {
+        let users = Dictionary(try await storage.users().map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var list: [RecipientInfo] = []
+        for d in try await storage.devices() where !d.revoked && !d.hpkeKey.isEmpty && d.expiresAt > now() {
+            guard let u = users[d.user], !u.disabled, user.role.seesAll || u.role.seesAll else { continue }
+            list.append(RecipientInfo(site: d.site, user: u.name, role: u.role.rawValue, name: d.name, hpkeKey: d.hpkeKey))
         }
-        guard c.verify(publicKey: key) else {
-            return "changeset \(c.id) does not match the signature of site \(c.site) (device \"\(device.name)\" of \(device.user)): it was altered after it was written, or forged; it was not stored"
-        }
-        return nil
+        return RecipientList(serverKey: try await serverIdentity().hpkeKey, devices: list, serverTime: now())
     }
 
     /// One signed receipt per site sent: the sequences of every changeset

@@ -101,6 +101,7 @@ extension Recolha {
             let st = try opened.status()
             let sync = try opened.syncState()
             let rejected = try opened.rejectedVersions()
+            let relay = try opened.relayStatus()
             if json {
                 JSONOut.print(.object([
                     "store": .string(st.path), "site_id": st.device.map { .string($0.site.rawValue) } ?? .null,
@@ -111,6 +112,11 @@ extension Recolha {
                     "server": sync.map { .string($0.server) } ?? .null,
                     "last_sync": sync?.lastSyncAt.map { .string(Time.iso($0)) } ?? .null,
                     "clock_skew_ms": sync?.skewMs.map { .number(Double($0)) } ?? .null,
+                    "saved_here": .number(Double(relay.savedHere)), "confirmed_by_server": .number(Double(relay.confirmed)),
+                    "handed_to_relay": .array(relay.handed.map { .object(["bundle": .string($0.to), "at": .string(Time.iso($0.at)),
+                                                                          "versions": .number(Double($0.versions))]) }),
+                    "carried_for": .array(relay.carried.map { .object(["user": .string($0.user), "waiting_for_server": .number(Double($0.waiting)),
+                                                                       "confirmed": .number(Double($0.confirmed))]) }),
                     "rejected": .array(rejected.map { .object(["id": .string($0.id.description), "record": .string($0.record),
                                                                "field": .string($0.field), "reason": .string($0.reason)]) }),
                 ]))
@@ -124,6 +130,12 @@ extension Recolha {
             print("Records: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))\(st.deleted > 0 ? ", \(st.deleted) deleted" : "")")
             if st.conflicts > 0 { print("Conflicts: \(st.conflicts) records need review") }
             print("Changes not yet sent: \(st.unsent)")
+            print("  saved here only: \(relay.savedHere)")
+            for h in relay.handed { print("  handed to a relay in \(h.to) at \(Time.iso(h.at)): \(h.versions) (waiting for the server's receipt)") }
+            print("Confirmed by the server: \(relay.confirmed) changes")
+            for c in relay.carried {
+                print("Carried for \(c.user): \(c.waiting) changes waiting for the server, \(c.confirmed) confirmed (their receipts: `recolha bundle export --for \(c.user)`)")
+            }
             if let sync {
                 print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")")
                 if let skew = sync.skewMs, abs(skew) >= 5 * 60_000 {

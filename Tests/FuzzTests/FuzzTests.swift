@@ -131,6 +131,32 @@ import XLSForm
         }
     }
 
+    /// Bundle files (a stick from anyone) and, behind their encryption,
+    /// bundle contents (what a dishonest relay that can open one could write).
+    @Test func bundles() throws {
+        let reader = SiteIdentity.make()
+        let seed = try Gzip.compress(JSONEncoder().encode(BundleContent(
+            from: Self.pushIdentity.site, fromUser: "ana", createdAt: 1_700_000_000_000,
+            keys: [Self.pushIdentity.site.rawValue: Self.pushIdentity.publicKey],
+            changesets: (try JSONDecoder().decode(PushRequest.self, from: Data(Self.pushSeed()))).changesets,
+            receipts: [Receipt(site: Self.pushIdentity.site, held: [1...4], serverTime: 1).signed(by: reader)])))
+        let file = try BundleEnvelope.seal(seed, to: [reader.hpkeKey])
+        try fuzz("bundle-files", seeds: [Array(file)]) { input in
+            do {
+                let payload = try BundleEnvelope.open(Data(input), with: reader)
+                _ = try? JSONDecoder().decode(BundleContent.self, from: Gzip.decompress(payload, limit: 1 << 20))
+            } catch {
+                clear(error)
+            }
+        }
+        let plain = try Gzip.decompress(seed, limit: 1 << 20)
+        try fuzz("bundle-contents", seeds: [Array(plain)], generate: { Array($0.json().utf8) }) { input in
+            guard let content = try? JSONDecoder().decode(BundleContent.self, from: Data(input)) else { return }
+            for c in content.changesets { _ = content.problem(with: c) }
+            for r in content.receipts { _ = r.verify(serverKey: reader.publicKey) }
+        }
+    }
+
     @Test func otherRequestBodies() throws {
         let seeds: [[UInt8]] = [
             Array(try JSONEncoder().encode(PullRequest(cursor: 10))),

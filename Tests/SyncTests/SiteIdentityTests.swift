@@ -11,21 +11,24 @@ import Testing
         let id = try #require(SiteIdentity(secret: v["secret"] as! String))
         #expect(id.publicKey == v["public_key"] as? String)
         #expect(id.site.rawValue == v["site_id"] as? String)
-        let message = SiteIdentity.loginMessage(user: v["user"] as! String, site: id.site)
+        #expect(id.hpkeKey == v["hpke_key"] as? String)
+        let message = SiteIdentity.loginMessage(user: v["user"] as! String, site: id.site, hpkeKey: id.hpkeKey)
         #expect(Hex.encode(message) == v["message_hex"] as? String)
         #expect(SiteIdentity.verify(signature: v["signature"] as! String, of: message, publicKey: id.publicKey))
         // Ed25519 signatures are deterministic (RFC 8032): ours is the same.
         #expect(id.loginProof(user: v["user"] as! String) == v["signature"] as? String)
-        #expect(SiteIdentity.proves(site: id.site, publicKey: id.publicKey, proof: v["signature"] as! String, user: "sara"))
-        #expect(!SiteIdentity.proves(site: id.site, publicKey: id.publicKey, proof: v["signature"] as! String, user: "ana"))
+        #expect(SiteIdentity.proves(site: id.site, publicKey: id.publicKey, proof: v["signature"] as! String, user: "sara", hpkeKey: id.hpkeKey))
+        #expect(!SiteIdentity.proves(site: id.site, publicKey: id.publicKey, proof: v["signature"] as! String, user: "ana", hpkeKey: id.hpkeKey))
     }
 
     @Test func aSiteCannotBeClaimedWithAnotherKey() {
         let a = SiteIdentity.make(), b = SiteIdentity.make()
         #expect(a.site != b.site)
-        #expect(!SiteIdentity.proves(site: a.site, publicKey: b.publicKey, proof: b.loginProof(user: "ana"), user: "ana"))
-        #expect(!SiteIdentity.proves(site: a.site, publicKey: a.publicKey, proof: b.loginProof(user: "ana"), user: "ana"))
-        #expect(SiteIdentity.proves(site: a.site, publicKey: a.publicKey, proof: a.loginProof(user: "ana"), user: "ana"))
+        #expect(!SiteIdentity.proves(site: a.site, publicKey: b.publicKey, proof: b.loginProof(user: "ana"), user: "ana", hpkeKey: b.hpkeKey))
+        #expect(!SiteIdentity.proves(site: a.site, publicKey: a.publicKey, proof: b.loginProof(user: "ana"), user: "ana", hpkeKey: a.hpkeKey))
+        #expect(SiteIdentity.proves(site: a.site, publicKey: a.publicKey, proof: a.loginProof(user: "ana"), user: "ana", hpkeKey: a.hpkeKey))
+        // Another bundle key than the one signed: refused.
+        #expect(!SiteIdentity.proves(site: a.site, publicKey: a.publicKey, proof: a.loginProof(user: "ana"), user: "ana", hpkeKey: b.hpkeKey))
     }
 
     @Test func malformedKeysAndSignaturesAreRefusedNotTrapped() {

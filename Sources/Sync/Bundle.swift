@@ -1,0 +1,118 @@
+import Crypto
+import Foundation
+
+/// What a bundle carries from one device to another (or to the server):
+/// signed changesets with the keys that verify them, and the server's
+/// receipts. docs/sync-protocol.md ("Bundles") describes the file.
+public struct BundleContent: Codable, Sendable, Hashable {
+    /// The device that wrote the bundle.
+    public var from: SiteID
+    public var fromUser: String
+    public var createdAt: Int64
+    /// Ed25519 public keys by site: each changeset's site must derive from
+    /// its key, and the changeset must verify with it.
+    public var keys: [String: String]
+    public var changesets: [Changeset]
+    public var receipts: [Receipt]
+
+    public init(from: SiteID, fromUser: String, createdAt: Int64, keys: [String: String], changesets: [Changeset], receipts: [Receipt]) {
+        self.from = from; self.fromUser = fromUser; self.createdAt = createdAt; self.keys = keys
+        self.changesets = changesets; self.receipts = receipts
+    }
+
+    enum CodingKeys: String, CodingKey { case from, fromUser = "from_user", createdAt = "created_at", keys, changesets, receipts }
+
+    /// Why a changeset of this bundle cannot be trusted, or nil: its shape,
+    /// a key that derives its site, and its signature.
+    public func problem(with c: Changeset) -> String? {
+        if let m = c.malformation { return m }
+        guard let key = keys[c.site.rawValue], SiteIdentity.derive(publicKey: key) == c.site else {
+            return "changeset \(c.id) (by \(c.author)) comes without the key of its site \(c.site)"
+        }
+        guard c.verify(publicKey: key) else {
+            return "changeset \(c.id) (by \(c.author), site \(c.site)) does not match its signature: it was altered after it was written"
+        }
+        return nil
+    }
+}
+
+/// One recipient of a bundle: the content key sealed to its X25519 key
+/// with HPKE (RFC 9180: DHKEM X25519, HKDF-SHA256, ChaCha20-Poly1305).
+public struct BundleRecipient: Codable, Sendable, Hashable {
+    /// The recipient's X25519 public key, hex.
+    public var key: String
+    /// HPKE's encapsulated key and the sealed content key, base64.
+    public var enc: String
+    public var sealed: String
+}
+
+/// The bundle file: JSON naming its recipients, then the payload sealed
+/// with ChaCha20-Poly1305 under a fresh content key that only they can open.
+public struct BundleEnvelope: Codable, Sendable {
+    public var format: String
+    public var version: Int
+    public var recipients: [BundleRecipient]
+    /// ChaCha20-Poly1305 (nonce, ciphertext, tag) of the payload, base64.
+    public var payload: String
+
+    public static let format = "recolha-bundle"
+    public static let version = 2
+    /// The largest bundle file read.
+    public static let maxBytes = 256 << 20
+    static let info = Data("recolha-bundle-v2".utf8)
+
+    /// Seals `payload` (the gzip JSON of a `BundleContent`) to every key in
+    /// `recipients` (X25519, hex).
+    /// - Throws: `BundleError` for a malformed recipient key.
+    public static func seal(_ payload: Data, to recipients: [String]) throws(BundleError) -> Data {
+        let contentKey = SymmetricKey(size: .bits256)
+        let keyBytes = contentKey.withUnsafeBytes { Data($0) }
+        var sealedFor: [BundleRecipient] = []
+        for hex in Set(recipients).sorted() {
+            guard let raw = Hex.decode(hex, count: 32), let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw),
+                  var sender = try? HPKE.Sender(recipientKey: key, ciphersuite: .Curve25519_SHA256_ChachaPoly, info: info),
+                  let sealed = try? sender.seal(keyBytes, authenticating: info)
+            else { throw BundleError("a recipient's key is malformed: sync with the server to refresh the list") }
+            sealedFor.append(BundleRecipient(key: hex, enc: sender.encapsulatedKey.base64EncodedString(), sealed: sealed.base64EncodedString()))
+        }
+        guard let box = try? ChaChaPoly.seal(payload, using: contentKey, authenticating: info) else {
+            throw BundleError("the bundle could not be sealed")
+        }
+        let envelope = BundleEnvelope(format: format, version: version, recipients: sealedFor, payload: box.combined.base64EncodedString())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(envelope)) ?? Data()
+    }
+
+    /// Opens a bundle file with the device's key.
+    /// - Throws: `BundleError` saying whether the file is not a bundle, is
+    ///   for other devices, or was damaged or altered (nothing is read then).
+    public static func open(_ file: Data, with identity: SiteIdentity) throws(BundleError) -> Data {
+        guard file.count <= maxBytes else { throw BundleError("the file is larger than \(maxBytes >> 20) MiB: it is not a Recolha bundle") }
+        guard let envelope = try? JSONDecoder().decode(BundleEnvelope.self, from: file), envelope.format == format else {
+            throw BundleError("the file is not a Recolha bundle (or it is damaged): write it again with `recolha bundle export`")
+        }
+        guard envelope.version == version else {
+            throw BundleError("the bundle is of version \(envelope.version) and this recolha reads version \(version): upgrade the older side")
+        }
+        let mine = identity.hpkeKey
+        guard let entry = envelope.recipients.first(where: { $0.key == mine }) else {
+            throw BundleError("the bundle was not written for this device (it is for \(envelope.recipients.count) other keys): this device must have synced with the server once before the bundle was written")
+        }
+        guard let enc = Data(base64Encoded: entry.enc), let sealed = Data(base64Encoded: entry.sealed),
+              var recipient = try? HPKE.Recipient(privateKey: identity.hpkePrivateKey, ciphersuite: .Curve25519_SHA256_ChachaPoly,
+                                                   info: info, encapsulatedKey: enc),
+              let keyBytes = try? recipient.open(sealed, authenticating: info), keyBytes.count == 32,
+              let combined = Data(base64Encoded: envelope.payload),
+              let box = try? ChaChaPoly.SealedBox(combined: combined),
+              let payload = try? ChaChaPoly.open(box, using: SymmetricKey(data: keyBytes), authenticating: info)
+        else { throw BundleError("the bundle is damaged or was altered (it does not decrypt): nothing of it was read; copy it again from its source") }
+        return payload
+    }
+}
+
+/// A bundle that cannot be written or read, said plainly.
+public struct BundleError: Error, CustomStringConvertible, Sendable, Equatable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Gzip
+import Store
+import Sync
+
+extension Recolha {
+    /// Sync on a USB stick: this device's work out to a relay, receipts back.
+    struct BundleCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bundle",
+            abstract: "Carry work to and from a supervisor on a USB stick: one encrypted file each way.",
+            discussion: """
+                An enumerator writes `recolha bundle export --out FILE`; the supervisor imports it, and \
+                their next `recolha sync` relays it to the server, which checks every signature. The \
+                supervisor's `recolha bundle export --for USER --out FILE` carries the server's receipts \
+                back. A bundle is encrypted to the server and the devices that may read it: a lost stick \
+                leaks nothing. Importing the same bundle twice, or work that also came another way, \
+                changes nothing the second time.
+                """,
+            subcommands: [Export.self, Import.self])
+
+        struct Export: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Write this device's unconfirmed work (or, with --for, what a team member is owed) to an encrypted file.")
+            @OptionGroup var store: StoreOptions
+            @Option(help: ArgumentHelp("The bundle file to write.", valueName: "file")) var out: String
+            @Option(name: .customLong("for"), help: ArgumentHelp(
+                "On a supervisor's device: the user whose devices the bundle is for (the server's receipts for their work).",
+                valueName: "user")) var user: String?
+            @Flag(help: "Print the result as JSON.") var json = false
+
+            func run() throws {
+                let s = try store.open()
+                let now = Store.wallClock()
+                let known = try s.recipients()
+                guard let serverKey = known.serverKey else {
+                    throw CLIError("this device does not know who may read its bundles yet: run `recolha sync` once with a connection (or through a supervisor's hub)",
+                                   code: .refused)
+                }
+                let own = try s.identity().current.hpkeKey
+                let readers = known.devices.filter { d in
+                    d.hpkeKey != own && (user.map { d.user == $0 } ?? (d.role == "supervisor" || d.role == "admin"))
+                }
+                if let user, readers.isEmpty {
+                    throw CLIError("no device of \(user) is known here: \(user) must have logged in to the server, and this device must have synced since",
+                                   code: .notFound)
+                }
+                let content = try s.bundleContent(for: user, now: now)
+                let versions = content.changesets.reduce(0) { $0 + $1.entries.count }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                let sealed = try BundleEnvelope.seal(try Gzip.compress(encoder.encode(content)), to: [serverKey] + readers.map(\.hpkeKey))
+                do {
+                    try sealed.write(to: URL(fileURLWithPath: out), options: .atomic)
+                } catch {
+                    throw CLIError("cannot write \(out): \((error as NSError).localizedDescription)", code: .failed)
+                }
+                try s.markHanded(content.changesets, to: (out as NSString).lastPathComponent, at: now)
+                let names = ["the server"] + readers.map { "\($0.user)'s \"\($0.name)\"" }
+                if json {
+                    JSONOut.print(.object([
+                        "file": .string(out), "changesets": .number(Double(content.changesets.count)), "versions": .number(Double(versions)),
+                        "receipts": .number(Double(content.receipts.count)), "readers": .array(names.map { .string($0) }),
+                    ]))
+                } else if let user {
+                    print("Wrote \(out): \(content.receipts.count) server receipts for \(user)'s work. Readable only by: \(names.joined(separator: ", ")).")
+                } else {
+                    print("Wrote \(out): \(versions) changes in \(content.changesets.count) saves not yet confirmed by the server. Readable only by: \(names.joined(separator: ", ")).")
+                    print("Hand it to your supervisor; the changes stay here until a server receipt confirms them.")
+                }
+            }
+        }
+
+        struct Import: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Verify and store what a bundle carries: team members' work to relay, or the server's receipts for yours.")
+            @OptionGroup var store: StoreOptions
+            @Argument(help: ArgumentHelp("The bundle file.", valueName: "file")) var file: String
+            @Flag(help: "Print the result as JSON.") var json = false
+
+            func run() throws {
+                let s = try store.open()
+                let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
+                guard let size else { throw CLIError("no bundle at \(file)", code: .notFound) }
+                guard size <= BundleEnvelope.maxBytes, let data = FileManager.default.contents(atPath: file) else {
+                    throw CLIError("\(file) is not a Recolha bundle (too large or unreadable)", code: .refused)
+                }
+                let content: BundleContent
+                do {
+                    let payload = try BundleEnvelope.open(data, with: try s.identity().current)
+                    content = try JSONDecoder().decode(BundleContent.self, from: try Gzip.decompress(payload, limit: BundleEnvelope.maxBytes))
+                } catch let e as BundleError {
+                    throw CLIError("\(file): \(e.description)", code: .refused)
+                } catch {
+                    throw CLIError("\(file): the bundle decrypts but its contents are not readable: it was written by a broken or hostile program; nothing was imported",
+                                   code: .refused)
+                }
+                let r = try s.importBundle(content)
+                if json {
+                    JSONOut.print(.object([
+                        "from": .string(content.from.rawValue), "from_user": .string(content.fromUser),
+                        "stored": .number(Double(r.stored)), "already": .number(Double(r.already)),
+                        "confirmed": .number(Double(r.confirmed)), "receipts_kept": .number(Double(r.receiptsKept)),
+                        "refused": .array(r.refused.map { .string($0) }),
+                    ]))
+                } else {
+                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) saves to relay to the server, \(r.already) already here"
+                          + (r.confirmed > 0 ? "; \(r.confirmed) of your changes confirmed by the server" : "")
+                          + (r.receiptsKept > 0 ? "; \(r.receiptsKept) receipts kept for their devices" : ""))
+                    for line in r.refused { print("  refused: \(line)") }
+                    for n in r.notices { Console.note("note: " + n) }
+                    if r.stored > 0 { print("Next: recolha sync (when there is a connection) relays them.") }
+                }
+                if !r.refused.isEmpty {
+                    throw CLIError("\(r.refused.count) parts of the bundle were refused (listed above); the rest was imported", code: .refused)
+                }
+            }
+        }
+    }
+}
