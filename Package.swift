@@ -66,10 +66,21 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The supervisor's hub: bundles exchanged over the local network.
+        .target(
+            name: "Hub",
+            dependencies: [
+                "Store", "Sync", "SyncClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "recolha",
             dependencies: [
-                "Store", "Forms", "Sync", "SyncClient", "XLSForm", "Gzip",
+                "Store", "Forms", "Sync", "SyncClient", "XLSForm", "Gzip", "Hub",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -251,3 +251,21 @@ public enum ErrorCode {
     /// Too many failed logins for this user from this address (429).
     public static let tooManyAttempts = "too_many_attempts"
 }
+
+/// A hub's answer to `POST /v1/hub/exchange` (the body is a sealed bundle of
+/// the device's work): what the hub stored, and a sealed bundle back for
+/// that device (the server receipts the hub holds for it).
+public struct HubAnswer: Codable, Sendable, Hashable {
+    public var stored: Int
+    public var already: Int
+    public var refused: [String]
+    /// The sealed bundle for the device, base64.
+    public var reply: String
+    public var hubUser: String
+    public var hubSite: SiteID
+    public init(stored: Int, already: Int, refused: [String], reply: String, hubUser: String, hubSite: SiteID) {
+        self.stored = stored; self.already = already; self.refused = refused; self.reply = reply
+        self.hubUser = hubUser; self.hubSite = hubSite
+    }
+    enum CodingKeys: String, CodingKey { case stored, already, refused, reply, hubUser = "hub_user", hubSite = "hub_site" }
+}

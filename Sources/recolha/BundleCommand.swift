@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
-import Gzip
 import Store
 import Sync
+import SyncClient
 
 extension Recolha {
     /// Sync on a USB stick: this device's work out to a relay, receipts back.
@@ -33,26 +33,15 @@ extension Recolha {
             func run() throws {
                 let s = try store.open()
                 let now = Store.wallClock()
-                let known = try s.recipients()
-                guard let serverKey = known.serverKey else {
-                    throw CLIError("this device does not know who may read its bundles yet: run `recolha sync` once with a connection (or through a supervisor's hub)",
-                                   code: .refused)
-                }
-                let own = try s.identity().current.hpkeKey
-                let readers = known.devices.filter { d in
-                    d.hpkeKey != own && (user.map { d.user == $0 } ?? (d.role == "supervisor" || d.role == "admin"))
-                }
-                if let user, readers.isEmpty {
-                    throw CLIError("no device of \(user) is known here: \(user) must have logged in to the server, and this device must have synced since",
-                                   code: .notFound)
-                }
-                let content = try s.bundleContent(for: user, now: now)
-                let versions = content.changesets.reduce(0) { $0 + $1.entries.count }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                let sealed = try BundleEnvelope.seal(try Gzip.compress(encoder.encode(content)), to: [serverKey] + readers.map(\.hpkeKey))
+                let written: BundleFile.Written
                 do {
-                    try sealed.write(to: URL(fileURLWithPath: out), options: .atomic)
+                    written = try BundleFile.write(s, for: user, now: now)
+                } catch let e as BundleFile.Failure {
+                    throw CLIError(e.description, code: e.notFound ? .notFound : .refused)
+                }
+                let content = written.content, readers = written.readers, versions = written.versions
+                do {
+                    try written.sealed.write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
                     throw CLIError("cannot write \(out): \((error as NSError).localizedDescription)", code: .failed)
                 }
@@ -88,13 +77,11 @@ extension Recolha {
                 }
                 let content: BundleContent
                 do {
-                    let payload = try BundleEnvelope.open(data, with: try s.identity().current)
-                    content = try JSONDecoder().decode(BundleContent.self, from: try Gzip.decompress(payload, limit: BundleEnvelope.maxBytes))
+                    content = try BundleFile.read(data, with: s)
                 } catch let e as BundleError {
                     throw CLIError("\(file): \(e.description)", code: .refused)
-                } catch {
-                    throw CLIError("\(file): the bundle decrypts but its contents are not readable: it was written by a broken or hostile program; nothing was imported",
-                                   code: .refused)
+                } catch let e as BundleFile.Failure {
+                    throw CLIError("\(file): \(e.description)", code: .refused)
                 }
                 let r = try s.importBundle(content)
                 if json {

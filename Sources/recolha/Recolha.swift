@@ -6,7 +6,7 @@ import SyncClient
 
 /// The field CLI: capture surveys offline into a local store.
 @main
-struct Recolha: ParsableCommand {
+struct Recolha: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recolha",
         abstract: "Capture health-facility surveys offline; every save is ready to sync.",
@@ -18,17 +18,21 @@ struct Recolha: ParsableCommand {
         version: "recolha \(Release.version) (sync protocol \(WireProtocol.version), SQLite \(Store.sqliteVersion), libcurl \(CurlTransport.libcurlVersion))",
         subcommands: [
             Init.self, FormsCommand.self, Capture.self, Edit.self, Finalize.self, List.self, Show.self,
-            Delete.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self, BundleCommand.self,
+            Delete.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self, BundleCommand.self, HubCommand.self,
         ])
 
-    static func main() {
+    static func main() async {
         umask(0o077)
         // A file size limit should fail the write (and roll it back), not kill us.
         signal(SIGXFSZ, SIG_IGN)
         CurlTransport.initialize()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var serving = command as? AsyncParsableCommand {
+                try await serving.run()
+            } else {
+                try command.run()
+            }
         } catch let error as CLIError {
             Console.error(error.message)
             Foundation.exit(error.code.rawValue)

@@ -62,10 +62,14 @@ extension Recolha {
         @OptionGroup var store: StoreOptions
         @Flag(help: "Send draft records too (only finalized ones by default).") var includeDrafts = false
         @Flag(help: "Send again the changes the server rejected (after fixing the cause, e.g. the clock).") var retryRejected = false
+        @Option(help: ArgumentHelp(
+            "Sync with a supervisor's hub on the local network instead of the server (the address `recolha hub` prints).",
+            valueName: "url")) var hub: String?
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
             let s = try store.open()
+            if let hub { return try syncWithHub(s, hub) }
             guard let state = try s.syncState() else { throw SyncError.notLoggedIn }
             if retryRejected { _ = try s.retryRejected() }
             let attempts = Int(ProcessInfo.processInfo.environment["RECOLHA_RETRY_ATTEMPTS"] ?? "") ?? 5
@@ -189,6 +193,33 @@ extension Recolha.Conflicts {
             }
             try s.resolve(record: id, field: field, value: json)
             print("Resolved \(field) of record \(id); it syncs with the next `recolha sync`")
+        }
+    }
+}
+
+extension Recolha.Sync {
+    /// Hands this device's unconfirmed work to a hub and takes back the
+    /// server receipts it holds for this device.
+    func syncWithHub(_ s: Store, _ hub: String) throws {
+        let attempts = Int(ProcessInfo.processInfo.environment["RECOLHA_RETRY_ATTEMPTS"] ?? "") ?? 5
+        let transport = try CurlTransport(baseURL: hub, retry: RetryPolicy(attempts: max(1, attempts)))
+        // Bundles are compressed and sealed already.
+        transport.compressRequests = false
+        let r = try HubSync.run(store: s, transport: transport, hubURL: hub, now: Store.wallClock())
+        if json {
+            JSONOut.print(.object([
+                "hub_user": .string(r.hubUser), "handed": .number(Double(r.handed)), "saves": .number(Double(r.saves)),
+                "stored": .number(Double(r.stored)), "already_on_hub": .number(Double(r.already)),
+                "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map(JSONValue.string)),
+            ]))
+        } else {
+            print("Synced with the hub at \(hub) (\(r.hubUser)'s device): handed \(r.handed) changes in \(r.saves) saves "
+                  + "(\(r.stored) new to the hub, \(r.already) it already held); \(r.confirmed) of your changes confirmed by the server")
+            for line in r.refused { print("  refused: \(line)") }
+            if r.handed > r.confirmed { print("They stay here until a server receipt confirms them (`recolha status`).") }
+        }
+        if !r.refused.isEmpty {
+            throw CLIError("\(r.refused.count) saves were refused by the hub (listed above); they stay on this device", code: .partlyRejected)
         }
     }
 }

@@ -10,13 +10,14 @@ import Testing
 /// supervisor's device, the server's receipts come back, and nothing is
 /// lost, doubled, readable by others or alterable on the way.
 @Suite struct BundleTests {
-    /// sara (supervisor) and ana (enumerator) have each logged in once, so
-    /// each knows who may read its bundles.
+    /// sara (supervisor) and ana (enumerator) have each logged in once and
+    /// synced since the other did, so each knows who may read its bundles.
     static func team(_ server: TestServer) throws -> (sara: Device, ana: Device) {
         let sara = Device.loggedIn("sara", to: server)
         _ = try sara.sync()
         let ana = Device.loggedIn("ana", to: server)
         _ = try ana.sync()
+        _ = try sara.sync()  // sara's device learns ana's
         return (sara, ana)
     }
 

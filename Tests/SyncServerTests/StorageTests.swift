@@ -10,9 +10,10 @@ import Testing
 struct StorageSuite {
     let make: () async throws -> any ServerStorage
 
-    func version(_ site: SiteID, _ seq: Int64, record: String = "r1", field: String = "province", value: String? = "\"tete\"") -> Version {
+    func version(_ site: SiteID, _ seq: Int64, record: String = "r1", field: String = "province", value: String? = "\"tete\"",
+                 author: String = "ana") -> Version {
         Version(id: VersionID(site: site, seq: seq), record: record, form: "f", formVersion: "1", field: field, value: value,
-                clock: HLC(ms: 1000 + seq, counter: 0, site: site), parents: [], author: "ana")
+                clock: HLC(ms: 1000 + seq, counter: 0, site: site), parents: [], author: author)
     }
 
     /// Each version as a changeset of its own (signatures are the
@@ -74,7 +75,8 @@ struct StorageSuite {
         let s = try await make()
         let a = SiteID("00000000000000aa")!, b = SiteID("00000000000000bb")!
         _ = try await s.push(Self.each((1...10).map { version(a, $0, record: "ra") }), carrier: "d1", by: "ana", at: 1) { _, _ in nil }
-        _ = try await s.push(Self.each((1...10).map { version(b, $0, record: "rb") }), carrier: "d1", by: "bento", at: 1) { _, _ in nil }
+        // A new record belongs to its author (whoever carried it).
+        _ = try await s.push(Self.each((1...10).map { version(b, $0, record: "rb", author: "bento") }), carrier: "d2", by: "sara", at: 1) { _, _ in nil }
         var cursor: Int64 = 0, seen: [Version] = [], pages = 0
         while true {
             let p = try await s.pull(after: cursor, limit: 3, maxBytes: 1 << 20, owner: nil, excludingSite: nil)
@@ -91,7 +93,7 @@ struct StorageSuite {
         let notMine = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: a)
         #expect(Set(notMine.versions.map(\.version.version.id.site)) == [b])
         #expect(notMine.next == 20)
-        let owners = try await s.push(Self.each([version(b, 11, record: "ra")]), carrier: "d1", by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
+        let owners = try await s.push(Self.each([version(b, 11, record: "ra", author: "bento")]), carrier: "d1", by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
         #expect(owners.rejected.count == 1)
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import Gzip
+import Store
+import Sync
+
+/// Writing and reading bundles against a store: what `recolha bundle` and
+/// the hub share (docs/sync-protocol.md, "Bundles").
+public enum BundleFile {
+    /// A sealed bundle and what went into it.
+    public struct Written: Sendable {
+        public var sealed: Data
+        public var content: BundleContent
+        /// The devices (besides the server) that can read it.
+        public var readers: [RecipientInfo]
+        public var versions: Int { content.changesets.reduce(0) { $0 + $1.entries.count } }
+    }
+
+    /// Why a bundle cannot be written or read, and the exit status it means.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        /// True when the input was at fault (refused), false when something was not found.
+        public var notFound: Bool
+        init(_ description: String, notFound: Bool = false) { self.description = description; self.notFound = notFound }
+    }
+
+    /// Seals this device's unconfirmed work (or, with `user`, the receipts
+    /// it holds for that user's devices) to the server and its readers:
+    /// supervisors' and admins' devices, or `user`'s devices. With `to`,
+    /// only to the device of that site (a hub's answer).
+    public static func write(_ store: Store, for user: String?, to site: SiteID? = nil, now: Int64) throws -> Written {
+        let known = try store.recipients()
+        guard let serverKey = known.serverKey else {
+            throw Failure("this device does not know who may read its bundles yet: run `recolha sync` once with a connection")
+        }
+        let own = try store.identity().current.hpkeKey
+        let readers = known.devices.filter { d in
+            if let site { return d.site == site }
+            return d.hpkeKey != own && (user.map { d.user == $0 } ?? (d.role == "supervisor" || d.role == "admin"))
+        }
+        if let site, readers.isEmpty {
+            throw Failure("device \(site) is not known here: it must have logged in to the server, and this device must have synced since", notFound: true)
+        }
+        if let user, readers.isEmpty {
+            throw Failure("no device of \(user) is known here: \(user) must have logged in to the server, and this device must have synced since",
+                          notFound: true)
+        }
+        let content = try store.bundleContent(for: user, now: now)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let sealed = try BundleEnvelope.seal(try Gzip.compress(encoder.encode(content)), to: [serverKey] + readers.map(\.hpkeKey))
+        return Written(sealed: sealed, content: content, readers: readers)
+    }
+
+    /// Opens a sealed bundle with this device's key and reads its contents.
+    /// - Throws: `BundleError` (not a bundle, not for this device, damaged),
+    ///   `Failure` when it decrypts but its contents are not readable.
+    public static func read(_ data: Data, with store: Store) throws -> BundleContent {
+        let payload = try BundleEnvelope.open(data, with: try store.identity().current)
+        do {
+            return try JSONDecoder().decode(BundleContent.self, from: try Gzip.decompress(payload, limit: BundleEnvelope.maxBytes))
+        } catch {
+            throw Failure("the bundle decrypts but its contents are not readable: it was written by a broken or hostile program; nothing was imported")
+        }
+    }
+}
