@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
 # The whole story on loopback: a sync server with a temporary data folder, two
 # enumerators and a supervisor, tablets capturing offline, a concurrent edit
-# kept as a conflict and resolved by the supervisor, everyone converging, and
-# a CSV export. Everything lives in a temporary folder removed at the end.
+# kept as a conflict and resolved by the supervisor, work relayed through the
+# supervisor's hub and on a USB stick with receipts coming back, everyone
+# converging, and a CSV export. Everything lives in a temporary folder removed
+# at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN_DIR="${RECOLHA_BIN_DIR:-$(swift build --show-bin-path)}"
 WORK="$(mktemp -d)"
 SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"; }
+HUB_PID=""
+cleanup() {
+  [ -n "$HUB_PID" ] && kill "$HUB_PID" 2>/dev/null && wait "$HUB_PID" 2>/dev/null
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
 FORM=health_facility_assessment
 DATA="$WORK/server"
+mkdir -p "$WORK/stick"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 server() { printf '$ recolha-server %s\n' "$*"; "$BIN_DIR/recolha-server" "$@" --data "$DATA"; }
@@ -65,7 +73,40 @@ on ana sync
 on bento sync
 on ana conflicts
 
-step "8. Every store shows the same records as the server"
+step "8. Far from coverage: the supervisor's laptop is the link"
+# sara's laptop serves the team on the district office's Wi-Fi (loopback here).
+start_hub() {
+  printf '[sara] $ recolha hub --host 127.0.0.1 --port 0 &\n'
+  "$BIN_DIR/recolha" hub --store "$WORK/sara.sqlite" --host 127.0.0.1 --port 0 > "$WORK/hub.out" 2> "$WORK/hub.log" &
+  HUB_PID=$!
+  for _ in $(seq 1 100); do grep -q "listening on" "$WORK/hub.out" 2>/dev/null && break; sleep 0.1; done
+  HUB=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/hub.out")
+  cat "$WORK/hub.out"
+}
+stop_hub() { kill "$HUB_PID"; wait "$HUB_PID" 2>/dev/null || true; HUB_PID=""; }
+on ana capture $FORM --answers examples/machipanda.json --finalize
+on bento capture $FORM --answers examples/ressano_garcia.json --finalize
+start_hub
+on ana sync --hub "$HUB"                              # over the office Wi-Fi
+on bento bundle export --out "$WORK/stick/bento.bundle"  # on a USB stick
+on sara bundle import "$WORK/stick/bento.bundle"
+stop_hub
+on ana status
+echo "(the stick holds one encrypted file: $(head -c 60 "$WORK/stick/bento.bundle")...)"
+
+step "9. The supervisor drives to a connection: the server checks every signature and signs receipts"
+on sara sync
+on sara status
+
+step "10. The next meeting: the receipts travel back, and the enumerators' work is confirmed"
+start_hub
+on ana sync --hub "$HUB"
+stop_hub
+on sara bundle export --for bento --out "$WORK/stick/for-bento.bundle"
+on bento bundle import "$WORK/stick/for-bento.bundle"
+on bento status
+
+step "11. Every store shows the same records as the server"
 # The server's view: a brand-new device pulls everything the server holds.
 on server-view init --enumerator admin > /dev/null
 echo "admin-password-1" | on server-view login --server "$URL" --user admin --password-stdin > /dev/null
@@ -80,11 +121,11 @@ done
 echo "(same record id, same fingerprint = the same answers, status and conflicts; enumerators hold their own records, the supervisor holds all)"
 on ana status
 
-step "9. The supervisor exports everything as ODK Central shapes it"
+step "12. The supervisor exports everything as ODK Central shapes it"
 on sara export --form $FORM --format csv --out "$WORK/export.csv"
 cut -d, -f1-6 "$WORK/export.csv"
 
-step "10. The server's log: one structured line per request, no answers in it"
+step "13. The server's log: one structured line per request, no answers in it"
 tail -n 4 "$WORK/server.log"
 
-step "Done: the server is stopped and the temporary folder removed."
+step "Done: the server and the hub are stopped and the temporary folder removed."

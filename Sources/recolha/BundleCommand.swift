@@ -55,7 +55,7 @@ extension Recolha {
                 } else if let user {
                     print("Wrote \(out): \(content.receipts.count) server receipts for \(user)'s work. Readable only by: \(names.joined(separator: ", ")).")
                 } else {
-                    print("Wrote \(out): \(versions) changes in \(content.changesets.count) saves not yet confirmed by the server. Readable only by: \(names.joined(separator: ", ")).")
+                    print("Wrote \(out): \(versions) changes (\(content.changesets.count == 1 ? "1 save" : "\(content.changesets.count) saves")) not yet confirmed by the server. Readable only by: \(names.joined(separator: ", ")).")
                     print("Hand it to your supervisor; the changes stay here until a server receipt confirms them.")
                 }
             }
@@ -92,7 +92,7 @@ extension Recolha {
                         "refused": .array(r.refused.map { .string($0) }),
                     ]))
                 } else {
-                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) saves to relay to the server, \(r.already) already here"
+                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) new saves to relay to the server, \(r.already) already here"
                           + (r.confirmed > 0 ? "; \(r.confirmed) of your changes confirmed by the server" : "")
                           + (r.receiptsKept > 0 ? "; \(r.receiptsKept) receipts kept for their devices" : ""))
                     for line in r.refused { print("  refused: \(line)") }

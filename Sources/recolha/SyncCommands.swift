@@ -213,8 +213,9 @@ extension Recolha.Sync {
                 "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map(JSONValue.string)),
             ]))
         } else {
-            print("Synced with the hub at \(hub) (\(r.hubUser)'s device): handed \(r.handed) changes in \(r.saves) saves "
-                  + "(\(r.stored) new to the hub, \(r.already) it already held); \(r.confirmed) of your changes confirmed by the server")
+            print("Synced with the hub at \(hub) (\(r.hubUser)'s device): handed \(r.handed) changes "
+                  + "(\(r.saves == 1 ? "1 save" : "\(r.saves) saves"): \(r.stored) new to the hub, \(r.already) it already held); "
+                  + "\(r.confirmed) of your changes confirmed by the server")
             for line in r.refused { print("  refused: \(line)") }
             if r.handed > r.confirmed { print("They stay here until a server receipt confirms them (`recolha status`).") }
         }
