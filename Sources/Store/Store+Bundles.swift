@@ -126,19 +126,21 @@ extension Store {
                 if let problem = content.problem(with: c) { result.refused.append(problem); continue }
                 let held = try Int.fetchOne(exists, arguments: [c.site.rawValue, c.seq, c.lastSeq]) ?? 0
                 if held == c.entries.count { result.already += 1; continue }
-                if held > 0 {
-                    result.refused.append("changeset \(c.id) (by \(c.author)) overlaps other work held here under the same numbers: it was not stored")
-                    continue
-                }
                 guard try Bool.fetchOne(hasForm, arguments: [c.form, c.formVersion]) == true else {
                     result.refused.append("changeset \(c.id) (by \(c.author)) is of form \(c.form) version \(c.formVersion), which this device does not hold: sync with the server, then import again")
                     continue
                 }
-                let versions = c.versions
+                // Part of it may be here already (a pull page can end inside
+                // a changeset): those versions are the very ones it signs.
+                var versions = c.versions
+                if held > 0 {
+                    let one = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND seq = ?")
+                    versions = try versions.filter { try Bool.fetchOne(one, arguments: [$0.id.site.rawValue, $0.id.seq]) != true }
+                }
                 let all = try Self.versions(db, record: c.record) + versions
                 try Self.upsertRecord(db, record: c.record, versions: all)
                 try Self.insert(db, versions)
-                try db.execute(sql: "INSERT INTO changesets (site_id, seq, count, record_id, signature, carried_by) VALUES (?, ?, ?, ?, ?, ?)",
+                try db.execute(sql: "INSERT OR IGNORE INTO changesets (site_id, seq, count, record_id, signature, carried_by) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [c.site.rawValue, c.seq, c.entries.count, c.record, c.signature, content.from.rawValue])
                 try db.execute(sql: "UPDATE versions SET signed = 1 WHERE site_id = ? AND seq BETWEEN ? AND ?",
                                arguments: [c.site.rawValue, c.seq, c.lastSeq])

@@ -95,6 +95,17 @@ extension PostgresStorage {
             """)
     }
 
+    public func relayedArrivals() async throws -> [RelayedArrival] {
+        var out: [RelayedArrival] = []
+        for try await (site, at, carrier) in try await client.query("""
+            SELECT DISTINCT ON (c.site_id) c.site_id, c.received_at, c.carried_by FROM changesets c JOIN devices d ON d.id = c.carried_by
+            WHERE d.site_id <> c.site_id ORDER BY c.site_id, c.received_at DESC
+            """, logger: logger).decode((String, Int64, String).self) {
+            if let s = SiteID(site) { out.append(RelayedArrival(site: s, at: at, carriedBy: carrier)) }
+        }
+        return out
+    }
+
     public func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset] {
         var out: [StoredChangeset] = []
         let site = after?.site.rawValue ?? "", seq = after?.seq ?? 0

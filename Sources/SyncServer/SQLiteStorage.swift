@@ -377,6 +377,16 @@ extension SQLiteStorage {
         }
     }
 
+    public func relayedArrivals() async throws -> [RelayedArrival] {
+        try await pool.read { db in
+            // SQLite takes the bare column from the row holding the max.
+            try Row.fetchAll(db, sql: """
+                SELECT c.site_id, max(c.received_at), c.carried_by FROM changesets c JOIN devices d ON d.id = c.carried_by
+                WHERE d.site_id <> c.site_id GROUP BY c.site_id ORDER BY c.site_id
+                """).compactMap { row in SiteID(row[0]).map { RelayedArrival(site: $0, at: row[1], carriedBy: row[2]) } }
+        }
+    }
+
     public func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: """

@@ -120,6 +120,9 @@ public protocol ServerStorage: Sendable {
     /// Sets the server's key (an import keeps the exported server's, so
     /// devices keep trusting its receipts).
     func setServerSecret(_ secret: String) async throws
+    /// Per site, the latest changeset another device carried here (a relay):
+    /// when, and which device.
+    func relayedArrivals() async throws -> [RelayedArrival]
     /// Stored changeset signatures after `after` (by site, then seq).
     func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset]
     func importChangesets(_ changesets: [StoredChangeset]) async throws
@@ -195,4 +198,13 @@ extension ServerStorage {
         for v in versions { if let reason = policy(v, owner) { return reason } }
         return nil
     }
+}
+
+/// The latest changeset of a site that another device relayed to the server.
+public struct RelayedArrival: Sendable, Hashable {
+    public var site: SiteID
+    public var at: Int64
+    /// The relaying device's id.
+    public var carriedBy: String
+    public init(site: SiteID, at: Int64, carriedBy: String) { self.site = site; self.at = at; self.carriedBy = carriedBy }
 }

@@ -118,7 +118,7 @@ struct SyncBench {
 
         func f(_ x: Double, _ d: Int = 0) -> String { String(format: "%.\(d)f", x) }
         let n = Double(versions)
-        print("versions: \(pending.count) (\(f(Double(bytes) / 1_048_576, 1)) MiB gzip on the wire for the push)")
+        print("versions: \(versions) in \(pending.count) changesets (\(f(Double(bytes) / 1_048_576, 1)) MiB gzip on the wire for the push)")
         print("")
         print("| work | seconds | versions/s | peak RSS |")
         print("|---|---:|---:|---:|")

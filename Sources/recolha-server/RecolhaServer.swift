@@ -168,8 +168,22 @@ extension RecolhaServer {
             static let configuration = CommandConfiguration(abstract: "List devices that logged in.")
             @OptionGroup var data: DataOptions
             func run() async throws {
-                for d in try await data.storage().devices() {
-                    print("\(d.id)  \(d.user)  \(d.name)  site \(d.site)\(d.revoked ? "  revoked" : "")")
+                let storage = try await data.storage()
+                let devices = try await storage.devices()
+                let byID = Dictionary(devices.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+                let relayed = Dictionary(try await storage.relayedArrivals().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
+                func time(_ ms: Int64?) -> String {
+                    guard let ms else { return "never" }
+                    let f = ISO8601DateFormatter()
+                    return f.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+                }
+                for d in devices {
+                    var line = "\(d.id)  \(d.user)  \(d.name)  site \(d.site)\(d.revoked ? "  revoked" : "")  last direct sync \(time(d.lastSeenAt))"
+                    if let r = relayed[d.site] {
+                        let via = byID[r.carriedBy].map { "\($0.user)'s \"\($0.name)\"" } ?? "device \(r.carriedBy)"
+                        line += "  last relayed arrival \(time(r.at)) through \(via)"
+                    }
+                    print(line)
                 }
             }
         }

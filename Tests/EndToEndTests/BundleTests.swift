@@ -58,6 +58,9 @@ import Testing
         #expect(carriers == ["sara"])
         #expect(try db.read { try String.fetchAll($0, sql: "SELECT DISTINCT owner FROM records") } == ["ana"])
         #expect(sara.run(["status"]).stdout.contains("Carried for ana: 0 changes waiting for the server, \(unsent) confirmed"))
+        let devices = try TestServer.admin(["devices", "list", "--data", server.data]).stdout
+        let anaLine = try #require(devices.split(separator: "\n").first { $0.contains("  ana  ") })
+        #expect(anaLine.contains("last relayed arrival") && anaLine.contains("through sara's"), "\(devices)")
 
         // The receipts go back on the stick; ana's work is confirmed without a connection.
         #expect(sara.run(["bundle", "export", "--for", "ana", "--out", stick.file("for-ana.bundle")]).status == 0)

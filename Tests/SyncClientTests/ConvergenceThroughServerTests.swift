@@ -9,8 +9,9 @@ import Testing
 
 /// Seeded random runs through the real server: three devices create, edit,
 /// delete, finalize and resolve, sync in random order over a transport that
-/// drops, loses and duplicates; every run ends with identical state and
-/// conflicts everywhere and every version on the server exactly once.
+/// drops, loses and duplicates, and carry each other's work in bundles; every
+/// run ends with identical state and conflicts everywhere, every version on
+/// the server exactly once, and every device's work confirmed by a receipt.
 @Suite(.serialized) struct ConvergenceThroughServerTests {
     @Test(arguments: 0..<24)
     func randomRunsConverge(seed: Int) throws {
@@ -23,7 +24,7 @@ import Testing
         ]
         for d in devices { try d.sync() }  // forms
         let fields = ["isolation_beds", "non_national_share", "power_hours", "comments"]
-        var made = 0
+        var made = 0, carried = 0
         for step in 0..<30 {
             let d = devices.randomElement(using: &rng)!
             let live = try d.store.records().map(\.id)
@@ -46,6 +47,19 @@ import Testing
                 let keep = c.heads.randomElement(using: &rng)!
                 try d.store.resolve(record: c.record, field: c.field,
                                     value: c.field == MetaField.deleted ? (Bool.random(using: &rng) ? "true" : "false") : keep.value)
+            case 7:
+                // A supervisor carries another device's work on a stick,
+                // and sometimes the receipts back.
+                let to = devices.randomElement(using: &rng)!
+                guard to !== d else { continue }
+                let now = Store.wallClock()
+                if let written = try? BundleFile.write(d.store, for: nil, now: now) {
+                    try d.store.markHanded(written.content.changesets, to: "stick", at: now)
+                    carried += try to.store.importBundle(try BundleFile.read(written.sealed, with: to.store)).stored
+                }
+                if Bool.random(using: &rng), let back = try? BundleFile.write(to.store, for: try d.store.syncState()!.user, now: now) {
+                    _ = try? d.store.importBundle(try BundleFile.read(back.sealed, with: d.store))
+                }
             default:
                 let faulty = FaultyTransport(try CurlTransport(baseURL: server.url, retry: .none), seed: UInt64(seed * 1000 + step))
                 _ = try? d.sync(SyncOptions(includeDrafts: true, pushBatch: 7, pullLimit: 9), transport: faulty)
@@ -59,7 +73,8 @@ import Testing
         #expect(ids[0] == ids[1] && ids[1] == ids[2])
         let onServer = try ServerDB(server).count("SELECT count(*) FROM versions")
         #expect(onServer == ids[0].count, "every version on the server exactly once")
-        #expect(try devices.allSatisfy { try $0.store.status().unsent == 0 })
+        #expect(try devices.allSatisfy { try $0.store.status().unsent == 0 }, "every device's work confirmed by a receipt")
+        print("seed \(seed): \(carried) changesets carried in bundles")
         // What each device prints about the shared data is the same, byte
         // for byte (docs/sync-protocol.md, "Canonical order").
         let printed = try devices.map { try $0.printed() }

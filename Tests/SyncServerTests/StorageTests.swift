@@ -38,6 +38,23 @@ struct StorageSuite {
         #expect(try await s.push([c], carrier: "relay", by: "ana", at: 3) { _, _ in nil }.duplicates == [c.id])
     }
 
+    /// Who relayed each site's work last: only changesets carried by another device count.
+    func relayedArrivalsNameTheCarrier() async throws {
+        let s = try await make()
+        try await s.createUser(UserRecord(name: "ana", role: .enumerator, passwordHash: "h", createdAt: 1))
+        try await s.createUser(UserRecord(name: "sara", role: .supervisor, passwordHash: "h", createdAt: 1))
+        let a = SiteID("00000000000000aa")!, b = SiteID("00000000000000bb")!
+        try await s.addDevice(DeviceRecord(id: "d1", user: "ana", name: "tab", site: a, tokenHash: "x", createdAt: 1, expiresAt: 9,
+                                           lastSeenAt: nil, revoked: false))
+        try await s.addDevice(DeviceRecord(id: "d2", user: "sara", name: "laptop", site: b, tokenHash: "y", createdAt: 1, expiresAt: 9,
+                                           lastSeenAt: nil, revoked: false))
+        _ = try await s.push(Self.each([version(a, 1)]), carrier: "d1", by: "ana", at: 3) { _, _ in nil }
+        #expect(try await s.relayedArrivals().isEmpty, "a device's own push is no relay")
+        _ = try await s.push(Self.each([version(a, 2), version(a, 3)]), carrier: "d2", by: "sara", at: 5) { _, _ in nil }
+        _ = try await s.push(Self.each([version(a, 4)]), carrier: "d2", by: "sara", at: 7) { _, _ in nil }
+        #expect(try await s.relayedArrivals() == [RelayedArrival(site: a, at: 7, carriedBy: "d2")])
+    }
+
     func theServerKeyIsMadeOnceAndKept() async throws {
         let s = try await make()
         let k = try await s.serverSecret()
@@ -194,6 +211,8 @@ enum StorageEngine: String, CaseIterable, Sendable { case sqlite, postgres }
     func rejectionsAreOneByOne(engine: StorageEngine) async throws { try await suite(engine).rejectionsAreOneByOne() }
     @Test(arguments: StorageEngine.allCases)
     func aChangesetIsRefusedWhole(engine: StorageEngine) async throws { try await suite(engine).aChangesetWithOneRefusedVersionIsRefusedWhole() }
+    @Test(arguments: StorageEngine.allCases)
+    func relayedArrivalsNameTheCarrier(engine: StorageEngine) async throws { try await suite(engine).relayedArrivalsNameTheCarrier() }
     @Test(arguments: StorageEngine.allCases)
     func theServerKeyIsMadeOnceAndKept(engine: StorageEngine) async throws { try await suite(engine).theServerKeyIsMadeOnceAndKept() }
     @Test(arguments: StorageEngine.allCases)
