@@ -205,7 +205,14 @@ extension Recolha.Sync {
         let transport = try CurlTransport(baseURL: hub, retry: RetryPolicy(attempts: max(1, attempts)))
         // Bundles are compressed and sealed already.
         transport.compressRequests = false
-        let r = try HubSync.run(store: s, transport: transport, hubURL: hub, now: Store.wallClock())
+        let r: HubSync.Summary
+        do {
+            r = try HubSync.run(store: s, transport: transport, hubURL: hub, now: Store.wallClock())
+        } catch {
+            // Nothing reached the hub when this device cannot write a bundle yet.
+            if case .refused(let status, _, let message, _) = error, status == 0 { throw CLIError(message, code: .refused) }
+            throw error
+        }
         if json {
             JSONOut.print(.object([
                 "hub_user": .string(r.hubUser), "handed": .number(Double(r.handed)), "saves": .number(Double(r.saves)),

@@ -90,5 +90,9 @@ import Testing
                                "--data-binary", "not a bundle", hub.url + "/v1/hub/exchange"], binary: "/usr/bin/curl")
         #expect(garbage.stdout == "400")
         #expect(hub.isRunning)
+        // A device that never synced cannot seal a bundle: it says so, nothing is sent.
+        let fresh = Device.ready("ana")
+        let r2 = fresh.run(["sync", "--hub", hub.url])
+        #expect(r2.status == 3 && r2.stderr.contains("does not know who may read its bundles"), "\(r2.stderr)")
     }
 }
