@@ -205,13 +205,16 @@ public struct RelayStatus: Sendable, Hashable {
     /// Changes of this device the server confirmed with a receipt.
     public var confirmed = 0
     /// Per team member whose work this device carried: changes waiting for
-    /// the server, changes it confirmed.
-    public var carried: [(user: String, waiting: Int, confirmed: Int)] = []
+    /// the server, changes it confirmed, and changes numbered below the
+    /// highest one here that never reached this device (a gap: drafts kept
+    /// on their device, or work handed to someone else).
+    public var carried: [(user: String, waiting: Int, confirmed: Int, missing: Int)] = []
 
     public static func == (a: RelayStatus, b: RelayStatus) -> Bool {
         a.savedHere == b.savedHere && a.confirmed == b.confirmed
             && a.handed.map { "\($0.to)\u{1}\($0.at)\u{1}\($0.versions)" } == b.handed.map { "\($0.to)\u{1}\($0.at)\u{1}\($0.versions)" }
-            && a.carried.map { "\($0.user)\u{1}\($0.waiting)\u{1}\($0.confirmed)" } == b.carried.map { "\($0.user)\u{1}\($0.waiting)\u{1}\($0.confirmed)" }
+            && a.carried.map { "\($0.user)\u{1}\($0.waiting)\u{1}\($0.confirmed)\u{1}\($0.missing)" }
+                == b.carried.map { "\($0.user)\u{1}\($0.waiting)\u{1}\($0.confirmed)\u{1}\($0.missing)" }
     }
     public func hash(into h: inout Hasher) { h.combine(savedHere); h.combine(confirmed) }
 }
@@ -228,11 +231,19 @@ extension Store {
                 WHERE acked = 0 AND carried_by IS NULL AND handed_at IS NOT NULL GROUP BY handed_to ORDER BY max(handed_at)
                 """).map { ($0[0], $0[1], $0[2]) }
             s.confirmed = try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM changesets WHERE acked = 1 AND carried_by IS NULL") ?? 0
+            // Sequence numbers start at 1 and are never reused: below a
+            // site's highest number here, each one absent is a gap.
+            let missing = Dictionary(try Row.fetchAll(db, sql: """
+                SELECT k.user, sum(v.top - v.held) FROM site_keys k
+                JOIN (SELECT site_id, max(seq) AS top, count(*) AS held FROM versions
+                      WHERE site_id IN (SELECT site_id FROM site_keys) GROUP BY site_id) v ON v.site_id = k.site_id
+                GROUP BY k.user
+                """).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
             s.carried = try Row.fetchAll(db, sql: """
                 SELECT k.user, coalesce(sum(CASE WHEN c.acked = 0 THEN c.count END), 0), coalesce(sum(CASE WHEN c.acked = 1 THEN c.count END), 0)
                 FROM changesets c JOIN site_keys k ON k.site_id = c.site_id WHERE c.carried_by IS NOT NULL
                 GROUP BY k.user ORDER BY k.user
-                """).map { ($0[0], $0[1], $0[2]) }
+                """).map { ($0[0], $0[1], $0[2], missing[$0[0] as String] ?? 0) }
             return s
         }
     }

@@ -116,7 +116,8 @@ extension Recolha {
                     "handed_to_relay": .array(relay.handed.map { .object(["bundle": .string($0.to), "at": .string(Time.iso($0.at)),
                                                                           "versions": .number(Double($0.versions))]) }),
                     "carried_for": .array(relay.carried.map { .object(["user": .string($0.user), "waiting_for_server": .number(Double($0.waiting)),
-                                                                       "confirmed": .number(Double($0.confirmed))]) }),
+                                                                       "confirmed": .number(Double($0.confirmed)),
+                                                                       "missing": .number(Double($0.missing))]) }),
                     "rejected": .array(rejected.map { .object(["id": .string($0.id.description), "record": .string($0.record),
                                                                "field": .string($0.field), "reason": .string($0.reason)]) }),
                 ]))
@@ -135,6 +136,9 @@ extension Recolha {
             print("Confirmed by the server: \(relay.confirmed) changes")
             for c in relay.carried {
                 print("Carried for \(c.user): \(c.waiting) changes waiting for the server, \(c.confirmed) confirmed (their receipts: `recolha bundle export --for \(c.user)`)")
+                if c.missing > 0 {
+                    print("  gap: \(c.missing) earlier changes of \(c.user)'s device never reached this device (drafts still on it, or work handed to someone else)")
+                }
             }
             if let sync {
                 print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")")

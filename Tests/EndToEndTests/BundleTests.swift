@@ -75,6 +75,23 @@ import Testing
         #expect(try versionsOnServer(server) == unsent)
     }
 
+    /// Work that left a device but never reached the supervisor shows as a
+    /// gap in that device's numbers (here: a draft, which bundles hold back).
+    @Test func aGapInADevicesNumbersIsShown() throws {
+        let server = try TestServer()
+        let (sara, ana) = try Self.team(server)
+        #expect(ana.run(["capture", Device.form, "--answers", Example.ressano]).status == 0)  // a draft
+        let draft = try ana.count("SELECT count(*) FROM versions WHERE acked = 0")
+        #expect(ana.run(["capture", Device.form, "--answers", Example.machipanda, "--finalize"]).status == 0)
+        let stick = TempDir()
+        #expect(ana.run(["bundle", "export", "--out", stick.file("a.bundle")]).status == 0)
+        #expect(sara.run(["bundle", "import", stick.file("a.bundle")]).status == 0)
+        let status = sara.run(["status"]).stdout
+        #expect(status.contains("gap: \(draft) earlier changes of ana's device never reached this device"), "\(status)")
+        let carried = (try sara.json(["status"]) as! [String: Any])["carried_for"] as! [[String: Any]]
+        #expect(carried.first?["missing"] as? Int == draft)
+    }
+
     /// The same changesets by two paths (the stick and a direct sync) are stored once.
     @Test func workThatAlsoSyncedDirectlyIsNotDoubled() throws {
         let server = try TestServer()
