@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Hub",
             dependencies: [
-                "Store", "Sync", "SyncClient",
+                "Store", "Sync", "SyncClient", "Forms",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

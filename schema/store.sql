@@ -108,6 +108,12 @@ CREATE TABLE receipts (
     signature TEXT NOT NULL,
     PRIMARY KEY (site_id, signature)
 ) WITHOUT ROWID;
+CREATE TABLE enrolments (
+    site_id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'refused')),
+    reason TEXT
+) WITHOUT ROWID;
 CREATE TABLE recipients (
     hpke_key TEXT PRIMARY KEY,
     site_id TEXT,

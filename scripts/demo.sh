@@ -30,6 +30,7 @@ step "1. The district server: users and the flagship form"
 server init
 echo "ana-password-1"  | server users add ana   --role enumerator --password-stdin
 echo "bento-password-1" | server users add bento --role enumerator --password-stdin
+echo "dina-password-1" | server users add dina  --role enumerator --password-stdin
 echo "sara-password-1" | server users add sara  --role supervisor --password-stdin
 echo "admin-password-1" | server users add admin --role admin --password-stdin > /dev/null
 server forms publish schema/forms/$FORM.xlsx   # the XLSForm workbook survey designers edit
@@ -73,7 +74,7 @@ on ana sync
 on bento sync
 on ana conflicts
 
-step "8. Far from coverage: the supervisor's laptop is the link"
+step "8. Far from coverage: the supervisor's laptop is the link (and enrols a new tablet)"
 # sara's laptop serves the team on the district office's Wi-Fi (loopback here).
 start_hub() {
   printf '[sara] $ recolha hub --host 127.0.0.1 --port 0 &\n'
@@ -87,6 +88,12 @@ stop_hub() { kill "$HUB_PID"; wait "$HUB_PID" 2>/dev/null || true; HUB_PID=""; }
 on ana capture $FORM --answers examples/machipanda.json --finalize
 on bento capture $FORM --answers examples/ressano_garcia.json --finalize
 start_hub
+# Dina's new tablet has never been online: it joins with the code the hub shows.
+CODE=$(sed -n 's/.*enrolment code for a new device: \([0-9]*\).*/\1/p' "$WORK/hub.out" | tail -1)
+on dina init --enumerator dina > /dev/null
+on dina enrol --hub "$HUB" --user dina --code "$CODE" --device-name dina-tablet
+on dina capture $FORM --answers examples/machipanda.json --finalize
+on dina sync --hub "$HUB"
 on ana sync --hub "$HUB"                              # over the office Wi-Fi
 on bento bundle export --out "$WORK/stick/bento.bundle"  # on a USB stick
 on sara bundle import "$WORK/stick/bento.bundle"
@@ -101,6 +108,7 @@ on sara status
 step "10. The next meeting: the receipts travel back, and the enumerators' work is confirmed"
 start_hub
 on ana sync --hub "$HUB"
+on dina sync --hub "$HUB"
 stop_hub
 on sara bundle export --for bento --out "$WORK/stick/for-bento.bundle"
 on bento bundle import "$WORK/stick/for-bento.bundle"
@@ -111,7 +119,7 @@ step "11. Every store shows the same records as the server"
 on server-view init --enumerator admin > /dev/null
 echo "admin-password-1" | on server-view login --server "$URL" --user admin --password-stdin > /dev/null
 on server-view sync > /dev/null
-for who in ana bento sara server-view; do
+for who in ana bento dina sara server-view; do
   printf '%-12s' "$who"
   for id in $("$BIN_DIR/recolha" list --json --store "$WORK/$who.sqlite" | sed -n 's/.*"id" : "\([^"]*\)".*/\1/p; s/.*"id": "\([^"]*\)".*/\1/p'); do
     printf ' %s:%s' "${id:0:8}" "$("$BIN_DIR/recolha" show "$id" --json --store "$WORK/$who.sqlite" | sha256sum | cut -c1-12)"

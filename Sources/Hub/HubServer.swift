@@ -53,6 +53,24 @@ public enum HubServer {
                                 status: .internalServerError)
             }
         }
+        router.post("v1/hub/enrol") { request, _ in
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: 64 * 1024) } catch {
+                return try json(ErrorBody(error: "too_large", message: "an enrolment request is small"), status: .contentTooLarge)
+            }
+            guard let r = try? JSONDecoder().decode(HubEnrolRequest.self, from: Data(buffer: body)) else {
+                logger.info("request", metadata: ["path": "/v1/hub/enrol", "status": "400"])
+                return try json(ErrorBody(error: "bad_json", message: "the body is not an enrolment request"), status: .badRequest)
+            }
+            do {
+                let answer = try service.enrol(r)
+                logger.info("request", metadata: ["path": "/v1/hub/enrol", "status": "200"])
+                return try json(answer)
+            } catch let e as HubService.Refusal {
+                logger.info("request", metadata: ["path": "/v1/hub/enrol", "status": "\(e.status)", "error": "\(e.code)"])
+                return try json(ErrorBody(error: e.code, message: e.message), status: .init(code: e.status))
+            }
+        }
         return router
     }
 

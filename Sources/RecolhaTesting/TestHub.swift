@@ -10,6 +10,8 @@ public final class TestHub: @unchecked Sendable {
     private var process: Process?
     private var lifeline: Pipe?
     private let logPath: String
+    private let lock = NSLock()
+    private var output = ""
 
     public init(store: String, env: [String: String] = [:]) throws {
         self.store = store
@@ -42,7 +44,21 @@ public final class TestHub: @unchecked Sendable {
             text += String(decoding: chunk, as: UTF8.self)
             if let r = text.range(of: "listening on http://127.0.0.1:") {
                 let digits = text[r.upperBound...].prefix { $0.isNumber }
-                if let n = Int(digits) { port = n; return }
+                if let n = Int(digits) {
+                    port = n
+                    lock.withLock { output = text }
+                    // Keep reading: the hub prints each new enrolment code.
+                    let reader = out.fileHandleForReading
+                    Thread.detachNewThread { [weak self] in
+                        while true {
+                            let chunk = reader.availableData
+                            if chunk.isEmpty { return }
+                            guard let self else { return }
+                            self.lock.withLock { self.output += String(decoding: chunk, as: UTF8.self) }
+                        }
+                    }
+                    return
+                }
             }
         }
         throw ServerFailure(message: "recolha hub did not start: \(text) \(log)")
@@ -59,6 +75,18 @@ public final class TestHub: @unchecked Sendable {
     }
 
     public var isRunning: Bool { process?.isRunning == true }
+
+    /// The enrolment code the hub shows now (waits a moment for a new one to be printed).
+    public func code(after previous: String? = nil) -> String? {
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline {
+            let text = lock.withLock { output }
+            let codes = text.components(separatedBy: "enrolment code for a new device: ").dropFirst().map { String($0.prefix(6)) }
+            if let last = codes.last, last != previous { return last }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return nil
+    }
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit { stop(hard: true) }

@@ -27,8 +27,10 @@ public enum BundleFile {
     /// it holds for that user's devices) to the server and its readers:
     /// supervisors' and admins' devices, or `user`'s devices. With `to`,
     /// only to the device of that site (a hub's answer).
-    public static func write(_ store: Store, for user: String?, to site: SiteID? = nil, now: Int64) throws -> Written {
-        let known = try store.recipients()
+    public static func write(_ store: Store, for user: String?, to site: SiteID? = nil, also: [RecipientInfo] = [], now: Int64) throws -> Written {
+        var known = try store.recipients()
+        // Devices this one enrolled, before the server lists them.
+        known.devices += also.filter { a in !known.devices.contains { $0.site == a.site } }
         guard let serverKey = known.serverKey else {
             throw Failure("this device does not know who may read its bundles yet: run `recolha sync` once with a connection")
         }

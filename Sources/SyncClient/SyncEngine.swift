@@ -98,6 +98,7 @@ public final class SyncEngine {
     public func run(_ options: SyncOptions = SyncOptions()) throws(SyncError) -> SyncSummary {
         var summary = SyncSummary()
         try ensureIdentity(into: &summary)
+        try carryEnrolments(into: &summary)
         try push(options, into: &summary)
         try syncForms(into: &summary)
         try syncRecipients()
@@ -187,6 +188,21 @@ public final class SyncEngine {
         do { try store.saveToken(answer.token, site: identity.site) } catch { throw .store(error) }
         token = answer.token
         summary.notices.append("this device now syncs as its own site \(identity.site)")
+    }
+
+    /// Enrolments this (supervisor's) device made through its hub go to the
+    /// server before the work of those devices does.
+    func carryEnrolments(into summary: inout SyncSummary) throws(SyncError) {
+        let pending: [Enrolment]
+        do { pending = try store.enrolments().filter { $0.status == "pending" }.map(\.enrolment) } catch { throw .store(error) }
+        guard !pending.isEmpty else { return }
+        let answer: EnrolmentResponse = try exchange("POST", "/v1/enrolments", body: EnrolmentPush(enrolments: pending))
+        do { try store.recordEnrolmentResults(answer.results) } catch { throw .store(error) }
+        for r in answer.results {
+            let who = pending.first { $0.site == r.site }.map { "\($0.user)'s \"\($0.deviceName)\"" } ?? "site \(r.site)"
+            summary.notices.append(r.accepted ? "the server accepted the enrolment of \(who)"
+                                              : "the server refused the enrolment of \(who): \(r.reason ?? "no reason given")")
+        }
     }
 
     /// Who may read this device's bundles, as the server lists them now.

@@ -68,6 +68,11 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<Server
         return try Body.response(data: Data(try await service.formDefinition(id: id, version: version).utf8),
                                  contentType: "application/json", for: request)
     }
+    router.post("v1/enrolments") { request, _ in
+        let (device, user) = try await service.authenticate(request.headers[.authorization])
+        let body = try await Body.decode(EnrolmentPush.self, from: request)
+        return try Body.response(try await service.enrol(body, device: device, user: user), for: request)
+    }
     router.get("v1/recipients") { request, _ in
         let (device, user) = try await service.authenticate(request.headers[.authorization])
         return try Body.response(try await service.recipients(device: device, user: user), for: request)
@@ -136,7 +141,7 @@ struct MethodMiddleware: RouterMiddleware {
     static let routes: [(pattern: [String], methods: [HTTPRequest.Method])] = [
         (["v1", "health"], [.get]), (["v1", "login"], [.post]), (["v1", "identity"], [.post]),
         (["v1", "forms"], [.get]), (["v1", "forms", "*", "*"], [.get]),
-        (["v1", "push"], [.post]), (["v1", "pull"], [.post]), (["v1", "recipients"], [.get]),
+        (["v1", "push"], [.post]), (["v1", "pull"], [.post]), (["v1", "recipients"], [.get]), (["v1", "enrolments"], [.post]),
     ]
 
     static func methods(for path: String) -> [HTTPRequest.Method]? {

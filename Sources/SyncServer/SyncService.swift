@@ -202,6 +202,52 @@ public final class SyncService: Sendable {
         return signatureProblem(c, writer: key.isEmpty ? .refused("no key enrolled") : .known(device, user, key: key))
     }
 
+    /// Enrolments a supervisor's or admin's device carries for devices that
+    /// never reached the server: each signed by the carrying device's key
+    /// and proven by the enrolled device's own key. An accepted one binds
+    /// the site to the user (no token: that device syncs through relays, or
+    /// logs in when it reaches the server).
+    public func enrol(_ push: EnrolmentPush, device: DeviceRecord, user: UserRecord) async throws -> EnrolmentResponse {
+        var results: [EnrolmentResult] = []
+        for e in push.enrolments {
+            results.append(EnrolmentResult(site: e.site, accepted: false, reason: nil))
+            guard user.role.seesAll else {
+                results[results.count - 1].reason = "only a supervisor's or admin's device enrols devices"
+                continue
+            }
+            guard e.sponsor == device.site, !device.publicKey.isEmpty else {
+                results[results.count - 1].reason = "the enrolment of site \(e.site) names another sponsor than the device that carried it"
+                continue
+            }
+            if let problem = e.problem(sponsorKey: device.publicKey) {
+                results[results.count - 1].reason = problem
+                continue
+            }
+            guard let enrolled = try await storage.user(named: e.user) else {
+                results[results.count - 1].reason = "there is no user \(e.user) on the server"
+                continue
+            }
+            guard !enrolled.disabled else {
+                results[results.count - 1].reason = "user \(e.user) is disabled: ask an admin"
+                continue
+            }
+            let bound = try await storage.devices(site: e.site)
+            if let other = bound.first(where: { $0.user != e.user }) {
+                results[results.count - 1].reason = "site \(e.site) already belongs to \(other.user)'s device"
+                continue
+            }
+            if bound.isEmpty {
+                let (id, _, _) = Credentials.newToken()
+                try await storage.addDevice(DeviceRecord(
+                    id: id, user: e.user, name: String(e.deviceName.prefix(100)), site: e.site, tokenHash: "",
+                    createdAt: now(), expiresAt: now() + tokenLifetimeMs, lastSeenAt: nil, revoked: false,
+                    publicKey: e.publicKey, hpkeKey: e.hpkeKey))
+            }
+            results[results.count - 1] = EnrolmentResult(site: e.site, accepted: true, reason: nil)
+        }
+        return EnrolmentResponse(results: results, serverTime: now())
+    }
+
     /// The keys bundles written on `device` are encrypted to: the server's,
     /// and the devices that may read them (for an enumerator, supervisors'
     /// and admins' devices; for them, every device).

@@ -38,7 +38,11 @@ extension Recolha {
             }
             let host = self.host
             let user = state.user
-            let app = HubServer.application(HubService(store: s), host: host, port: port, logger: Logger(label: "recolha-hub")) { port in
+            let service = HubService(store: s, onNewCode: { code in
+                print("enrolment code for a new device: \(code) (once, for 10 minutes): recolha enrol --hub URL --user NAME --code \(code)")
+                fflush(nil)
+            })
+            let app = HubServer.application(service, host: host, port: port, logger: Logger(label: "recolha-hub")) { port in
                 print("recolha hub listening on http://\(host):\(port) (\(user)'s device); enumerators run: recolha sync --hub http://ADDRESS:\(port)")
                 fflush(nil)
             }

@@ -74,6 +74,11 @@ import XLSForm
     }
 
     static let pushIdentity = SiteIdentity.make()
+    static let enrolmentSeed: Enrolment = {
+        let device = SiteIdentity.make()
+        return Enrolment(user: "ana", deviceName: "tab", site: device.site, publicKey: device.publicKey, hpkeKey: device.hpkeKey,
+                         proof: device.loginProof(user: "ana"), sponsor: pushIdentity.site, at: 1).signed(by: pushIdentity)
+    }()
 
     static func pushSeed() -> [UInt8] {
         let site = pushIdentity.site
@@ -162,12 +167,19 @@ import XLSForm
             Array(try JSONEncoder().encode(PullRequest(cursor: 10))),
             Array(try JSONEncoder().encode(LoginRequest(user: "ana", password: "x", deviceName: "d", identity: .make(), previous: .make()))),
             Array(try JSONEncoder().encode(IdentityRequest(deviceName: "d", identity: .make(), user: "ana"))),
+            Array(try JSONEncoder().encode(EnrolmentPush(enrolments: [Self.enrolmentSeed]))),
+            Array(try JSONEncoder().encode(HubEnrolRequest(user: "ana", deviceName: "d", identity: .make(), code: "123456"))),
         ]
         try fuzz("requests", seeds: seeds, generate: { Array($0.json().utf8) }) { input in
             for decode in [
                 { _ = try Body.decode(PullRequest.self, from: Data(input), gzip: false) },
                 { _ = try Body.decode(LoginRequest.self, from: Data(input), gzip: false) },
                 { _ = try Body.decode(IdentityRequest.self, from: Data(input), gzip: false) },
+                {
+                    let push = try Body.decode(EnrolmentPush.self, from: Data(input), gzip: false)
+                    for e in push.enrolments { _ = e.problem(sponsorKey: Self.pushIdentity.publicKey) }
+                },
+                { _ = try Body.decode(HubEnrolRequest.self, from: Data(input), gzip: false) },
             ] as [() throws -> Void] {
                 do { try decode() } catch let e as ServerError { #expect(e.status == .badRequest); clear(e) }
             }

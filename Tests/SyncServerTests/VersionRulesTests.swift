@@ -159,4 +159,36 @@ import Testing
         #expect(await code { try await s.changeIdentity(IdentityRequest(deviceName: "x", identity: new, user: "ana"), device: device, user: user) }
                 == ErrorCode.siteTaken)
     }
+
+    /// A forged enrolment binds nothing: carried by an enumerator, signed
+    /// by another key than the carrier's, or without the device's own proof.
+    @Test func forgedEnrolmentsAreRefused() async throws {
+        let s = try await service()
+        let supervisorKey = SiteIdentity.make(), enumeratorKey = SiteIdentity.make()
+        let (sup, supUser) = try await s.authenticate("Bearer " + (try await login(s, "sara", "pw-sara", supervisorKey)).token)
+        let (enu, enuUser) = try await s.authenticate("Bearer " + (try await login(s, "ana", "pw-ana", enumeratorKey)).token)
+        let newDevice = SiteIdentity.make()
+        func enrolment(_ user: String = "ana", proofBy: SiteIdentity? = nil) -> Enrolment {
+            Enrolment(user: user, deviceName: "tab", site: newDevice.site, publicKey: newDevice.publicKey, hpkeKey: newDevice.hpkeKey,
+                      proof: (proofBy ?? newDevice).loginProof(user: user), sponsor: supervisorKey.site, at: 1)
+        }
+        func reason(_ e: Enrolment, _ d: DeviceRecord, _ u: UserRecord) async throws -> String? {
+            try await s.enrol(EnrolmentPush(enrolments: [e]), device: d, user: u).results[0].reason
+        }
+        #expect(try await reason(enrolment().signed(by: enumeratorKey), enu, enuUser)?.contains("only a supervisor") == true)
+        var forged = enrolment().signed(by: supervisorKey)
+        forged.signature = SiteIdentity.make().sign(forged.signedBytes)
+        #expect(try await reason(forged, sup, supUser)?.contains("is not signed by") == true)
+        #expect(try await reason(enrolment(proofBy: SiteIdentity.make()).signed(by: supervisorKey), sup, supUser)?
+                    .contains("does not prove") == true)
+        #expect(try await reason(enrolment("nobody").signed(by: supervisorKey), sup, supUser)?.contains("no user nobody") == true)
+        #expect(try await s.storage.devices(site: newDevice.site).isEmpty, "nothing was bound")
+        #expect(try await reason(enrolment().signed(by: supervisorKey), sup, supUser) == nil)
+        let bound = try await s.storage.devices(site: newDevice.site)
+        #expect(bound.count == 1 && bound[0].user == "ana" && bound[0].publicKey == newDevice.publicKey)
+        // The same site for another user is refused.
+        var other = enrolment().signed(by: supervisorKey)
+        other.user = "sara"; other.proof = newDevice.loginProof(user: "sara")
+        #expect(try await reason(other.signed(by: supervisorKey), sup, supUser)?.contains("already belongs to ana") == true)
+    }
 }
