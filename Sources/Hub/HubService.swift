@@ -78,7 +78,7 @@ public final class HubService: Sendable {
         renewCode()
         let known = try store.recipients()
         let readers = known.devices.filter { $0.role == "supervisor" || $0.role == "admin" }
-        let forms = try store.formDefinitions().keys.sorted().compactMap { try store.formDefinitions()[$0] }
+        let forms = try store.formDefinitions().sorted { $0.key < $1.key }.map(\.value)
         return HubEnrolAnswer(server: state.server, serverKey: serverKey,
                               recipients: RecipientList(serverKey: known.serverKey ?? "", devices: readers, serverTime: at),
                               forms: forms, hubUser: state.user)
