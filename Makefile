@@ -33,7 +33,7 @@ schemathesis:
 test: build pyxform schemathesis
 	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
 	  scripts/with-postgres.sh swift test --disable-xctest
-	scripts/check-dist.sh
+	RECOLHA_DIST_CONFIG=debug scripts/check-dist.sh
 
 # Debian packages recolha and recolha-server in out/dist/ (release, Swift
 # runtime linked statically; scripts/dist.sh).

@@ -121,3 +121,9 @@ CREATE TABLE recipients (
     role TEXT NOT NULL,
     name TEXT NOT NULL
 ) WITHOUT ROWID;
+
+-- migration v5-review
+ALTER TABLE records ADD COLUMN review TEXT;
+ALTER TABLE records ADD COLUMN review_state TEXT;
+UPDATE records SET review_state = 'received' WHERE status = 'finalized';
+CREATE INDEX records_review_state ON records (review_state) WHERE review_state IS NOT NULL;

@@ -2,7 +2,8 @@
 # The whole story on loopback: a sync server with a temporary data folder, two
 # enumerators and a supervisor, tablets capturing offline, a concurrent edit
 # kept as a conflict and resolved by the supervisor, work relayed through the
-# supervisor's hub and on a USB stick with receipts coming back, everyone
+# supervisor's hub and on a USB stick with receipts coming back, a record
+# returned by the supervisor and corrected by its enumerator, everyone
 # converging, and a CSV export. Everything lives in a temporary folder removed
 # at the end.
 set -euo pipefail
@@ -104,12 +105,22 @@ echo "(the stick holds one encrypted file: $(head -c 60 "$WORK/stick/bento.bundl
 step "9. The supervisor drives to a connection: the server checks every signature and signs receipts"
 on sara sync
 on sara status
+# Back at the office, she reviews what arrived: one record goes back to Ana.
+RETURNED=$("$BIN_DIR/recolha" list --json --store "$WORK/ana.sqlite" | sed -n 's/.*"id" \{0,1\}: "\([^"]*\)".*/\1/p' | tail -1)
+on sara review "${RETURNED:0:8}" --return "Confirm the phone number with the person in charge" \
+  --field respondent_phone="One digit seems missing"
+on sara list --review-state has_issues
 
-step "10. The next meeting: the receipts travel back, and the enumerators' work is confirmed"
+step "10. The next meeting: receipts and the review travel back; Ana fixes the returned record"
 start_hub
 on ana sync --hub "$HUB"
+on ana list --returned
+on ana edit "${RETURNED:0:8}" --set respondent_phone=+258823456789
+on ana sync --hub "$HUB"                 # the correction goes back to the review queue
 on dina sync --hub "$HUB"
 stop_hub
+on sara list --review-state corrected   # back in her queue, to approve at the office
+on sara sync
 on sara bundle export --for bento --out "$WORK/stick/for-bento.bundle"
 on bento bundle import "$WORK/stick/for-bento.bundle"
 on bento status

@@ -4,20 +4,40 @@
 # on Debian's own libraries (never on /opt/swift). Writes them to out/dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD=.build-dist
 OUT=out/dist
 ARCH=$(dpkg --print-architecture)
-
-for product in recolha recolha-server; do
-  swift build -c release --static-swift-stdlib --build-path "$BUILD" --product "$product"
-done
-BIN=$(swift build -c release --static-swift-stdlib --build-path "$BUILD" --show-bin-path)
-VERSION=$("$BIN/recolha" --version | sed -n 's/^recolha \([0-9][^ ]*\) .*/\1/p')
-[ -n "$VERSION" ] || { echo "dist: cannot read the version from recolha --version" >&2; exit 1; }
-
+# RECOLHA_DIST_CONFIG=debug (used by `make test`'s packaging check) builds the
+# same packages unoptimized, about half the time of a release build of every
+# dependency on two cores. Packages people install come from the default,
+# release. Each has its own build folder: objects compiled for a static
+# runtime cannot be linked against the shared one (so never .build).
+CONFIG=${RECOLHA_DIST_CONFIG:-release}
+case "$CONFIG" in
+  release) BUILD=.build-dist ;;
+  debug) BUILD=.build-dist-debug ;;
+  *) echo "dist: RECOLHA_DIST_CONFIG must be release or debug, not '$CONFIG'" >&2; exit 2 ;;
+esac
 # Man pages from the argument parser (its GenerateManual plugin).
 swift package --allow-writing-to-package-directory generate-manual --configuration debug >/dev/null
 MAN=.build/plugins/GenerateManual/outputs
+# FoundationXML (the workbook reader) needs its C part and libxml2 named when
+# linked statically; a release build drops the unused symbols that need them.
+LINK=(-Xlinker -l_CFXMLInterface -Xlinker -lxml2)
+# Debug packages are only checked, never shipped: fast compression (xz on a
+# debug binary takes minutes).
+COMPRESS=()
+if [ "$CONFIG" = debug ]; then COMPRESS=(-Zgzip -z1); fi
+if [ "$CONFIG" = debug ] && ! command -v chrpath >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chrpath >/dev/null
+fi
+for product in recolha recolha-server; do
+  swift build -c "$CONFIG" --static-swift-stdlib --build-path "$BUILD" --product "$product" "${LINK[@]}"
+done
+BIN=$(swift build -c "$CONFIG" --static-swift-stdlib --build-path "$BUILD" --show-bin-path)
+VERSION=$("$BIN/recolha" --version | sed -n 's/^recolha \([0-9][^ ]*\) .*/\1/p')
+[ -n "$VERSION" ] || { echo "dist: cannot read the version from recolha --version" >&2; exit 1; }
+
 
 # Depends: the Debian package of every library the binary names (NEEDED),
 # at least the upstream version installed here.
@@ -37,6 +57,9 @@ for name in recolha recolha-server; do
   root="$BUILD/pkg/$name"
   install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/$name"
   install -m 0755 -s "$BIN/$name" "$root/usr/bin/$name"
+  # A debug link names the toolchain's folder in RUNPATH; nothing there is
+  # needed (the runtime is linked in), and no package may point into /opt.
+  if [ "$CONFIG" = debug ]; then chrpath -d "$root/usr/bin/$name" >/dev/null; fi
   for page in "$MAN/$name"/*.1; do gzip -9n -c "$page" > "$root/usr/share/man/man1/$(basename "$page").gz"; done
   install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
              "$root/usr/share/fish/vendor_completions.d"
@@ -101,7 +124,7 @@ Description: $2
 $3
 CONTROL
   (cd "$root" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum > DEBIAN/md5sums)
-  dpkg-deb --root-owner-group --build "$root" "$OUT/${1}_${VERSION}_${ARCH}.deb" >/dev/null
+  dpkg-deb --root-owner-group "${COMPRESS[@]}" --build "$root" "$OUT/${1}_${VERSION}_${ARCH}.deb" >/dev/null
   echo "$OUT/${1}_${VERSION}_${ARCH}.deb"
 }
 control recolha "offline field data collector for health facility surveys" \

@@ -7,9 +7,12 @@ public struct ExportRecord: Sendable {
     public var device: String
     public var status: String
     public var formVersion: String
+    /// The review state (empty for a draft) and the review's comment.
+    public var reviewState: String
+    public var reviewComment: String
 
     public init(id: String, answers: Answers, submissionDate: String, submitter: String, device: String,
-                status: String, formVersion: String) {
+                status: String, formVersion: String, reviewState: String = "", reviewComment: String = "") {
         self.id = id
         self.answers = answers
         self.submissionDate = submissionDate
@@ -17,6 +20,8 @@ public struct ExportRecord: Sendable {
         self.device = device
         self.status = status
         self.formVersion = formVersion
+        self.reviewState = reviewState
+        self.reviewComment = reviewComment
     }
 }
 
@@ -74,7 +79,7 @@ public enum CSVExport {
             mainColumns = Self.columns(form.nodes, path: [])
             topRepeats = Self.repeats(form.nodes, path: [])
             tables = [(nil, ["SubmissionDate"] + mainColumns.flatMap(\.header)
-                + ["meta-instanceID", "KEY", "SubmitterName", "DeviceID", "Status", "FormVersion"])]
+                + ["meta-instanceID", "KEY", "SubmitterName", "DeviceID", "Status", "ReviewState", "ReviewComment", "FormVersion"])]
             func add(_ g: Group, _ path: [String]) {
                 guard index[g.name] == nil else { return }
                 index[g.name] = tables.count
@@ -89,7 +94,8 @@ public enum CSVExport {
             var out = Array(repeating: [[String]](), count: tables.count)
             let key = "uuid:" + r.id
             out[0].append([r.submissionDate] + Self.cells(mainColumns, r.answers, prefix: "")
-                + [key, key, CSVTable.neutralize(r.submitter), r.device, r.status, r.formVersion])
+                + [key, key, CSVTable.neutralize(r.submitter), r.device, r.status, r.reviewState,
+                   CSVTable.neutralize(r.reviewComment), r.formVersion])
             func fill(_ g: Group, path: [String], parentPrefix: String, parentKey: String) {
                 let cols = Self.columns(g.children, path: path)
                 for (i, k) in r.answers.instances(of: g.name, under: parentPrefix).enumerated() {

@@ -16,6 +16,10 @@ public struct StoredRecord: Sendable, Hashable {
     public var device: String
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The shown review (nil when nobody reviewed it) and the state people
+    /// see (`received` for a finalized record nobody reviewed, nil for a draft).
+    public var review: Review?
+    public var reviewState: Review.State?
 }
 
 /// A record without its answers, as `list` shows it.
@@ -28,6 +32,12 @@ public struct RecordSummary: Sendable, Hashable {
     public var conflicts: Int
     public var author: String
     public var updatedAt: Int64
+    /// The shown review, nil when nobody reviewed the record.
+    public var review: Review?
+    /// As people see it: `received` for a finalized record nobody reviewed.
+    public var reviewState: Review.State? {
+        review?.state ?? (status == RecordStatus.finalized ? .received : nil)
+    }
 }
 
 /// What to save: the whole set of answers a record should hold.

@@ -138,4 +138,14 @@ enum Schema {
             name TEXT NOT NULL
         ) WITHOUT ROWID;
         """
+
+    /// Review: the shown `_review` of each record (canonical JSON) and its
+    /// state, kept on the record's row so lists can filter by it. Before
+    /// this, nothing was reviewed: a finalized record is `received`.
+    static let v5 = """
+        ALTER TABLE records ADD COLUMN review TEXT;
+        ALTER TABLE records ADD COLUMN review_state TEXT;
+        UPDATE records SET review_state = 'received' WHERE status = 'finalized';
+        CREATE INDEX records_review_state ON records (review_state) WHERE review_state IS NOT NULL;
+        """
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Forms
 import GRDB
 import Sync
 
@@ -14,6 +15,8 @@ public struct BundleImport: Sendable, Hashable {
     public var confirmed = 0
     /// Receipts kept to carry on to the devices they are for.
     public var receiptsKept = 0
+    /// Forms this device lacked, added from the bundle.
+    public var formsAdded = 0
     public var notices: [String] = []
 }
 
@@ -50,15 +53,18 @@ extension Store {
 
     /// What a bundle from this device carries: without `user`, this
     /// device's own changesets the server has not confirmed (drafts stay,
-    /// as in sync); for `user` (on
-    /// a supervisor's device), the receipts for that user's devices.
-    public func bundleContent(for user: String?, now at: Int64) throws(StoreError) -> BundleContent {
+    /// as in sync); for `user` (on a supervisor's device), the receipts for
+    /// that user's devices, and what they lack of their own records: every
+    /// changeset on them written elsewhere (reviews, resolutions, edits)
+    /// with its writer's key, and the forms this device holds.
+    public func bundleContent(for user: String?, to site: SiteID? = nil, now at: Int64) throws(StoreError) -> BundleContent {
         let ids = try identity()
         return try read { db in
             let device = try requireDevice(db)
             var keys: [String: String] = [:]
             var changesets: [Changeset] = []
             var receipts: [Receipt] = []
+            var forms: [String]?
             if let user {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT r.site_id, r.held, r.server_time, r.signature FROM receipts r JOIN site_keys k ON k.site_id = r.site_id
@@ -71,6 +77,24 @@ extension Store {
                     r.held = held
                     receipts.append(r)
                 }
+                // Changesets on the user's records written by any other
+                // device (the recipient's own it has), signed, with keys.
+                let heads = try Row.fetchAll(db, sql: """
+                    SELECT c.site_id, c.seq, c.count, c.signature, k.public_key FROM changesets c
+                    JOIN records r ON r.id = c.record_id LEFT JOIN site_keys k ON k.site_id = c.site_id
+                    WHERE r.author = ? AND c.site_id <> ? AND c.site_id NOT IN (SELECT site_id FROM site_keys WHERE user = ?)
+                    ORDER BY c.site_id, c.seq
+                    """, arguments: [user, site?.rawValue ?? "", user])
+                for head in heads {
+                    // A changeset whose versions did not all arrive here yet waits.
+                    let own = [ids.current] + (ids.previous.map { [$0] } ?? [])
+                    let site: String = head[0]
+                    guard let key = (head[4] as String?) ?? own.first(where: { $0.site.rawValue == site })?.publicKey,
+                          let c = try? Self.changeset(db, head) else { continue }
+                    changesets.append(c)
+                    keys[site] = key
+                }
+                forms = try String.fetchAll(db, sql: "SELECT definition FROM forms ORDER BY form_id, version")
             } else {
                 for id in [ids.current] + (ids.previous.map { [$0] } ?? []) { keys[id.site.rawValue] = id.publicKey }
                 let heads = try Row.fetchAll(db, sql: """
@@ -81,7 +105,7 @@ extension Store {
                 for head in heads { changesets.append(try Self.changeset(db, head)) }
             }
             return BundleContent(from: device.site, fromUser: device.enumerator, createdAt: at, keys: keys,
-                                 changesets: changesets, receipts: receipts)
+                                 changesets: changesets, receipts: receipts, forms: forms)
         }
     }
 
@@ -121,6 +145,24 @@ extension Store {
             var result = BundleImport()
             let exists = try db.cachedStatement(sql: "SELECT count(*) FROM versions WHERE site_id = ? AND seq BETWEEN ? AND ?")
             let hasForm = try db.cachedStatement(sql: "SELECT 1 FROM forms WHERE form_id = ? AND version = ?")
+            // Forms first: the changesets may be of a form new here.
+            for text in content.forms ?? [] {
+                guard let form = try? Form.load(json: Data(text.utf8)) else {
+                    result.notices.append("a form in the bundle does not load: it was left out")
+                    continue
+                }
+                let canonical = Self.canonicalDefinition(form.definition)
+                if let held = try String.fetchOne(db, sql: "SELECT definition FROM forms WHERE form_id = ? AND version = ?",
+                                                  arguments: [form.id, form.version]) {
+                    if held != canonical {
+                        result.notices.append("form \(form.id) version \(form.version) in the bundle differs from the one held here: the one here was kept")
+                    }
+                    continue
+                }
+                try db.execute(sql: "INSERT INTO forms (form_id, version, title, definition, added_at) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [form.id, form.version, form.title, canonical, content.createdAt])
+                result.formsAdded += 1
+            }
             var guardian = SiteClock(site: device.site, ms: device.clock.ms, counter: device.clock.counter)
             for c in content.changesets {
                 if let problem = content.problem(with: c) { result.refused.append(problem); continue }
@@ -220,8 +262,18 @@ public struct RelayStatus: Sendable, Hashable {
 }
 
 extension Store {
+    /// Sites whose work this device carries for others: changesets a relay
+    /// or a device brought here (not the server), on records its user does
+    /// not own (a review carried down to this device's user is not relayed
+    /// work). One argument: this device's user.
+    static let relayedHere = """
+        SELECT DISTINCT c.site_id FROM changesets c JOIN records r ON r.id = c.record_id
+        WHERE c.carried_by IS NOT NULL AND c.carried_by <> 'server' AND r.author <> ?
+        """
+
     public func relayStatus() throws(StoreError) -> RelayStatus {
         try read { db in
+            let device = try Self.device(db)
             var s = RelayStatus()
             s.savedHere = try Int.fetchOne(db, sql: """
                 SELECT coalesce(sum(count), 0) FROM changesets WHERE acked = 0 AND carried_by IS NULL AND handed_at IS NULL
@@ -236,14 +288,14 @@ extension Store {
             let missing = Dictionary(try Row.fetchAll(db, sql: """
                 SELECT k.user, sum(v.top - v.held) FROM site_keys k
                 JOIN (SELECT site_id, max(seq) AS top, count(*) AS held FROM versions
-                      WHERE site_id IN (SELECT site_id FROM site_keys) GROUP BY site_id) v ON v.site_id = k.site_id
+                      WHERE site_id IN (\(Self.relayedHere)) GROUP BY site_id) v ON v.site_id = k.site_id
                 GROUP BY k.user
-                """).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
+                """, arguments: [device?.enumerator ?? ""]).map { ($0[0] as String, $0[1] as Int) }, uniquingKeysWith: +)
             s.carried = try Row.fetchAll(db, sql: """
                 SELECT k.user, coalesce(sum(CASE WHEN c.acked = 0 THEN c.count END), 0), coalesce(sum(CASE WHEN c.acked = 1 THEN c.count END), 0)
-                FROM changesets c JOIN site_keys k ON k.site_id = c.site_id WHERE c.carried_by IS NOT NULL
+                FROM changesets c JOIN site_keys k ON k.site_id = c.site_id WHERE c.site_id IN (\(Self.relayedHere))
                 GROUP BY k.user ORDER BY k.user
-                """).map { ($0[0], $0[1], $0[2], missing[$0[0] as String] ?? 0) }
+                """, arguments: [device?.enumerator ?? ""]).map { ($0[0], $0[1], $0[2], missing[$0[0] as String] ?? 0) }
             return s
         }
     }

@@ -84,12 +84,20 @@ extension Store {
     /// Changesets waiting to be sent, oldest first: not acknowledged, not
     /// rejected; drafts held back unless asked. At least one, then as many
     /// as fit in `limit` versions and about `maxBytes`.
+    /// In clock order: a relayed record's first save goes before the
+    /// supervisor's review of it, so the server gives the record to its
+    /// author (each site's own changesets stay in sequence order). Other
+    /// devices' changesets only from a supervisor's or admin's device (a
+    /// relay); an enumerator's device holds a supervisor's review carried
+    /// down to it, but does not carry it up.
     public func pendingChangesets(limit: Int, maxBytes: Int, includeDrafts: Bool) throws(StoreError) -> [Changeset] {
         try read { db in
             let heads = try Row.fetchCursor(db, sql: """
                 SELECT c.site_id, c.seq, c.count, c.signature FROM changesets c JOIN records r ON r.id = c.record_id
+                JOIN versions v ON v.site_id = c.site_id AND v.seq = c.seq
                 WHERE c.acked = 0 AND c.rejected IS NULL AND (? OR r.status <> 'draft')
-                ORDER BY c.site_id, c.seq
+                  AND (c.carried_by IS NULL OR (SELECT role FROM sync_state WHERE id = 1) IN ('supervisor', 'admin'))
+                ORDER BY v.clock_ms, v.clock_counter, c.site_id, c.seq
                 """, arguments: [includeDrafts])
             let range = try db.cachedStatement(sql: """
                 SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author

@@ -16,14 +16,16 @@ extension Store {
             let device = try requireDevice(db)
             let id = request.record ?? UUID().uuidString.lowercased()
             var previous: [Version] = []
+            var owner = device.enumerator
             if let existing = request.record {
                 guard let row = try Row.fetchOne(
-                    db, sql: "SELECT form_id, deleted FROM records WHERE id = ?", arguments: [existing])
+                    db, sql: "SELECT form_id, deleted, author FROM records WHERE id = ?", arguments: [existing])
                 else { throw StoreError.unknownRecord(id: existing) }
                 if (row[0] as String) != request.form.id {
                     throw StoreError.formMismatch(record: existing, form: row[0])
                 }
                 if (row[1] as Int) != 0 { throw StoreError.recordDeleted(id: existing) }
+                owner = row[2]
                 previous = try Self.versions(db, record: existing)
             }
             let state = RecordState(record: id, versions: previous)
@@ -53,6 +55,11 @@ extension Store {
             if request.record == nil && !request.finalize { changes.append((MetaField.status, JSONText.quote(RecordStatus.draft))) }
             if request.finalize && status != RecordStatus.finalized {
                 changes.append((MetaField.status, JSONText.quote(RecordStatus.finalized)))
+            }
+            // A returned record its enumerator changes and keeps finalized
+            // goes back to the review queue as corrected.
+            if finalizing && !changes.isEmpty && state.review?.state == .hasIssues && device.enumerator == owner {
+                changes.append((MetaField.review, Review(state: .corrected).json))
             }
 
             var minter = VersionMinter(device: device, now: at)
@@ -135,24 +142,27 @@ extension Store {
             return StoredRecord(
                 id: id, formID: row["form_id"], formVersion: row["form_version"], status: row["status"],
                 deleted: row["deleted"], answers: answers, conflicts: state.conflicts, author: row["author"],
-                device: row["device"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+                device: row["device"], createdAt: row["created_at"], updatedAt: row["updated_at"],
+                review: state.review, reviewState: state.reviewState)
         }
         guard let found else { throw .unknownRecord(id: id) }
         return found
     }
 
     /// Records without their answers, oldest first; deleted ones only when asked.
-    public func records(form: String? = nil, status: String? = nil, includeDeleted: Bool = false) throws(StoreError) -> [RecordSummary] {
+    public func records(form: String? = nil, status: String? = nil, reviewState: Review.State? = nil,
+                        includeDeleted: Bool = false) throws(StoreError) -> [RecordSummary] {
         try read { db in
-            var sql = "SELECT id, form_id, form_version, status, deleted, conflicts, author, updated_at FROM records WHERE 1 = 1"
+            var sql = "SELECT id, form_id, form_version, status, deleted, conflicts, author, updated_at, review FROM records WHERE 1 = 1"
             var args: [any DatabaseValueConvertible] = []
             if let form { sql += " AND form_id = ?"; args.append(form) }
             if let status { sql += " AND status = ?"; args.append(status) }
+            if let reviewState { sql += " AND review_state = ?"; args.append(reviewState.rawValue) }
             if !includeDeleted { sql += " AND deleted = 0" }
             sql += " ORDER BY created_at, id"
             return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
                 RecordSummary(id: $0[0], formID: $0[1], formVersion: $0[2], status: $0[3], deleted: $0[4],
-                              conflicts: $0[5], author: $0[6], updatedAt: $0[7])
+                              conflicts: $0[5], author: $0[6], updatedAt: $0[7], review: Review.parse($0[8]))
             }
         }
     }
@@ -216,15 +226,17 @@ extension Store {
         answers += "}"
         try db.cachedStatement(sql: """
             INSERT INTO records (id, form_id, form_version, status, deleted, answers, conflicts, author, device,
-                                 created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 created_at, updated_at, review, review_state)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET form_version = excluded.form_version, status = excluded.status,
                 deleted = excluded.deleted, answers = excluded.answers, conflicts = excluded.conflicts,
                 author = excluded.author, device = excluded.device,
-                created_at = excluded.created_at, updated_at = excluded.updated_at
+                created_at = excluded.created_at, updated_at = excluded.updated_at,
+                review = excluded.review, review_state = excluded.review_state
             """).execute(arguments: [
                 record, newest.form, newest.formVersion, state.status ?? RecordStatus.draft, state.isDeleted ? 1 : 0,
                 answers, state.conflicts.count, first.author, first.id.site.rawValue, first.clock.ms, newest.clock.ms,
+                state.review?.json, state.reviewState?.rawValue,
             ])
     }
 }

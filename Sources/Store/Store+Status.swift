@@ -11,6 +11,8 @@ public struct StoreStatus: Sendable, Hashable {
     /// Versions written here or received that the server has not acknowledged.
     public var unsent: Int
     public var forms: Int
+    /// Records by review state (finalized ones; deleted left out).
+    public var reviews: [String: Int] = [:]
 }
 
 extension Store {
@@ -20,6 +22,10 @@ extension Store {
             for row in try Row.fetchAll(db, sql: "SELECT status, count(*) FROM records WHERE deleted = 0 GROUP BY status") {
                 byStatus[row[0]] = row[1]
             }
+            var reviews: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT review_state, count(*) FROM records WHERE deleted = 0 AND review_state IS NOT NULL GROUP BY review_state") {
+                reviews[row[0]] = row[1]
+            }
             let device = try Self.device(db)
             return StoreStatus(
                 path: path, device: device, records: byStatus,
@@ -27,7 +33,7 @@ extension Store {
                 conflicts: try Int.fetchOne(db, sql: "SELECT count(*) FROM records WHERE conflicts > 0") ?? 0,
                 unsent: try Int.fetchOne(db, sql: "SELECT count(*) FROM versions WHERE acked = 0 AND site_id = ?",
                                          arguments: [device?.site.rawValue ?? ""]) ?? 0,
-                forms: try Int.fetchOne(db, sql: "SELECT count(*) FROM forms") ?? 0)
+                forms: try Int.fetchOne(db, sql: "SELECT count(*) FROM forms") ?? 0, reviews: reviews)
         }
     }
 }

@@ -113,7 +113,8 @@ extension Store {
     /// ahead of the server's time.
     /// - Returns: how many versions were new here.
     @discardableResult
-    public func applyPulled(_ batch: [SequencedVersion], nextCursor: Int64, serverTime: Int64) throws(StoreError) -> Int {
+    public func applyPulled(_ batch: [SequencedVersion], nextCursor: Int64, serverTime: Int64,
+                            changesets heads: [ChangesetHead] = [], keys: [String: String] = [:]) throws(StoreError) -> Int {
         try write { db in
             let device = try requireDevice(db)
             let exists = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND seq = ?")
@@ -139,8 +140,29 @@ extension Store {
             }
             try db.execute(sql: "UPDATE device SET clock_ms = ?, clock_counter = ? WHERE id = 1",
                            arguments: [clock.last.ms, clock.last.counter])
+            try Self.keepSignatures(db, heads, keys: keys)
             try db.execute(sql: "UPDATE sync_state SET cursor = max(cursor, ?) WHERE id = 1", arguments: [nextCursor])
             return fresh.values.reduce(0) { $0 + $1.count }
+        }
+    }
+
+    /// Keeps the signatures of pulled changesets (marked carried by the
+    /// server, confirmed), so this device can hand them on to others in a
+    /// bundle or from its hub; and each writer's key, only when it is the
+    /// key its site id is made from.
+    static func keepSignatures(_ db: Database, _ heads: [ChangesetHead], keys: [String: String]) throws {
+        guard !heads.isEmpty else { return }
+        let record = try db.cachedStatement(sql: "SELECT record_id, author FROM versions WHERE site_id = ? AND seq BETWEEN ? AND ? LIMIT 1")
+        let insert = try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO changesets (site_id, seq, count, record_id, signature, acked, carried_by) VALUES (?, ?, ?, ?, ?, 1, 'server')
+            """)
+        let key = try db.cachedStatement(sql: "INSERT OR IGNORE INTO site_keys (site_id, public_key, user) VALUES (?, ?, ?)")
+        for h in heads where h.count >= 1 && h.signature.utf8.count == 128 {
+            guard let row = try Row.fetchOne(record, arguments: [h.site.rawValue, h.seq, h.lastSeq]) else { continue }
+            try insert.execute(arguments: [h.site.rawValue, h.seq, h.count, row[0] as String, h.signature])
+            if let k = keys[h.site.rawValue], SiteIdentity.derive(publicKey: k) == h.site {
+                try key.execute(arguments: [h.site.rawValue, k, row[1] as String])
+            }
         }
     }
 

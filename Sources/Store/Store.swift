@@ -99,6 +99,9 @@ public final class Store: Sendable {
         migrator.registerMigration("v4-changesets") { db in
             try db.execute(sql: Schema.v4)
         }
+        migrator.registerMigration("v5-review") { db in
+            try db.execute(sql: Schema.v5)
+        }
         do {
             try queue.inDatabase { db in
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

@@ -25,6 +25,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case formChanged(id: String, version: String)
     /// Answers that break the form's rules; nothing was written.
     case invalid([AnswerProblem], finalizing: Bool)
+    /// A review this device may not write, or of a record that cannot take it.
+    case reviewRefused(String)
     /// Any other SQLite failure.
     case database(String)
 
@@ -61,6 +63,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
                 ? "cannot finalize: \(problems.count) problem\(problems.count == 1 ? "" : "s"), nothing was saved"
                 : "\(problems.count) problem\(problems.count == 1 ? "" : "s") with the answers, nothing was saved"
             return head + ":\n" + problems.map { "  \($0)" }.joined(separator: "\n")
+        case .reviewRefused(let m):
+            return m + ": nothing was changed"
         case .database(let m):
             return "the store failed: \(m)"
         }

@@ -14,13 +14,17 @@ public struct BundleContent: Codable, Sendable, Hashable {
     public var keys: [String: String]
     public var changesets: [Changeset]
     public var receipts: [Receipt]
+    /// Form definitions (canonical JSON) the recipient may lack: a bundle
+    /// for an enumerator carries the forms its relay holds.
+    public var forms: [String]?
 
-    public init(from: SiteID, fromUser: String, createdAt: Int64, keys: [String: String], changesets: [Changeset], receipts: [Receipt]) {
+    public init(from: SiteID, fromUser: String, createdAt: Int64, keys: [String: String], changesets: [Changeset], receipts: [Receipt],
+                forms: [String]? = nil) {
         self.from = from; self.fromUser = fromUser; self.createdAt = createdAt; self.keys = keys
-        self.changesets = changesets; self.receipts = receipts
+        self.changesets = changesets; self.receipts = receipts; self.forms = forms
     }
 
-    enum CodingKeys: String, CodingKey { case from, fromUser = "from_user", createdAt = "created_at", keys, changesets, receipts }
+    enum CodingKeys: String, CodingKey { case from, fromUser = "from_user", createdAt = "created_at", keys, changesets, receipts, forms }
 
     /// Why a changeset of this bundle cannot be trusted, or nil: its shape,
     /// a key that derives its site, and its signature.

@@ -41,6 +41,8 @@ public enum MetaField {
     public static let deleted = "_deleted"
     /// The record's status: `"draft"`, `"finalized"`, ...
     public static let status = "_status"
+    /// The record's review: a `Review` as canonical JSON (docs/sync-protocol.md, Review).
+    public static let review = "_review"
 
     public static func isMeta(_ field: String) -> Bool { field.hasPrefix("_") }
 }

@@ -195,10 +195,29 @@ public struct PullResponse: Codable, Sendable {
     public var nextCursor: Int64
     public var more: Bool
     public var serverTime: Int64
-    public init(versions: [SequencedVersion], nextCursor: Int64, more: Bool, serverTime: Int64) {
+    /// The signed changesets the versions belong to (a changeset may reach
+    /// past the page), so the device can carry them on to others.
+    public var changesets: [ChangesetHead]?
+    /// The public key of every site that wrote one of them, hex.
+    public var keys: [String: String]?
+    public init(versions: [SequencedVersion], nextCursor: Int64, more: Bool, serverTime: Int64,
+                changesets: [ChangesetHead]? = nil, keys: [String: String]? = nil) {
         self.versions = versions; self.nextCursor = nextCursor; self.more = more; self.serverTime = serverTime
+        self.changesets = changesets; self.keys = keys
     }
-    enum CodingKeys: String, CodingKey { case versions, nextCursor = "next_cursor", more, serverTime = "server_time" }
+    enum CodingKeys: String, CodingKey { case versions, nextCursor = "next_cursor", more, serverTime = "server_time", changesets, keys }
+}
+
+/// A changeset without its versions: which versions it signs, and the signature.
+public struct ChangesetHead: Codable, Hashable, Sendable {
+    public var site: SiteID
+    public var seq: Int64
+    public var count: Int64
+    public var signature: String
+    public init(site: SiteID, seq: Int64, count: Int64, signature: String) {
+        self.site = site; self.seq = seq; self.count = count; self.signature = signature
+    }
+    public var lastSeq: Int64 { seq + count - 1 }
 }
 
 public struct FormInfo: Codable, Hashable, Sendable {

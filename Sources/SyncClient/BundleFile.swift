@@ -46,7 +46,7 @@ public enum BundleFile {
             throw Failure("no device of \(user) is known here: \(user) must have logged in to the server, and this device must have synced since",
                           notFound: true)
         }
-        let content = try store.bundleContent(for: user, now: now)
+        let content = try store.bundleContent(for: user, to: site, now: now)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let sealed = try BundleEnvelope.seal(try Gzip.compress(encoder.encode(content)), to: [serverKey] + readers.map(\.hpkeKey))

@@ -14,6 +14,9 @@ public enum HubSync {
         public var refused: [String] = []
         /// Changes of this device the server's receipts (brought by the hub) confirmed.
         public var confirmed = 0
+        /// What the hub held for this device: saves written elsewhere on
+        /// its records (reviews, resolutions), and forms it lacked.
+        public var received = 0, formsAdded = 0
         public var hubUser = ""
     }
 
@@ -50,7 +53,11 @@ public enum HubSync {
             try store.markHanded(written.content.changesets, to: "the hub at \(hubURL) (\(answer.hubUser))", at: now)
             guard let reply = Data(base64Encoded: answer.reply) else { throw BundleError("the hub's answer holds no readable bundle") }
             let content = try BundleFile.read(reply, with: store)
-            summary.confirmed = try store.importBundle(content).confirmed
+            let imported = try store.importBundle(content)
+            summary.confirmed = imported.confirmed
+            summary.received = imported.stored
+            summary.formsAdded = imported.formsAdded
+            summary.refused += imported.refused.map { "from the hub: " + $0 }
         } catch let e as StoreError {
             throw .store(e)
         } catch let e as BundleError {

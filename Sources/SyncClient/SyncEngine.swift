@@ -245,7 +245,8 @@ public final class SyncEngine {
             try beforeCommitHook("pull")
             FaultPoint.reach("sync-before-pull-apply")
             do {
-                summary.received += try store.applyPulled(answer.versions, nextCursor: answer.nextCursor, serverTime: answer.serverTime)
+                summary.received += try store.applyPulled(answer.versions, nextCursor: answer.nextCursor, serverTime: answer.serverTime,
+                                                          changesets: answer.changesets ?? [], keys: answer.keys ?? [:])
             } catch { throw .store(error) }
             FaultPoint.reach("sync-after-pull-apply")
             progress?(SyncProgress(phase: "receiving", done: summary.received, total: nil))

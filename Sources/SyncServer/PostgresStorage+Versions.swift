@@ -107,6 +107,33 @@ extension PostgresStorage {
         }
     }
 
+    public func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String]) {
+        guard !ids.isEmpty else { return ([], [:]) }
+        let sites = ids.map(\.site.rawValue), seqs = ids.map(\.seq)
+        return try await transaction { conn in
+            var heads: [ChangesetHead] = [], keys: [String: String] = [:]
+            let rows = try await conn.query("""
+                SELECT DISTINCT c.site_id, c.seq, c.count, c.signature
+                FROM unnest(\(sites)::text[], \(seqs)::bigint[]) AS v(site_id, seq)
+                JOIN LATERAL (SELECT site_id, seq, count, signature FROM changesets c
+                              WHERE c.site_id = v.site_id AND c.seq <= v.seq ORDER BY c.seq DESC LIMIT 1) c ON c.seq + c.count > v.seq
+                ORDER BY c.site_id, c.seq
+                """, logger: logger)
+            for try await (site, seq, count, signature) in rows.decode((String, Int64, Int64, String).self) {
+                guard let s = SiteID(site) else { continue }
+                heads.append(ChangesetHead(site: s, seq: seq, count: count, signature: signature))
+            }
+            let wanted = Array(Set(heads.map(\.site.rawValue)))
+            let keyRows = try await conn.query("""
+                SELECT site_id, public_key FROM devices WHERE site_id = ANY(\(wanted)::text[]) AND public_key <> ''
+                UNION ALL SELECT previous_site_id, previous_public_key FROM devices
+                WHERE previous_site_id = ANY(\(wanted)::text[]) AND previous_public_key IS NOT NULL
+                """, logger: logger)
+            for try await (site, key) in keyRows.decode((String, String).self) { keys[site] = key }
+            return (heads, keys)
+        }
+    }
+
     public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool) {
         // One snapshot for every query, so `next` and the rows agree while

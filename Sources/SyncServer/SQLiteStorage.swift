@@ -322,6 +322,29 @@ public final class SQLiteStorage: ServerStorage {
         }
     }
 
+    public func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String]) {
+        try await pool.read { db in
+            let find = try db.cachedStatement(sql: "SELECT seq, count, signature FROM changesets WHERE site_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 1")
+            let key = try db.cachedStatement(sql: """
+                SELECT public_key FROM devices WHERE site_id = ? AND public_key <> ''
+                UNION ALL SELECT previous_public_key FROM devices WHERE previous_site_id = ? AND previous_public_key IS NOT NULL LIMIT 1
+                """)
+            var heads: [ChangesetHead] = [], keys: [String: String] = [:], last: [SiteID: ClosedRange<Int64>] = [:]
+            for id in ids {
+                if last[id.site]?.contains(id.seq) == true { continue }
+                guard let row = try Row.fetchOne(find, arguments: [id.site.rawValue, id.seq]) else { continue }
+                let head = ChangesetHead(site: id.site, seq: row[0], count: row[1], signature: row[2])
+                guard head.lastSeq >= id.seq else { continue }
+                last[id.site] = head.seq...head.lastSeq
+                heads.append(head)
+                if keys[id.site.rawValue] == nil, let k = try String.fetchOne(key, arguments: [id.site.rawValue, id.site.rawValue]) {
+                    keys[id.site.rawValue] = k
+                }
+            }
+            return (heads, keys)
+        }
+    }
+
     /// A version from a row that starts seq, site_id, site_seq, record_id,
     /// form_id, form_version, field, value, clock_ms, clock_counter, parents, author.
     static func version(_ row: Row) -> Version? {

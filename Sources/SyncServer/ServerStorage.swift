@@ -133,6 +133,10 @@ public protocol ServerStorage: Sendable {
     func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool)
 
+    /// The stored changesets that hold `ids` (each once), and the public
+    /// key of each of their sites.
+    func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String])
+
     /// How many versions the server holds.
     func versionCount() async throws -> Int
 

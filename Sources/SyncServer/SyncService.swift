@@ -291,7 +291,9 @@ public final class SyncService: Sendable {
         let (versions, next, more) = try await storage.pull(
             after: request.cursor, limit: min(request.limit, 5000), maxBytes: min(request.maxBytes, 4 << 20),
             owner: user.role.seesAll ? nil : user.name, excludingSite: device.site)
-        return PullResponse(versions: versions, nextCursor: next, more: more, serverTime: now())
+        let (heads, keys) = try await storage.changesets(holding: versions.map(\.version.version.id))
+        return PullResponse(versions: versions, nextCursor: next, more: more, serverTime: now(),
+                            changesets: heads, keys: keys)
     }
 
     public func formList() async throws -> FormList {

@@ -22,11 +22,8 @@ final class FormCache: @unchecked Sendable {
 
 /// The checks every pushed version passes before it enters the set.
 enum VersionRules {
-    static let statuses: [Role: Set<String>] = [
-        .enumerator: ["draft", "finalized"],
-        .supervisor: ["draft", "finalized", "received", "approved", "has_issues"],
-        .admin: ["draft", "finalized", "received", "approved", "has_issues"],
-    ]
+    /// A record's status is its writer's; reviews are `_review`.
+    static let statuses: Set<String> = ["draft", "finalized"]
     static let maxValueBytes = 64 * 1024
 
     /// The reason to refuse `v` from `device` of `user`, or nil. Messages name
@@ -52,8 +49,19 @@ enum VersionRules {
         switch v.field {
         case MetaField.status:
             guard let value = v.value, value.hasPrefix("\""), value.hasSuffix("\""),
-                  statuses[user.role]?.contains(String(value.dropFirst().dropLast())) == true
-            else { return "the \(user.role.rawValue) role cannot set this status" }
+                  statuses.contains(String(value.dropFirst().dropLast()))
+            else { return "_status is draft or finalized" }
+            return nil
+        case MetaField.review:
+            guard let review = Review.parse(v.value) else {
+                return "_review holds no review (a state, a comment and field comments within their bounds)"
+            }
+            if !user.role.seesAll && review.state != .corrected {
+                return "the \(user.role.rawValue) role cannot approve, return or reject a record: only supervisors and admins review"
+            }
+            for name in (review.fields?.keys ?? [:].keys).sorted() where form.questions[FormRules.name(of: name)] == nil {
+                return "the review of record \(v.record) comments on \(name), which is not a question of form \(form.id)"
+            }
             return nil
         case MetaField.deleted:
             return v.value == "true" || v.value == "false" ? nil : "_deleted is true or false"

@@ -89,15 +89,21 @@ extension Recolha {
                         "from": .string(content.from.rawValue), "from_user": .string(content.fromUser),
                         "stored": .number(Double(r.stored)), "already": .number(Double(r.already)),
                         "confirmed": .number(Double(r.confirmed)), "receipts_kept": .number(Double(r.receiptsKept)),
-                        "refused": .array(r.refused.map { .string($0) }),
+                        "refused": .array(r.refused.map { .string($0) }), "forms_added": .number(Double(r.formsAdded)),
                     ]))
                 } else {
-                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) new saves to relay to the server, \(r.already) already here"
+                    let relays = ["supervisor", "admin"].contains(try s.syncState()?.role ?? "")
+                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) new saves"
+                          + (relays ? " to relay to the server" : "") + ", \(r.already) already here"
                           + (r.confirmed > 0 ? "; \(r.confirmed) of your changes confirmed by the server" : "")
-                          + (r.receiptsKept > 0 ? "; \(r.receiptsKept) receipts kept for their devices" : ""))
+                          + (r.receiptsKept > 0 ? "; \(r.receiptsKept) receipts kept for their devices" : "")
+                          + (r.formsAdded > 0 ? "; \(r.formsAdded) new forms" : ""))
+                    let me = try s.device()?.enumerator
+                    let returned = try s.returnedRecords().filter { $0.author == me }.count
+                    if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
                     for line in r.refused { print("  refused: \(line)") }
                     for n in r.notices { Console.note("note: " + n) }
-                    if r.stored > 0 { print("Next: recolha sync (when there is a connection) relays them.") }
+                    if r.stored > 0 && relays { print("Next: recolha sync (when there is a connection) relays them.") }
                 }
                 if !r.refused.isEmpty {
                     throw CLIError("\(r.refused.count) parts of the bundle were refused (listed above); the rest was imported", code: .refused)

@@ -18,6 +18,9 @@ struct CaptureSession {
     /// Ids of the steps answered, for :back.
     var history: [String] = []
     var lastHeading: [String] = []
+    /// The supervisor's review when the record was returned: its comment
+    /// is shown first, each field comment beside its question.
+    let review: RecordReview?
 
     enum Outcome { case next(newInstance: String?), back, stop }
 
@@ -31,6 +34,7 @@ struct CaptureSession {
         self.recordID = record?.id
         self.answers = record?.answers ?? Answers()
         self.status = record?.status ?? RecordStatus.draft
+        self.review = record?.review?.state == .hasIssues ? record?.review : nil
     }
 
     func text(_ l: Localized) -> String? { l.text(language, fallback: form.defaultLanguage) }
@@ -38,6 +42,11 @@ struct CaptureSession {
     mutating func run() throws {
         print("\(form.title) (\(form.id) v\(form.version))" + (recordID.map { " — record \($0)" } ?? ""))
         print(ui.help)
+        if let review {
+            print("\n\(ui.returned)")
+            if let c = review.comment { print("    \"\(c)\"") }
+            for (name, c) in (review.fields ?? [:]).sorted(by: { $0.key < $1.key }) { print("    \(name): \"\(c)\"") }
+        }
         var currentID = rules.steps(answers, openInstances: open).first?.id
         while let id = currentID {
             let steps = rules.steps(answers, openInstances: open)
@@ -153,6 +162,7 @@ struct CaptureSession {
         let required = q.required?.isTrue(in: ctx) ?? false
         print("\n[\(position)] \(fill(text(q.label) ?? q.name, scope: scope))\(required ? " *" : "")")
         if let hint = text(q.hint) { print("    \(fill(hint, scope: scope))") }
+        if let note = review?.fields?[path] ?? review?.fields?[q.name] { print("    >> \(ui.supervisorSays): \"\(note)\"") }
         let choices = ctx.choices(for: q)
         for (i, c) in choices.enumerated() { print("  \(i + 1). \(text(c.label) ?? c.name)") }
         switch q.type {

@@ -21,7 +21,7 @@ enum ExitStatus: Int32 {
         case .invalid: return .refused
         case .unknownForm, .unknownRecord, .ambiguousRecord: return .notFound
         case .missing, .notAStore, .newerStore, .cannotOpen, .diskFull, .notInitialized: return .storeUnusable
-        case .alreadyInitialized, .recordDeleted, .formMismatch, .formChanged: return .refused
+        case .alreadyInitialized, .recordDeleted, .formMismatch, .formChanged, .reviewRefused: return .refused
         case .database: return .failed
         }
     }

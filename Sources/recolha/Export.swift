@@ -61,7 +61,8 @@ extension Recolha {
                 for (i, t) in layout.tables.enumerated() { try sinks[i].write(Self.line(t.header)) }
                 _ = try eachRecord { r in
                     let rows = layout.rows(ExportRecord(id: r.id, answers: r.answers, submissionDate: Time.iso(r.updatedAt),
-                                                        submitter: r.author, device: r.device, status: r.status, formVersion: r.formVersion))
+                                                        submitter: r.author, device: r.device, status: r.status, formVersion: r.formVersion,
+                                                        reviewState: r.reviewState?.rawValue ?? "", reviewComment: r.review?.comment ?? ""))
                     for (i, table) in rows.enumerated() {
                         for row in table { try sinks[i].write(Self.line(row)); sinks[i].count += 1 }
                     }
@@ -102,6 +103,7 @@ extension Recolha {
             let sync = try opened.syncState()
             let rejected = try opened.rejectedVersions()
             let relay = try opened.relayStatus()
+            let returned = try opened.returnedRecords().filter { $0.author == st.device?.enumerator }
             if json {
                 JSONOut.print(.object([
                     "store": .string(st.path), "site_id": st.device.map { .string($0.site.rawValue) } ?? .null,
@@ -118,10 +120,24 @@ extension Recolha {
                     "carried_for": .array(relay.carried.map { .object(["user": .string($0.user), "waiting_for_server": .number(Double($0.waiting)),
                                                                        "confirmed": .number(Double($0.confirmed)),
                                                                        "missing": .number(Double($0.missing))]) }),
+                    "reviews": .object(st.reviews.mapValues { .number(Double($0)) }),
+                    "returned": .array(returned.map { r in
+                        var o = ["id": JSONValue.string(r.id), "form_id": .string(r.formID)]
+                        if let review = r.review { o["review"] = ReviewText.json(review) }
+                        return .object(o)
+                    }),
                     "rejected": .array(rejected.map { .object(["id": .string($0.id.description), "record": .string($0.record),
                                                                "field": .string($0.field), "reason": .string($0.reason)]) }),
                 ]))
                 return
+            }
+            // What an enumerator must act on comes first.
+            if !returned.isEmpty {
+                print("Returned for correction: \(returned.count) record\(returned.count == 1 ? "" : "s") (fix with `recolha edit ID`)")
+                for r in returned {
+                    print("  \(r.id)  \(r.formID)")
+                    if let review = r.review { ReviewText.lines(review).forEach { print("    " + $0) } }
+                }
             }
             print("Store: \(st.path)")
             if let d = st.device { print("Device: \(d.site) (enumerator \(d.enumerator))") } else {
@@ -129,6 +145,9 @@ extension Recolha {
             }
             let counts = st.records.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
             print("Records: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))\(st.deleted > 0 ? ", \(st.deleted) deleted" : "")")
+            if !st.reviews.isEmpty {
+                print("Review: " + st.reviews.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+            }
             if st.conflicts > 0 { print("Conflicts: \(st.conflicts) records need review") }
             print("Changes not yet sent: \(st.unsent)")
             print("  saved here only: \(relay.savedHere)")

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Forms
 import Store
+import Sync
 
 extension Recolha {
     struct List: ParsableCommand {
@@ -9,11 +10,19 @@ extension Recolha {
         @OptionGroup var store: StoreOptions
         @Option(help: "Only records of this form.") var form: String?
         @Option(help: "Only records with this status (draft, finalized).") var status: String?
+        @Option(help: "Only records in this review state (received, approved, has_issues, rejected, corrected).")
+        var reviewState: RecordReview.State?
+        @Flag(help: "Only records a supervisor returned (review state has_issues), with the comments.") var returned = false
         @Flag(help: "Include deleted records.") var deleted = false
         @Flag(help: "Print as JSON.") var json = false
 
+        func validate() throws {
+            if returned && reviewState != nil { throw ValidationError("give --returned or --review-state, not both") }
+        }
+
         func run() throws {
-            let records = try store.open().records(form: form, status: status, includeDeleted: deleted)
+            let records = try store.open().records(form: form, status: status, reviewState: returned ? .hasIssues : reviewState,
+                                                   includeDeleted: deleted)
             if json {
                 JSONOut.print(.array(records.map { r in
                     var o: [String: JSONValue] = [
@@ -22,16 +31,20 @@ extension Recolha {
                         "updated_at": .string(Time.iso(r.updatedAt)), "conflicts": .number(Double(r.conflicts)),
                     ]
                     if r.deleted { o["deleted"] = .bool(true) }
+                    if let state = r.reviewState { o["review_state"] = .string(state.rawValue) }
+                    if let review = r.review { o["review"] = ReviewText.json(review) }
                     return .object(o)
                 }), keyOrder: JSONOut.recordKeys)
                 return
             }
-            if records.isEmpty { print("No records"); return }
+            if records.isEmpty { print(returned ? "No records returned for correction" : "No records"); return }
             for r in records {
                 var line = "\(r.id)  \(r.formID) v\(r.formVersion)  \(r.status)  \(r.author)  \(Time.iso(r.updatedAt))"
+                if let state = r.reviewState, state != .received { line += "  \(state.rawValue)" }
                 if r.deleted { line += "  deleted" }
                 if r.conflicts > 0 { line += "  \(r.conflicts) conflict\(r.conflicts == 1 ? "" : "s")" }
                 print(line)
+                if returned, let review = r.review { ReviewText.lines(review).forEach { print("    " + $0) } }
             }
         }
     }
@@ -57,6 +70,10 @@ extension Recolha {
             if !record.conflicts.isEmpty {
                 print("Conflicts in: \(record.conflicts.joined(separator: ", "))")
             }
+            if let state = record.reviewState {
+                print("Review: \(state.rawValue)")
+                if let review = record.review { ReviewText.lines(review).forEach { print("  " + $0) } }
+            }
             let rules = FormRules(form: form, language: lang, nowMs: Store.wallClock())
             for f in rules.fields(record.answers) {
                 guard let a = record.answers[f.path] else { continue }
@@ -74,6 +91,8 @@ enum RecordJSON {
         o["form_id"] = .string(r.formID)
         o["form_version"] = .string(r.formVersion)
         o["status"] = .string(r.status)
+        // Under a `_` name, which no question may have.
+        if let state = r.reviewState { o["_review"] = ReviewText.json(r.review ?? Review(state: state)) }
         return o
     }
 }
@@ -98,5 +117,20 @@ enum Labels {
         return names.map { n in
             choices.first { $0.name == n }?.label.text(language, fallback: form.defaultLanguage).map { "\(n) (\($0))" } ?? n
         }.joined(separator: ", ")
+    }
+}
+
+/// How a review reads, in text and JSON.
+enum ReviewText {
+    static func json(_ r: Review) -> JSONValue {
+        var o: [String: JSONValue] = ["state": .string(r.state.rawValue)]
+        if let c = r.comment { o["comment"] = .string(c) }
+        if let f = r.fields { o["fields"] = .object(f.mapValues { .string($0) }) }
+        return .object(o)
+    }
+
+    /// The comment, then one line per field comment, by field name.
+    static func lines(_ r: Review) -> [String] {
+        (r.comment.map { ["\"\($0)\""] } ?? []) + (r.fields ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \"\($0.value)\"" }
     }
 }

@@ -18,7 +18,7 @@ struct Recolha: AsyncParsableCommand {
         version: "recolha \(Release.version) (sync protocol \(WireProtocol.version), SQLite \(Store.sqliteVersion), libcurl \(CurlTransport.libcurlVersion))",
         subcommands: [
             Init.self, FormsCommand.self, Capture.self, Edit.self, Finalize.self, List.self, Show.self,
-            Delete.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self, BundleCommand.self, HubCommand.self, Enrol.self,
+            Delete.self, Review.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self, BundleCommand.self, HubCommand.self, Enrol.self,
         ])
 
     static func main() async {

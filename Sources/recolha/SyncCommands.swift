@@ -101,6 +101,8 @@ extension Recolha {
                 for r in summary.rejected { print("  rejected \(r.id): \(r.reason)") }
                 for n in summary.notices { print("  note: \(n)") }
                 if summary.conflicts > 0 { print("  review conflicts with `recolha conflicts`") }
+                let returned = try s.returnedRecords().filter { $0.author == state.user }.count
+                if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
             }
             if abs(skewMinutes) >= 5 {
                 Console.note("warning: this device's clock is \(abs(skewMinutes)) minutes \(skewMinutes > 0 ? "ahead of" : "behind") the server's: set the date and time")
@@ -174,6 +176,9 @@ extension Recolha.Conflicts {
                     throw CLIError("no version \(keep) in record \(id): see `recolha conflicts`", code: .notFound)
                 }
                 json = v.field == field ? v.value : (field == MetaField.deleted ? "false" : v.value)
+            } else if field == MetaField.review {
+                throw CLIError("for _review keep one of the verdicts with --keep VERSION (see `recolha conflicts`), or write a new one with `recolha review`",
+                               code: .usage)
             } else if field == MetaField.deleted {
                 guard value == "true" || value == "false" else { throw CLIError("for _deleted give --value true (delete) or false (restore)", code: .usage) }
                 json = value
@@ -218,11 +223,19 @@ extension Recolha.Sync {
                 "hub_user": .string(r.hubUser), "handed": .number(Double(r.handed)), "saves": .number(Double(r.saves)),
                 "stored": .number(Double(r.stored)), "already_on_hub": .number(Double(r.already)),
                 "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map(JSONValue.string)),
+                "received": .number(Double(r.received)), "forms_added": .number(Double(r.formsAdded)),
             ]))
         } else {
             print("Synced with the hub at \(hub) (\(r.hubUser)'s device): handed \(r.handed) changes "
                   + "(\(r.saves == 1 ? "1 save" : "\(r.saves) saves"): \(r.stored) new to the hub, \(r.already) it already held); "
                   + "\(r.confirmed) of your changes confirmed by the server")
+            if r.received > 0 || r.formsAdded > 0 {
+                print("Received from the hub: \(r.received) saves on your records (reviews, resolutions)"
+                      + (r.formsAdded > 0 ? ", \(r.formsAdded) new forms" : ""))
+            }
+            let me = try s.device()?.enumerator
+            let returned = try s.returnedRecords().filter { $0.author == me }.count
+            if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
             for line in r.refused { print("  refused: \(line)") }
             if r.handed > r.confirmed { print("They stay here until a server receipt confirms them (`recolha status`).") }
         }

@@ -19,6 +19,10 @@ struct UIText {
     var finalizeNow: String { pt ? "Finalizar este registo agora?" : "Finalize this record now?" }
     var multiHint: String { pt ? "números ou nomes separados por espaços" : "numbers or names separated by spaces" }
     var geoHint: String { pt ? "latitude longitude [altitude precisão]" : "latitude longitude [altitude accuracy]" }
+    var returned: String {
+        pt ? "O supervisor devolveu este registo para correcção:" : "The supervisor returned this record for correction:"
+    }
+    var supervisorSays: String { pt ? "supervisor" : "supervisor" }
     var dateHint: String { pt ? "AAAA-MM-DD" : "YYYY-MM-DD" }
 
     func add(_ label: String, first: Bool) -> String {

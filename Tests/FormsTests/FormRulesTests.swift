@@ -129,7 +129,7 @@ import Testing
         #expect(tables.count == 2)
         #expect(tables[0].header == ["SubmissionDate", "g-name", "g-gps-Latitude", "g-gps-Longitude", "g-gps-Altitude",
                                      "g-gps-Accuracy", "g-m", "meta-instanceID", "KEY", "SubmitterName", "DeviceID",
-                                     "Status", "FormVersion"])
+                                     "Status", "ReviewState", "ReviewComment", "FormVersion"])
         #expect(tables[0].text.contains("\"Beira, \"\"Sofala\"\"\",-19.8,34.8,10,5,a b,uuid:u1"))
         #expect(tables[1].header == ["r-n", "PARENT_KEY", "KEY"])
         #expect(tables[1].rows == [["1", "uuid:u1", "uuid:u1/r[1]"], ["2", "uuid:u1", "uuid:u1/r[2]"]])

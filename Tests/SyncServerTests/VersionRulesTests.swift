@@ -68,7 +68,7 @@ import Testing
     @Test func rolesSetOnlyTheirStatuses() {
         #expect(check(v(MetaField.status, "\"approved\"")) != nil)
         #expect(check(v(MetaField.status, "\"finalized\"")) == nil)
-        #expect(check(v(MetaField.status, "\"approved\"", author: "sara"), user: sara) == nil)
+        #expect(check(v(MetaField.status, "\"approved\"", author: "sara"), user: sara) != nil, "a verdict is a _review")
         #expect(check(v(MetaField.deleted, "maybe")) != nil)
     }
 
@@ -190,5 +190,22 @@ import Testing
         var other = enrolment().signed(by: supervisorKey)
         other.user = "sara"; other.proof = newDevice.loginProof(user: "sara")
         #expect(try await reason(other.signed(by: supervisorKey), sup, supUser)?.contains("already belongs to ana") == true)
+    }
+}
+
+extension VersionRulesTests {
+    @Test func reviewsAreSupervisorsAndCorrectionsEnumerators() {
+        let returned = Review(state: .hasIssues, comment: "Confirme", fields: ["respondent_phone": "falta um dígito"]).json
+        #expect(check(v("_review", returned, author: "sara"), owner: "ana", user: sara) == nil)
+        #expect(check(v("_review", returned))?.contains("only supervisors and admins review") == true)
+        #expect(check(v("_review", Review(state: .approved).json))?.contains("only supervisors and admins review") == true)
+        #expect(check(v("_review", Review(state: .corrected).json)) == nil)
+        let unknownField = Review(state: .hasIssues, comment: "x", fields: ["no_such": "y"]).json
+        #expect(check(v("_review", unknownField, author: "sara"), user: sara)?.contains("no_such, which is not a question") == true)
+        for bad in [nil, "true", #"{"state":"maybe"}"#, #"{"state":"has_issues"}"#, "{", #"{"state":"approved","comment":7}"#] {
+            #expect(check(v("_review", bad, author: "sara"), user: sara)?.contains("_review holds no review") == true, "\(bad ?? "nil")")
+        }
+        // Review states are not statuses.
+        #expect(check(v("_status", "\"approved\"", author: "sara"), user: sara)?.contains("draft or finalized") == true)
     }
 }
