@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
@@ -59,10 +60,21 @@ let package = Package(
             // a release (shipped) server has none.
             swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),
+        // The supervisors' web pages: server-rendered, no JavaScript.
+        .target(
+            name: "Console",
+            dependencies: [
+                "SyncServer", "Forms", "Sync",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "recolha-server",
             dependencies: [
-                "SyncServer", "Forms", "Sync", "XLSForm",
+                "SyncServer", "Console", "Forms", "Sync", "XLSForm",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +117,12 @@ let package = Package(
         // The server's tests speak HTTP through the real client transport (libcurl).
         .testTarget(name: "SyncServerTests", dependencies: ["SyncServer", "SyncClient", "RecolhaTesting"]),
         .testTarget(name: "SyncTests", dependencies: ["Sync", "RecolhaTesting"]),
+        // The console's routes in process (HummingbirdTesting), against a real SQLite store.
+        .testTarget(
+            name: "ConsoleTests",
+            dependencies: ["Console", "SyncServer", "Sync", "Forms", "RecolhaTesting",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         // 100,000 generated and mutated inputs through each parser of outside bytes.
         .testTarget(name: "FuzzTests", dependencies: ["Forms", "Sync", "Gzip", "XLSForm", "SyncServer", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),

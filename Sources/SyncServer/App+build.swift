@@ -37,11 +37,17 @@ public struct ServerContext: RequestContext, RemoteAddressRequestContext {
     }
 
     /// The peer's IP address, or "" when unknown.
-    var address: String { remoteAddress?.ipAddress ?? "" }
+    public var address: String { remoteAddress?.ipAddress ?? "" }
 }
 
-/// The routes of the sync protocol (docs/openapi.yaml).
-public func buildRouter(_ service: SyncService, logger: Logger) -> Router<ServerContext> {
+/// Whether a path belongs to the supervisors' web console (HTML, its own
+/// errors and headers) rather than the sync protocol.
+func isConsole(_ path: String) -> Bool { path == "/console" || path.hasPrefix("/console/") }
+
+/// The routes of the sync protocol (docs/openapi.yaml), and the console's
+/// when `console` adds them.
+public func buildRouter(_ service: SyncService, logger: Logger,
+                        console: (@Sendable (Router<ServerContext>) -> Void)? = nil) -> Router<ServerContext> {
     let router = Router(context: ServerContext.self)
     router.add(middleware: RequestLogMiddleware(logger: logger))
     router.add(middleware: MethodMiddleware())
@@ -98,6 +104,7 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<Server
         let body = try await Body.decode(PullRequest.self, from: request)
         return try Body.response(try await service.pull(body, device: device, user: user), for: request)
     }
+    console?(router)
     return router
 }
 
@@ -105,9 +112,10 @@ public func buildRouter(_ service: SyncService, logger: Logger) -> Router<Server
 /// - Parameter onRunning: called with the port actually bound (useful with port 0).
 public func buildApplication(
     _ service: SyncService, options: ServerOptions, logger: Logger,
+    console: (@Sendable (Router<ServerContext>) -> Void)? = nil,
     onRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
-    let router = buildRouter(service, logger: logger)
+    let router = buildRouter(service, logger: logger, console: console)
     let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(options.idleTimeoutSeconds))
     var server: HTTPServerBuilder = .http1(configuration: http1)
     if let cert = options.tlsCertificate, let key = options.tlsKey {
@@ -152,6 +160,7 @@ struct MethodMiddleware: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if isConsole(request.uri.path) { return try await next(request, context) }
         guard let methods = Self.methods(for: request.uri.path) else {
             throw ServerError(.notFound, "not_found", "no such endpoint: the sync protocol is described in docs/openapi.yaml")
         }
@@ -168,6 +177,7 @@ struct MethodMiddleware: RouterMiddleware {
 struct ProtocolMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if isConsole(request.uri.path) { return try await next(request, context) }
         if request.uri.path != "/v1/health" {
             guard let text = request.headers[HTTPField.Name(WireProtocol.protocolHeader)!], let theirs = Int(text) else {
                 throw ServerError(.badRequest, "protocol_missing", "every request carries \(WireProtocol.protocolHeader): \(WireProtocol.version)")

@@ -107,21 +107,60 @@ extension PostgresStorage {
         }
     }
 
-    public func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String]) {
-        guard !ids.isEmpty else { return ([], [:]) }
+    public func versions(record id: String) async throws -> [StoredVersion] {
+        var out: [StoredVersion] = []
+        for try await (n, siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author, pushedBy, received)
+            in try await client.query("""
+                SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents,
+                       author, pushed_by, received_at FROM versions WHERE record_id = \(id) ORDER BY seq
+                """, logger: logger).decode((Int64, String, Int64, String, String, String, String, String?, Int64, Int32, String, String, String, Int64).self) {
+            guard let s = SiteID(siteID) else { continue }
+            let v = Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                            value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                            parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author)
+            out.append(StoredVersion(seq: n, version: v, pushedBy: pushedBy, receivedAt: received))
+        }
+        return out
+    }
+
+    public func metaVersions() async throws -> [Version] {
+        var out: [Version] = []
+        for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
+            in try await client.query("""
+                SELECT site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
+                FROM versions WHERE field IN ('_status', '_review', '_deleted') ORDER BY seq
+                """, logger: logger).decode((String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+            guard let s = SiteID(siteID) else { continue }
+            out.append(Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,
+                               value: value, clock: HLC(ms: ms, counter: counter, site: s),
+                               parents: parents.split(separator: " ").compactMap { VersionID(String($0)) }, author: author))
+        }
+        return out
+    }
+
+    public func lastSeq(site: SiteID) async throws -> Int64 {
+        var last: Int64 = 0
+        for try await m in try await client.query("SELECT COALESCE(MAX(site_seq), 0) FROM versions WHERE site_id = \(site.rawValue)",
+                                                  logger: logger).decode(Int64.self) { last = m }
+        return last
+    }
+
+    public func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String], carriers: [VersionID: String]) {
+        guard !ids.isEmpty else { return ([], [:], [:]) }
         let sites = ids.map(\.site.rawValue), seqs = ids.map(\.seq)
         return try await transaction { conn in
-            var heads: [ChangesetHead] = [], keys: [String: String] = [:]
+            var heads: [ChangesetHead] = [], keys: [String: String] = [:], carriers: [VersionID: String] = [:]
             let rows = try await conn.query("""
-                SELECT DISTINCT c.site_id, c.seq, c.count, c.signature
+                SELECT DISTINCT c.site_id, c.seq, c.count, c.signature, c.carried_by
                 FROM unnest(\(sites)::text[], \(seqs)::bigint[]) AS v(site_id, seq)
-                JOIN LATERAL (SELECT site_id, seq, count, signature FROM changesets c
+                JOIN LATERAL (SELECT site_id, seq, count, signature, carried_by FROM changesets c
                               WHERE c.site_id = v.site_id AND c.seq <= v.seq ORDER BY c.seq DESC LIMIT 1) c ON c.seq + c.count > v.seq
                 ORDER BY c.site_id, c.seq
                 """, logger: logger)
-            for try await (site, seq, count, signature) in rows.decode((String, Int64, Int64, String).self) {
+            for try await (site, seq, count, signature, carrier) in rows.decode((String, Int64, Int64, String, String).self) {
                 guard let s = SiteID(site) else { continue }
                 heads.append(ChangesetHead(site: s, seq: seq, count: count, signature: signature))
+                carriers[VersionID(site: s, seq: seq)] = carrier
             }
             let wanted = Array(Set(heads.map(\.site.rawValue)))
             let keyRows = try await conn.query("""
@@ -130,7 +169,7 @@ extension PostgresStorage {
                 WHERE previous_site_id = ANY(\(wanted)::text[]) AND previous_public_key IS NOT NULL
                 """, logger: logger)
             for try await (site, key) in keyRows.decode((String, String).self) { keys[site] = key }
-            return (heads, keys)
+            return (heads, keys, carriers)
         }
     }
 

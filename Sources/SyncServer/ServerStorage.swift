@@ -133,9 +133,18 @@ public protocol ServerStorage: Sendable {
     func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool)
 
-    /// The stored changesets that hold `ids` (each once), and the public
-    /// key of each of their sites.
-    func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String])
+    /// The stored changesets that hold `ids` (each once), the public key of
+    /// each of their sites, and who carried each (by its first version id:
+    /// a device id, or "console").
+    func changesets(holding ids: [VersionID]) async throws -> (heads: [ChangesetHead], keys: [String: String], carriers: [VersionID: String])
+
+    /// Every version of one record, in server order (the console's record page).
+    func versions(record id: String) async throws -> [StoredVersion]
+    /// Every version of a record field (`_status`, `_review`, `_deleted`):
+    /// what the console's lists and counts are computed from.
+    func metaVersions() async throws -> [Version]
+    /// The highest sequence number stored for `site`, 0 when none.
+    func lastSeq(site: SiteID) async throws -> Int64
 
     /// How many versions the server holds.
     func versionCount() async throws -> Int

@@ -291,7 +291,10 @@ public final class SyncService: Sendable {
         let (versions, next, more) = try await storage.pull(
             after: request.cursor, limit: min(request.limit, 5000), maxBytes: min(request.maxBytes, 4 << 20),
             owner: user.role.seesAll ? nil : user.name, excludingSite: device.site)
-        let (heads, keys) = try await storage.changesets(holding: versions.map(\.version.version.id))
+        var (heads, keys, _) = try await storage.changesets(holding: versions.map(\.version.version.id))
+        // Verdicts written in the console are the server's own site's.
+        let own = try await serverIdentity()
+        if heads.contains(where: { $0.site == own.site }) { keys[own.site.rawValue] = own.publicKey }
         return PullResponse(versions: versions, nextCursor: next, more: more, serverTime: now(),
                             changesets: heads, keys: keys)
     }

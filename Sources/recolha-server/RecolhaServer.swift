@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Foundation
 import Logging
 import Sync
@@ -272,10 +273,13 @@ extension RecolhaServer {
             let service = SyncService(storage: storage, tokenLifetimeDays: tokenDays)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = self.host
+            let console = try Console(service: service, secure: tlsCert != nil)
             let app = try buildApplication(
-                service, options: ServerOptions(host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey), logger: logger
+                service, options: ServerOptions(host: host, port: port, tlsCertificate: tlsCert, tlsKey: tlsKey), logger: logger,
+                console: { console.add(to: $0) }
             ) { port in
                 print("recolha-server listening on \(scheme)://\(host):\(port)")
+                print("console for supervisors: \(scheme)://\(host):\(port)/console")
                 fflush(nil)
             }
             if stopWhenStdinCloses {

@@ -1,0 +1,49 @@
+/// Every word the console shows, in English and Portuguese (as Mozambique
+/// writes it). A test checks both languages have the same keys.
+enum ConsoleText {
+    static let en: [String: String] = [
+        "overview": "Overview", "queue": "Review queue", "signout": "Sign out", "signin": "Sign in",
+        "user": "User name", "password": "Password", "signin_intro": "Supervisors and admins sign in with their Recolha password.",
+        "wrong": "Wrong user name or password.", "records": "Records", "form": "Form", "enumerator": "Enumerator",
+        "state": "Review state", "received": "Received", "approved": "Approved", "has_issues": "Returned",
+        "rejected": "Rejected", "corrected": "Corrected", "drafts": "Drafts", "total": "Total",
+        "arrived_today": "Arrived today", "by_form": "By form", "by_enumerator": "By enumerator",
+        "queue_intro": "Finalized records waiting for a decision, oldest first (received, then corrected).",
+        "queue_empty": "Nothing waits for review.", "record": "Record", "created": "Created", "owner": "Enumerator",
+        "answers": "Answers", "question": "Question", "answer": "Answer", "history": "History", "who": "Who", "when": "When",
+        "device": "Device", "path": "How it arrived", "direct": "directly", "relayed": "relayed by", "console": "in the console",
+        "review": "Review", "comment": "Comment", "field_comments": "Comments on questions", "approve": "Approve",
+        "return": "Return to enumerator", "reject": "Reject", "reopen": "Reopen", "field": "Question to flag (optional)",
+        "field_comment": "What to fix in it", "none": "none", "conflicts": "Conflicts",
+        "conflict_intro": "These questions hold different answers written at the same time; every value is kept.",
+        "value": "Value", "saved": "Saved: the decision reaches the enumerator's device with their next sync.",
+        "error": "Something went wrong", "back": "Back to the overview", "status": "Status", "deleted": "deleted",
+        "not_found": "No such page.", "signed_out": "You signed out.", "expired": "Your session ended: sign in again.",
+        "csrf": "This form was out of date or not sent from this console: nothing was changed. Open the page again and retry.",
+    ]
+
+    static let pt: [String: String] = [
+        "overview": "Resumo", "queue": "Fila de revisão", "signout": "Terminar sessão", "signin": "Iniciar sessão",
+        "user": "Nome de utilizador", "password": "Palavra-passe",
+        "signin_intro": "Supervisores e administradores iniciam sessão com a sua palavra-passe do Recolha.",
+        "wrong": "Nome de utilizador ou palavra-passe errados.", "records": "Registos", "form": "Formulário",
+        "enumerator": "Inquiridor", "state": "Estado da revisão", "received": "Recebido", "approved": "Aprovado",
+        "has_issues": "Devolvido", "rejected": "Rejeitado", "corrected": "Corrigido", "drafts": "Rascunhos", "total": "Total",
+        "arrived_today": "Chegaram hoje", "by_form": "Por formulário", "by_enumerator": "Por inquiridor",
+        "queue_intro": "Registos finalizados à espera de decisão, os mais antigos primeiro (recebidos, depois corrigidos).",
+        "queue_empty": "Nada à espera de revisão.", "record": "Registo", "created": "Criado", "owner": "Inquiridor",
+        "answers": "Respostas", "question": "Pergunta", "answer": "Resposta", "history": "Histórico", "who": "Quem",
+        "when": "Quando", "device": "Dispositivo", "path": "Como chegou", "direct": "directamente", "relayed": "levado por",
+        "console": "na consola", "review": "Revisão", "comment": "Comentário", "field_comments": "Comentários às perguntas",
+        "approve": "Aprovar", "return": "Devolver ao inquiridor", "reject": "Rejeitar", "reopen": "Reabrir",
+        "field": "Pergunta a assinalar (opcional)", "field_comment": "O que corrigir nela", "none": "nenhum",
+        "conflicts": "Conflitos",
+        "conflict_intro": "Estas perguntas têm respostas diferentes escritas ao mesmo tempo; todos os valores são guardados.",
+        "value": "Valor", "saved": "Guardado: a decisão chega ao dispositivo do inquiridor na próxima sincronização.",
+        "error": "Algo correu mal", "back": "Voltar ao resumo", "status": "Estado", "deleted": "eliminado",
+        "not_found": "Esta página não existe.", "signed_out": "Terminou a sessão.", "expired": "A sessão terminou: inicie sessão de novo.",
+        "csrf": "Este formulário estava desactualizado ou não foi enviado desta consola: nada foi alterado. Abra a página de novo e tente novamente.",
+    ]
+
+    static func words(_ lang: String) -> [String: String] { lang == "pt" ? pt : en }
+}

@@ -1,0 +1,103 @@
+/// The console's pages (swift-mustache; `{{x}}` escapes HTML, and no page
+/// uses `{{{x}}}`). No script, nothing fetched from elsewhere: the style
+/// sheet is served at /console/style.css.
+enum Templates {
+    static let all: [String: String] = [
+        "head": """
+            <!doctype html>
+            <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>{{title}} · Recolha</title><link rel="stylesheet" href="/console/style.css"></head>
+            <body><header><strong>Recolha</strong>
+            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a></nav>
+            <form method="post" action="/console/signout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><span class="who">{{user}}</span> <button type="submit" id="signout">{{t.signout}}</button></form>{{/user}}
+            <span class="lang"><a href="?lang=pt" hreflang="pt">Português</a> · <a href="?lang=en" hreflang="en">English</a></span></header>
+            <main><h1>{{title}}</h1>
+            {{#notice}}<p class="notice" id="notice">{{notice}}</p>{{/notice}}
+            """,
+        "foot": "</main></body></html>\n",
+        "signin": """
+            {{> head}}
+            <p>{{t.signin_intro}}</p>
+            {{#failed}}<p class="error" id="error">{{failed}}</p>{{/failed}}
+            <form method="post" action="/console/signin">
+            <input type="hidden" name="csrf" value="{{signinToken}}">
+            <label>{{t.user}} <input name="user" id="user" autocomplete="username" required></label>
+            <label>{{t.password}} <input type="password" name="password" id="password" autocomplete="current-password" required></label>
+            <button type="submit" id="signin">{{t.signin}}</button></form>
+            {{> foot}}
+            """,
+        "overview": """
+            {{> head}}
+            <p>{{t.arrived_today}}: <strong id="today">{{today}}</strong></p>
+            <h2>{{t.by_form}}</h2>
+            <table><tr><th>{{t.form}}</th>{{#states}}<th>{{.}}</th>{{/states}}<th>{{t.total}}</th></tr>
+            {{#forms}}<tr><td>{{name}}</td>{{#counts}}<td>{{.}}</td>{{/counts}}<td>{{total}}</td></tr>{{/forms}}</table>
+            <h2>{{t.by_enumerator}}</h2>
+            <table><tr><th>{{t.enumerator}}</th>{{#states}}<th>{{.}}</th>{{/states}}<th>{{t.total}}</th></tr>
+            {{#enumerators}}<tr><td>{{name}}</td>{{#counts}}<td>{{.}}</td>{{/counts}}<td>{{total}}</td></tr>{{/enumerators}}</table>
+            {{> foot}}
+            """,
+        "queue": """
+            {{> head}}
+            <p>{{t.queue_intro}}</p>
+            {{^rows}}<p id="empty">{{t.queue_empty}}</p>{{/rows}}
+            {{#hasRows}}<table id="queue"><tr><th>{{t.record}}</th><th>{{t.form}}</th><th>{{t.enumerator}}</th><th>{{t.state}}</th><th>{{t.created}}</th></tr>
+            {{#rows}}<tr><td><a href="/console/records/{{id}}" class="record">{{short}}</a></td><td>{{form}}</td><td>{{owner}}</td><td class="state">{{state}}</td><td>{{created}}</td></tr>{{/rows}}
+            </table>{{/hasRows}}
+            {{> foot}}
+            """,
+        "record": """
+            {{> head}}
+            <p><span id="record-id">{{id}}</span> · {{form}} · {{t.owner}}: {{owner}} · {{t.created}}: {{created}}</p>
+            <p>{{t.status}}: {{status}}{{#deleted}} ({{t.deleted}}){{/deleted}} · {{t.state}}: <strong id="review-state">{{state}}</strong></p>
+            {{#review}}<section class="review"><h2>{{t.review}}</h2>
+            {{#comment}}<p id="review-comment">{{comment}}</p>{{/comment}}
+            {{#hasFields}}<h3>{{t.field_comments}}</h3><ul>{{#fields}}<li><strong>{{label}}</strong>: {{text}}</li>{{/fields}}</ul>{{/hasFields}}
+            </section>{{/review}}
+            {{#hasConflicts}}<section class="conflicts"><h2>{{t.conflicts}}</h2><p>{{t.conflict_intro}}</p>
+            <table><tr><th>{{t.question}}</th><th>{{t.value}}</th><th>{{t.who}}</th><th>{{t.when}}</th></tr>
+            {{#conflicts}}{{#values}}<tr><td>{{label}}</td><td>{{value}}</td><td>{{who}}</td><td>{{when}}</td></tr>{{/values}}{{/conflicts}}
+            </table></section>{{/hasConflicts}}
+            {{#canReview}}<section class="actions"><h2>{{t.review}}</h2>
+            <form method="post" action="/console/records/{{id}}/review" id="review-form">
+            <input type="hidden" name="csrf" value="{{csrf}}">
+            <label>{{t.comment}} <textarea name="comment" id="comment" maxlength="2000"></textarea></label>
+            <label>{{t.field}} <select name="field" id="field"><option value="">{{t.none}}</option>{{#questions}}<option value="{{name}}">{{label}}</option>{{/questions}}</select></label>
+            <label>{{t.field_comment}} <input name="field_comment" id="field-comment" maxlength="2000"></label>
+            <button type="submit" name="action" value="approve" id="approve">{{t.approve}}</button>
+            <button type="submit" name="action" value="return" id="return">{{t.return}}</button>
+            <button type="submit" name="action" value="reject" id="reject">{{t.reject}}</button>
+            <button type="submit" name="action" value="reopen" id="reopen">{{t.reopen}}</button>
+            </form></section>{{/canReview}}
+            <h2>{{t.answers}}</h2>
+            <table id="answers"><tr><th>{{t.question}}</th><th>{{t.answer}}</th><th>{{t.history}}</th></tr>
+            {{#answers}}<tr><td>{{label}}<br><small>{{path}}</small></td><td class="answer">{{value}}</td>
+            <td><ul class="history">{{#history}}<li>{{value}} — {{who}}, {{when}}, {{device}}, {{path}}</li>{{/history}}</ul></td></tr>{{/answers}}
+            </table>
+            {{> foot}}
+            """,
+        "error": """
+            {{> head}}
+            <p class="error" id="error">{{message}}</p>
+            <p><a href="/console">{{t.back}}</a></p>
+            {{> foot}}
+            """,
+    ]
+
+    static let css = """
+        body { font-family: sans-serif; margin: 0; color: #222; }
+        header { background: #0b4f6c; color: #fff; padding: .5em 1em; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
+        header a, header .who { color: #fff; }
+        header .lang { margin-left: auto; }
+        main { padding: 1em; max-width: 70em; }
+        table { border-collapse: collapse; margin: .5em 0 1em; }
+        th, td { border: 1px solid #ccc; padding: .3em .6em; text-align: left; vertical-align: top; }
+        label { display: block; margin: .5em 0; }
+        textarea { width: 100%; min-height: 4em; }
+        .inline { display: inline; }
+        .error { color: #a00; font-weight: bold; }
+        .notice { background: #e8f4ea; padding: .5em; }
+        .history { margin: 0; padding-left: 1em; font-size: .85em; color: #555; }
+        button { margin: .3em .3em 0 0; }
+        """
+}
