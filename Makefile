@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench load clean pyxform schemathesis dist
+.PHONY: deps build test demo bench load clean pyxform schemathesis browser dist
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,9 +29,24 @@ schemathesis:
 	@python3 -c "import sys; sys.path.insert(0, '.build-schemathesis'); from importlib.metadata import version; assert version('schemathesis') == '$(SCHEMATHESIS)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-schemathesis schemathesis==$(SCHEMATHESIS)
 
+# A real browser for the console's tests: Debian's chromium and
+# chromium-driver (apt), Selenium pinned (not committed: .build-selenium/).
+SELENIUM := 4.51.0
+BROWSER_PACKAGES := chromium chromium-driver
+browser:
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@python3 -c "import sys; sys.path.insert(0, '.build-selenium'); import selenium; assert selenium.__version__ == '$(SELENIUM)'" 2>/dev/null \
+	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-selenium selenium==$(SELENIUM)
+
 # Every test, beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
-test: build pyxform schemathesis
+test: build pyxform schemathesis browser
 	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
+	  RECOLHA_SELENIUM_PATH="$(CURDIR)/.build-selenium" \
 	  scripts/with-postgres.sh swift test --disable-xctest
 	RECOLHA_DIST_CONFIG=debug scripts/check-dist.sh
 
@@ -40,8 +55,10 @@ test: build pyxform schemathesis
 dist: deps
 	scripts/dist.sh
 
+# The demo ends with the console's address and keeps the server up until
+# Enter; `make demo NO_WAIT=1` ends at once.
 demo: build
-	RECOLHA_BIN_DIR="$(BIN_DIR)" bash scripts/demo.sh
+	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_DEMO_NO_WAIT="$(NO_WAIT)" bash scripts/demo.sh
 
 bench: deps
 	@command -v /usr/bin/time >/dev/null || { if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq time; else sudo apt-get install -y -qq time; fi; }

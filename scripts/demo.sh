@@ -8,6 +8,10 @@
 # at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# --no-wait (or RECOLHA_DEMO_NO_WAIT=1): end at once instead of keeping the
+# server up for the console until Enter is pressed (for scripts).
+NO_WAIT="${RECOLHA_DEMO_NO_WAIT:-}"
+[ "${1:-}" = "--no-wait" ] && NO_WAIT=1
 BIN_DIR="${RECOLHA_BIN_DIR:-$(swift build --show-bin-path)}"
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -146,5 +150,12 @@ cut -d, -f1-6 "$WORK/export.csv"
 
 step "13. The server's log: one structured line per request, no answers in it"
 tail -n 4 "$WORK/server.log"
+
+step "14. The supervisors' console: the same server, in a browser"
+echo "Open $URL/console and sign in as sara with the password sara-password-1"
+echo "(the review queue, the record Ana corrected with its history, the overview; English or Portuguese)."
+if [ -z "$NO_WAIT" ] && [ -t 0 ]; then
+  read -r -p "The server keeps running for the console: press Enter to stop it. " _ || true
+fi
 
 step "Done: the server and the hub are stopped and the temporary folder removed."

@@ -92,7 +92,7 @@ public struct Console: Sendable {
     func signInPage(_ request: Request, lang: String, failed: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let token = ConsoleSessions.token()
         var r = html(status, "signin", ["title": ConsoleText.words(lang)["signin"]!, "signinToken": token,
-                                        "failed": failed ?? ""], lang: lang, session: nil)
+                                        "failed": failed ?? false], lang: lang, session: nil)
         r.setCookie(cookie(Self.signinCookie, token, maxAge: 3600))
         return r
     }
@@ -160,6 +160,8 @@ public struct Console: Sendable {
         let oldest = versions.min { $0.clock < $1.clock }!
         let formLang = form.map { f in f.languages.contains { $0.code == lang } ? lang : f.defaultLanguage } ?? lang
         func label(_ path: String) -> String {
+            if path == MetaField.review { return t["review"]! }
+            if path == MetaField.status { return t["status"]! }
             guard let q = form?.questions[FormRules.name(of: path)] else { return path }
             return q.label.text(formLang, fallback: form?.defaultLanguage) ?? q.name
         }
@@ -200,7 +202,12 @@ public struct Console: Sendable {
             history[v.field, default: []].append(["value": shown, "who": v.author, "when": Self.time(v.clock.ms),
                                                    "device": sites[v.id.site] ?? v.id.site.rawValue, "path": path])
         }
-        let answers: [[String: Any]] = state.fields.keys.filter { !MetaField.isMeta($0) }.sorted().map { path in
+        // Answers in the form's order (a repeat's fields by instance, then name).
+        let order = Dictionary((form?.orderedQuestions ?? []).enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let paths = state.fields.keys.filter { !MetaField.isMeta($0) }.sorted {
+            (order[FormRules.name(of: $0)] ?? Int.max, $0) < (order[FormRules.name(of: $1)] ?? Int.max, $1)
+        }
+        let answers: [[String: Any]] = paths.map { path in
             ["label": label(path), "path": path, "value": display(path, state.fields[path]?.value), "history": history[path] ?? []]
         } + [MetaField.status, MetaField.review].filter { state.fields[$0] != nil }.map { path in
             ["label": path == MetaField.status ? t["status"]! : t["review"]!, "path": path,
@@ -216,7 +223,7 @@ public struct Console: Sendable {
         var review: [String: Any]?
         if let r = state.review {
             let fields = (r.fields ?? [:]).sorted { $0.key < $1.key }.map { ["label": label($0.key), "text": $0.value] }
-            review = ["comment": r.comment ?? "", "fields": fields, "hasFields": !fields.isEmpty]
+            review = ["comment": r.comment ?? false, "fields": fields, "hasFields": !fields.isEmpty]
         }
         let questions = (form?.orderedQuestions ?? []).filter { !$0.type.isAutomatic && $0.type != .note }.map { ["name": $0.name, "label": label($0.name)] }
         return html(.ok, "record", [
@@ -225,7 +232,7 @@ public struct Console: Sendable {
             "deleted": state.isDeleted, "state": state.reviewState.map { t[$0.rawValue]! } ?? "—",
             "review": review ?? false, "conflicts": conflicts, "hasConflicts": !conflicts.isEmpty,
             "canReview": state.status == "finalized" && !state.isDeleted, "questions": questions, "answers": answers,
-            "notice": notice ?? "",
+            "notice": notice ?? false,
         ], lang: lang, session: s)
     }
 
