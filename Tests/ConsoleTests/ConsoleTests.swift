@@ -216,4 +216,37 @@ import Testing
             #expect(text(en).contains("Sign in"))
         }
     }
+
+    /// Hostile bytes as form bodies, cookies, languages and ids: every
+    /// answer is a page or a redirect (never a 5xx), and nothing is written.
+    @Test func hostileRequestsNeverBreakTheConsole() async throws {
+        let (service, record) = try await setUp()
+        let count = Int(ProcessInfo.processInfo.environment["RECOLHA_FUZZ_COUNT"] ?? "") .map { max(1, $0 / 100) } ?? 1000
+        var g = SystemRandomNumberGenerator()
+        let pieces = ["csrf=", "action=", "approve", "return", "&", "=", "%", "%00", "%ZZ", "user=", "password=", "sara", "pw-sara",
+                      "comment=", "field=", "field_comment=", "\u{0}", "é", "[]", "a[b]=c", String(repeating: "x", count: 300), ";", "+"]
+        func junk() -> String { (0..<Int.random(in: 0...12, using: &g)).map { _ in pieces.randomElement(using: &g)! }.joined() }
+        // Made up front: the test client runs in another task.
+        let cases: [(post: String, get: String, cookie: String, lang: String, origin: String?, body: String, plain: Bool, session: Bool)] =
+            (0..<count).map { i in
+                let paths = ["/console/signin", "/console/signout", "/console/records/\(record)/review", "/console/records/\(junk())/review"]
+                return (paths[i % paths.count].addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/console",
+                        "/console/records/\(junk())".addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? "/console",
+                        "recolha_signin=\(junk()); \(junk())", junk(), i % 5 == 0 ? junk() : nil, junk(), i % 3 == 0, i % 2 == 0)
+            }
+        try await app(service).test(.router) { client in
+            let s = try await signIn(client, user: "sara", password: "pw-sara")
+            let session = try #require(s.session)
+            for c in cases {
+                var h: HTTPFields = [.contentType: c.plain ? "text/plain" : "application/x-www-form-urlencoded",
+                                     .cookie: (c.session ? "recolha_console=\(session); " : "") + c.cookie, .acceptLanguage: c.lang]
+                if let o = c.origin { h[.origin] = o }
+                let r = try await client.execute(uri: c.post, method: .post, headers: h, body: ByteBuffer(string: c.body))
+                #expect(r.status.code < 500, "\(c.post): \(r.status)")
+                let page = try await client.execute(uri: c.get, method: .get, headers: h)
+                #expect(page.status.code < 500, "\(c.get): \(page.status)")
+            }
+        }
+        #expect(try await service.storage.versions(record: record).allSatisfy { $0.version.field != MetaField.review })
+    }
 }
