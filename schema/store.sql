@@ -123,6 +123,7 @@ CREATE TABLE recipients (
 ) WITHOUT ROWID;
 
 -- migration v5-review
+ALTER TABLE sync_state ADD COLUMN hub TEXT;
 ALTER TABLE records ADD COLUMN review TEXT;
 ALTER TABLE records ADD COLUMN review_state TEXT;
 UPDATE records SET review_state = 'received' WHERE status = 'finalized';

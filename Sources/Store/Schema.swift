@@ -141,8 +141,11 @@ enum Schema {
 
     /// Review: the shown `_review` of each record (canonical JSON) and its
     /// state, kept on the record's row so lists can filter by it. Before
-    /// this, nothing was reviewed: a finalized record is `received`.
+    /// this, nothing was reviewed: a finalized record is `received`. And
+    /// the hub this device last synced with, for `recolha sync` on a device
+    /// that has no token of its own (enrolled through a hub).
     static let v5 = """
+        ALTER TABLE sync_state ADD COLUMN hub TEXT;
         ALTER TABLE records ADD COLUMN review TEXT;
         ALTER TABLE records ADD COLUMN review_state TEXT;
         UPDATE records SET review_state = 'received' WHERE status = 'finalized';

@@ -22,6 +22,8 @@ public struct SyncState: Sendable, Hashable {
     public var lastSyncAt: Int64?
     /// Device clock minus server clock at the last sync, in milliseconds.
     public var skewMs: Int64?
+    /// The supervisor's hub this device last synced with (or enrolled through).
+    public var hub: String? = nil
 }
 
 /// A version the server refused, with its reason.
@@ -59,7 +61,8 @@ extension Store {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM sync_state WHERE id = 1").map {
                 SyncState(server: $0["server"], user: $0["user"], role: $0["role"], token: $0["token"], cacert: $0["cacert"],
-                          tokenSite: ($0["token_site_id"] as String?).flatMap(SiteID.init), serverKey: $0["server_key"], cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"])
+                          tokenSite: ($0["token_site_id"] as String?).flatMap(SiteID.init), serverKey: $0["server_key"], cursor: $0["cursor"], lastSyncAt: $0["last_sync_at"], skewMs: $0["skew_ms"],
+                          hub: $0["hub"])
             }
         }
     }
@@ -164,6 +167,11 @@ extension Store {
                 try key.execute(arguments: [h.site.rawValue, k, row[1] as String])
             }
         }
+    }
+
+    /// Remembers the hub this device syncs with, for the next `recolha sync`.
+    public func rememberHub(_ url: String) throws(StoreError) {
+        try write { db in try db.execute(sql: "UPDATE sync_state SET hub = ? WHERE id = 1", arguments: [url]) }
     }
 
     /// Notes a finished sync and the clock skew it measured.

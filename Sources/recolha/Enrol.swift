@@ -50,8 +50,9 @@ extension Recolha {
             try s.saveLogin(server: answer.server, user: user, role: "enumerator", token: "", cacert: nil, site: identity.site,
                             serverKey: answer.serverKey)
             try s.saveRecipients(answer.recipients)
+            try s.rememberHub(hub)
             print("Enrolled this device for \(user) through \(answer.hubUser)'s hub (site \(identity.site)); \(added) forms received.")
-            print("The server confirms the enrolment with \(answer.hubUser)'s next sync. Next: capture, then recolha sync --hub \(hub)")
+            print("The server confirms the enrolment with \(answer.hubUser)'s next sync. Next: capture, then recolha sync (it goes to this hub until the device logs in to the server)")
         }
     }
 }

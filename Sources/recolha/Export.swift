@@ -114,6 +114,7 @@ extension Recolha {
                     "server": sync.map { .string($0.server) } ?? .null,
                     "last_sync": sync?.lastSyncAt.map { .string(Time.iso($0)) } ?? .null,
                     "clock_skew_ms": sync?.skewMs.map { .number(Double($0)) } ?? .null,
+                    "hub": sync?.hub.map { .string($0) } ?? .null,
                     "saved_here": .number(Double(relay.savedHere)), "confirmed_by_server": .number(Double(relay.confirmed)),
                     "handed_to_relay": .array(relay.handed.map { .object(["bundle": .string($0.to), "at": .string(Time.iso($0.at)),
                                                                           "versions": .number(Double($0.versions))]) }),
@@ -160,7 +161,9 @@ extension Recolha {
                 }
             }
             if let sync {
-                print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")")
+                print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")"
+                      + (sync.token.isEmpty ? " (not logged in: enrolled through a hub)" : ""))
+                if let hub = sync.hub { print("Hub: \(hub)\(sync.token.isEmpty ? " (plain `recolha sync` goes there)" : "")") }
                 if let skew = sync.skewMs, abs(skew) >= 5 * 60_000 {
                     print("Clock: this device is \(abs(skew) / 60_000) minutes \(skew > 0 ? "ahead of" : "behind") the server: set the date and time")
                 }

@@ -63,14 +63,24 @@ extension Recolha {
         @Flag(help: "Send draft records too (only finalized ones by default).") var includeDrafts = false
         @Flag(help: "Send again the changes the server rejected (after fixing the cause, e.g. the clock).") var retryRejected = false
         @Option(help: ArgumentHelp(
-            "Sync with a supervisor's hub on the local network instead of the server (the address `recolha hub` prints).",
+            "Sync with a supervisor's hub on the local network instead of the server (the address `recolha hub` prints); remembered for a device enrolled through a hub, whose plain `recolha sync` then goes there.",
             valueName: "url")) var hub: String?
         @Flag(help: "Print the summary as JSON.") var json = false
 
         func run() throws {
             let s = try store.open()
-            if let hub { return try syncWithHub(s, hub) }
+            if let hub {
+                try syncWithHub(s, hub)
+                try s.rememberHub(hub)
+                return
+            }
             guard let state = try s.syncState() else { throw SyncError.notLoggedIn }
+            // A device enrolled through a hub has no token of its own: its
+            // sync goes to the hub it knows until it logs in to the server.
+            if state.token.isEmpty, let remembered = state.hub {
+                if !json { print("This device has not logged in to the server: syncing with the hub at \(remembered) (`recolha sync --hub URL` for another)") }
+                return try syncWithHub(s, remembered)
+            }
             if retryRejected { _ = try s.retryRejected() }
             let attempts = Int(ProcessInfo.processInfo.environment["RECOLHA_RETRY_ATTEMPTS"] ?? "") ?? 5
             let transport = try CurlTransport(baseURL: state.server, cacert: state.cacert, retry: RetryPolicy(attempts: max(1, attempts)))

@@ -151,6 +151,35 @@ struct StorageSuite {
         #expect(again.duplicates == [version(a, 1).id] && again.accepted == [version(a, 4).id])
     }
 
+    /// What the pull and the console read: the changesets holding some
+    /// versions (each once, with carrier and key), one record's versions,
+    /// the record fields of all, a site's last sequence.
+    func changesetsRecordsAndSequences() async throws {
+        let s = try await make()
+        try await s.createUser(UserRecord(name: "ana", role: .enumerator, passwordHash: "h", createdAt: 1))
+        let ana = SiteIdentity.make()
+        let a = ana.site
+        try await s.addDevice(DeviceRecord(id: "d1", user: "ana", name: "tab", site: a, tokenHash: "x", createdAt: 1, expiresAt: 9,
+                                           lastSeenAt: nil, revoked: false, publicKey: ana.publicKey))
+        var c1 = Changeset(versions: [version(a, 1), version(a, 2, field: "_status", value: "\"finalized\"")])!
+        c1.signature = String(repeating: "1", count: 128)
+        var c2 = Changeset(versions: [version(a, 3, record: "r2")])!
+        c2.signature = String(repeating: "2", count: 128)
+        _ = try await s.push([c1], carrier: "d1", by: "ana", at: 3) { _, _ in nil }
+        _ = try await s.push([c2], carrier: "console", by: "ana", at: 4) { _, _ in nil }
+        let held = try await s.changesets(holding: [VersionID(site: a, seq: 2), VersionID(site: a, seq: 1), VersionID(site: a, seq: 3)])
+        #expect(Set(held.heads) == [ChangesetHead(site: a, seq: 1, count: 2, signature: c1.signature),
+                                    ChangesetHead(site: a, seq: 3, count: 1, signature: c2.signature)])
+        #expect(held.keys == [a.rawValue: ana.publicKey])
+        #expect(held.carriers == [VersionID(site: a, seq: 1): "d1", VersionID(site: a, seq: 3): "console"])
+        #expect(try await s.changesets(holding: [VersionID(site: a, seq: 9)]).heads.isEmpty)
+        #expect(try await s.versions(record: "r1").map(\.version.id.seq) == [1, 2])
+        #expect(try await s.versions(record: "none").isEmpty)
+        #expect(try await s.metaVersions().map(\.field) == ["_status"])
+        #expect(try await s.lastSeq(site: a) == 3)
+        #expect(try await s.lastSeq(site: SiteID("00000000000000cc")!) == 0)
+    }
+
     func devicesBySiteAndImportMarker() async throws {
         let s = try await make()
         try await s.createUser(UserRecord(name: "ana", role: .enumerator, passwordHash: "h", createdAt: 1))
@@ -223,6 +252,8 @@ enum StorageEngine: String, CaseIterable, Sendable { case sqlite, postgres }
     func reusedIDsAreRefusedWhole(engine: StorageEngine) async throws { try await suite(engine).reusedIDsAreRefusedWholeAndNothingIsStored() }
     @Test(arguments: StorageEngine.allCases)
     func devicesBySiteAndImportMarker(engine: StorageEngine) async throws { try await suite(engine).devicesBySiteAndImportMarker() }
+    @Test(arguments: StorageEngine.allCases)
+    func changesetsRecordsAndSequences(engine: StorageEngine) async throws { try await suite(engine).changesetsRecordsAndSequences() }
     @Test(arguments: StorageEngine.allCases, Fixtures.merges)
     func mergeScenarios(engine: StorageEngine, m: Fixtures.Merge) async throws { try await suite(engine).mergeScenariosSurviveTheServer(m) }
 
