@@ -19,6 +19,9 @@ enum ConsoleText {
         "value": "Value", "saved": "Saved: the decision reaches the enumerator's device with their next sync.",
         "error": "Something went wrong", "back": "Back to the overview", "status": "Status", "deleted": "deleted",
         "not_found": "No such page.", "signed_out": "You signed out.", "expired": "Your session ended: sign in again.",
+        "all": "all", "filter": "Show", "records_found": "records", "download_csv": "Download these as CSV",
+        "previous": "Previous", "next": "Next", "page": "Page", "province": "Province", "district": "District",
+        "draft": "draft", "finalized": "finalized",
         "csrf": "This form was out of date or not sent from this console: nothing was changed. Open the page again and retry.",
     ]
 
@@ -42,6 +45,9 @@ enum ConsoleText {
         "value": "Valor", "saved": "Guardado: a decisão chega ao dispositivo do inquiridor na próxima sincronização.",
         "error": "Algo correu mal", "back": "Voltar ao resumo", "status": "Estado", "deleted": "eliminado",
         "not_found": "Esta página não existe.", "signed_out": "Terminou a sessão.", "expired": "A sessão terminou: inicie sessão de novo.",
+        "all": "todos", "filter": "Mostrar", "records_found": "registos", "download_csv": "Descarregar estes em CSV",
+        "previous": "Anterior", "next": "Seguinte", "page": "Página", "province": "Província", "district": "Distrito",
+        "draft": "rascunho", "finalized": "finalizado",
         "csrf": "Este formulário estava desactualizado ou não foi enviado desta consola: nada foi alterado. Abra a página de novo e tente novamente.",
     ]
 

@@ -8,7 +8,7 @@ enum Templates {
             <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} · Recolha</title><link rel="stylesheet" href="/console/style.css"></head>
             <body><header><strong>Recolha</strong>
-            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a></nav>
+            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a> <a href="/console/records" id="nav-records">{{t.records}}</a></nav>
             <form method="post" action="/console/signout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><span class="who">{{user}}</span> <button type="submit" id="signout">{{t.signout}}</button></form>{{/user}}
             <span class="lang"><a href="?lang=pt" hreflang="pt">Português</a> · <a href="?lang=en" hreflang="en">English</a></span></header>
             <main><h1>{{title}}</h1>
@@ -76,6 +76,22 @@ enum Templates {
             </table>
             {{> foot}}
             """,
+        "records": """
+            {{> head}}
+            <form method="get" action="/console/records" class="filters">
+            {{#filters}}<label>{{label}} <select name="{{name}}" id="filter-{{name}}"><option value="">{{t.all}}</option>
+            {{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{text}}</option>{{/options}}</select></label>{{/filters}}
+            <input type="hidden" name="sort" value="{{sort}}"><input type="hidden" name="order" value="{{order}}">
+            <button type="submit" id="filter">{{t.filter}}</button></form>
+            <p><span id="count">{{count}}</span> {{t.records_found}} · <a href="/console/records.csv?{{query}}" id="csv">{{t.download_csv}}</a></p>
+            <table id="records"><tr>{{#columns}}<th><a href="/console/records?{{link}}">{{label}}{{#current}} {{arrow}}{{/current}}</a></th>{{/columns}}</tr>
+            {{#rows}}<tr><td><a href="/console/records/{{id}}" class="record">{{short}}</a></td><td>{{form}}</td><td>{{owner}}</td><td>{{province}}</td><td>{{district}}</td><td>{{status}}</td><td>{{state}}</td><td>{{created}}</td></tr>{{/rows}}
+            </table>
+            <p class="pages">{{#previous}}<a href="/console/records?{{previous}}" id="previous">← {{t.previous}}</a>{{/previous}}
+            {{t.page}} {{page}} / {{pages}}
+            {{#next}}<a href="/console/records?{{next}}" id="next">{{t.next}} →</a>{{/next}}</p>
+            {{> foot}}
+            """,
         "error": """
             {{> head}}
             <p class="error" id="error">{{message}}</p>
@@ -95,6 +111,7 @@ enum Templates {
         label { display: block; margin: .5em 0; }
         textarea { width: 100%; min-height: 4em; }
         .inline { display: inline; }
+        .filters label { display: inline-block; margin-right: 1em; }
         .error { color: #a00; font-weight: bold; }
         .notice { background: #e8f4ea; padding: .5em; }
         .history { margin: 0; padding-left: 1em; font-size: .85em; color: #555; }

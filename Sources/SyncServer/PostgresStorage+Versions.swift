@@ -123,12 +123,12 @@ extension PostgresStorage {
         return out
     }
 
-    public func metaVersions() async throws -> [Version] {
+    public func versions(fields: [String]) async throws -> [Version] {
         var out: [Version] = []
         for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
             in try await client.query("""
                 SELECT site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
-                FROM versions WHERE field IN ('_status', '_review', '_deleted') ORDER BY seq
+                FROM versions WHERE field = ANY(\(fields)::text[]) ORDER BY seq
                 """, logger: logger).decode((String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
             guard let s = SiteID(siteID) else { continue }
             out.append(Version(id: VersionID(site: s, seq: siteSeq), record: record, form: form, formVersion: formVersion, field: field,

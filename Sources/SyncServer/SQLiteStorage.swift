@@ -367,10 +367,12 @@ public final class SQLiteStorage: ServerStorage {
         }
     }
 
-    public func metaVersions() async throws -> [Version] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions WHERE field IN ('_status', '_review', '_deleted') ORDER BY seq")
-                .compactMap(Self.version)
+    public func versions(fields: [String]) async throws -> [Version] {
+        guard !fields.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: fields.count).joined(separator: ", ")
+            return try Row.fetchAll(db, sql: "SELECT \(Self.versionColumns) FROM versions WHERE field IN (\(marks)) ORDER BY seq",
+                                    arguments: StatementArguments(fields)).compactMap(Self.version)
         }
     }
 

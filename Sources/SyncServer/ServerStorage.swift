@@ -140,9 +140,9 @@ public protocol ServerStorage: Sendable {
 
     /// Every version of one record, in server order (the console's record page).
     func versions(record id: String) async throws -> [StoredVersion]
-    /// Every version of a record field (`_status`, `_review`, `_deleted`):
-    /// what the console's lists and counts are computed from.
-    func metaVersions() async throws -> [Version]
+    /// Every version of the named fields, of every record (the console's
+    /// lists and counts: record fields, province, district).
+    func versions(fields: [String]) async throws -> [Version]
     /// The highest sequence number stored for `site`, 0 when none.
     func lastSeq(site: SiteID) async throws -> Int64
 

@@ -31,11 +31,19 @@ extension SyncService {
     }
 
     /// Every record's state from its record fields (status, review,
-    /// deleted), with its owner and form: what lists and counts show.
-    public func recordStates() async throws -> [(owner: RecordOwner, state: RecordState)] {
+    /// deleted) and the `also` questions (province, district), with its
+    /// owner and form: what lists and counts show.
+    public func recordStates(also: [String] = []) async throws -> [(owner: RecordOwner, state: RecordState)] {
         var byRecord: [String: [Version]] = [:]
-        for v in try await storage.metaVersions() { byRecord[v.record, default: []].append(v) }
+        for v in try await storage.versions(fields: [MetaField.status, MetaField.review, MetaField.deleted] + also) {
+            byRecord[v.record, default: []].append(v)
+        }
         return try await storage.recordOwners().map { ($0, RecordState(record: $0.id, versions: byRecord[$0.id] ?? [])) }
+    }
+
+    /// A published form, loaded (cached: forms never change under an id and version).
+    public func form(id: String, version: String) async throws -> Form? {
+        try await forms.form(id: id, version: version)
     }
 
     /// One record's versions with who pushed them, and its form (nil when

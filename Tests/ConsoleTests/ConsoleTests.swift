@@ -29,7 +29,8 @@ import Testing
         let (device, user) = try await service.authenticate("Bearer " + login.token)
         let record = UUID().uuidString.lowercased()
         let at = ServerClock.nowMs()
-        let fields: [(String, String)] = [("facility_name", JSONText.quote(Self.markup)), ("_status", "\"finalized\"")]
+        let fields: [(String, String)] = [("facility_name", JSONText.quote(Self.markup)), ("province", "\"tete\""),
+                                          ("_status", "\"finalized\"")]
         let versions = fields.enumerated().map { i, f in
             Version(id: VersionID(site: identity.site, seq: Int64(i + 1)), record: record, form: "health_facility_assessment",
                     formVersion: "2026.11.1", field: f.0, value: f.1, clock: HLC(ms: at, counter: Int32(i), site: identity.site),
@@ -248,5 +249,29 @@ import Testing
             }
         }
         #expect(try await service.storage.versions(record: record).allSatisfy { $0.version.field != MetaField.review })
+    }
+
+    @Test func theRecordsTableFiltersSortsAndDownloadsWhatItShows() async throws {
+        let (service, record) = try await setUp()
+        try await app(service).test(.router) { client in
+            let s = try await signIn(client, user: "sara", password: "pw-sara")
+            let session = try #require(s.session)
+            let jar = headers(["recolha_console": session])
+            let all = text(try await client.execute(uri: "/console/records", method: .get, headers: jar))
+            #expect(all.contains("id=\"count\">1<") && all.contains("/console/records/\(record)") && all.contains("Tete"))
+            let tete = text(try await client.execute(uri: "/console/records?province=Tete&state=received&sort=form&order=desc",
+                                                     method: .get, headers: jar))
+            #expect(tete.contains("id=\"count\">1<"))
+            for miss in ["province=Niassa", "state=approved", "enumerator=bento", "status=draft", "form=%3Cscript%3E"] {
+                let page = text(try await client.execute(uri: "/console/records?\(miss)", method: .get, headers: jar))
+                #expect(page.contains("id=\"count\">0<"), "\(miss)")
+            }
+            let csv = try await client.execute(uri: "/console/records.csv?province=Tete", method: .get, headers: jar)
+            #expect(csv.status == .ok && csv.headers[.contentType] == "text/csv; charset=utf-8")
+            let lines = text(csv).split(separator: "\r\n")
+            #expect(lines.count == 2 && lines[1].hasPrefix(record) && lines[1].contains("Tete"))
+            let signedOut = try await client.execute(uri: "/console/records.csv", method: .get)
+            #expect(signedOut.status == .seeOther, "no data without a session")
+        }
     }
 }

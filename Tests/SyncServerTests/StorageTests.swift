@@ -175,7 +175,8 @@ struct StorageSuite {
         #expect(try await s.changesets(holding: [VersionID(site: a, seq: 9)]).heads.isEmpty)
         #expect(try await s.versions(record: "r1").map(\.version.id.seq) == [1, 2])
         #expect(try await s.versions(record: "none").isEmpty)
-        #expect(try await s.metaVersions().map(\.field) == ["_status"])
+        #expect(try await s.versions(fields: ["_status", "_review"]).map(\.field) == ["_status"])
+        #expect(try await s.versions(fields: ["province"]).map(\.record) == ["r1", "r2"])
         #expect(try await s.lastSeq(site: a) == 3)
         #expect(try await s.lastSeq(site: SiteID("00000000000000cc")!) == 0)
     }
