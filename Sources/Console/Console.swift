@@ -79,7 +79,7 @@ public struct Console: Sendable {
                 _ = try await signedIn(request, form: nil)
                 let table = try await recordTable(request, lang: lang)
                 let t = ConsoleText.words(lang)
-                let header = ["id", t["form"]!, t["enumerator"]!, t["province"]!, t["district"]!, t["status"]!, t["state"]!, t["created"]!]
+                let header = ["id", t["form"], t["enumerator"], t["province"], t["district"], t["status"], t["state"], t["created"]]
                 var csv = header.map(CSVTable.quote).joined(separator: ",") + "\r\n"
                 for r in table.rows {
                     csv += [r.id, r.form, r.owner, r.province, r.district, r.status, r.state, r.created]
@@ -90,6 +90,64 @@ public struct Console: Sendable {
                 response.headers[.contentDisposition] = "attachment; filename=\"records.csv\""
                 Self.secureHeaders(&response)
                 return response
+            }
+        }
+        router.get("console/devices") { request, _ in
+            try await page(request) { lang in
+                let (s, _) = try await signedIn(request, form: nil)
+                return try await devices(s, lang: lang, notice: request.uri.queryParameters["done"] != nil)
+            }
+        }
+        router.post("console/devices/:id/revoke") { request, context in
+            try await page(request) { lang in
+                let s = try await admin(request, form: try await formBody(request, as: CSRFOnly.self).csrf, lang: lang)
+                _ = s
+                let id = try context.parameters.require("id")
+                guard id.count <= 64, try await service.storage.revokeDevice(id: id) else { throw ConsoleFailure.notFound }
+                return Self.redirect("/console/devices?done=1")
+            }
+        }
+        router.get("console/users") { request, _ in
+            try await page(request) { lang in
+                let s = try await admin(request, form: nil, lang: lang)
+                return try await users(s, lang: lang, notice: request.uri.queryParameters["done"] != nil)
+            }
+        }
+        router.post("console/users") { request, _ in
+            try await page(request) { lang in
+                let form = try await formBody(request, as: NewUserForm.self)
+                _ = try await admin(request, form: form.csrf, lang: lang)
+                let t = ConsoleText.words(lang)
+                guard form.name.range(of: "^[A-Za-z0-9_.-]{1,64}$", options: .regularExpression) != nil, form.password.count >= 8,
+                      form.password.count <= 1024, let role = Role(rawValue: form.role) else { throw ConsoleFailure.badForm(t["bad_user"]) }
+                do {
+                    try await service.storage.createUser(UserRecord(name: form.name, role: role, passwordHash: Credentials.hashPassword(form.password),
+                                                                    createdAt: now()))
+                } catch is ServerSetupError {
+                    throw ConsoleFailure.badForm(t["user_exists"])
+                }
+                return Self.redirect("/console/users?done=1")
+            }
+        }
+        router.post("console/users/:name/:action") { request, context in
+            try await page(request) { lang in
+                let name = try context.parameters.require("name"), action = try context.parameters.require("action")
+                let t = ConsoleText.words(lang)
+                let changed: Bool
+                switch action {
+                case "disable", "enable":
+                    _ = try await admin(request, form: try await formBody(request, as: CSRFOnly.self).csrf, lang: lang)
+                    changed = try await service.storage.setDisabled(user: name, action == "disable")
+                case "password":
+                    let form = try await formBody(request, as: PasswordForm.self)
+                    _ = try await admin(request, form: form.csrf, lang: lang)
+                    guard form.password.count >= 8, form.password.count <= 1024 else { throw ConsoleFailure.badForm(t["bad_user"]) }
+                    changed = try await service.storage.setPasswordHash(user: name, Credentials.hashPassword(form.password))
+                default:
+                    throw ConsoleFailure.notFound
+                }
+                guard changed else { throw ConsoleFailure.notFound }
+                return Self.redirect("/console/users?done=1")
             }
         }
         router.get("console/records/:id") { request, context in
@@ -115,7 +173,7 @@ public struct Console: Sendable {
 
     func signInPage(_ request: Request, lang: String, failed: String?, status: HTTPResponse.Status = .ok) throws -> Response {
         let token = ConsoleSessions.token()
-        var r = html(status, "signin", ["title": ConsoleText.words(lang)["signin"]!, "signinToken": token,
+        var r = html(status, "signin", ["title": ConsoleText.words(lang)["signin"], "signinToken": token,
                                         "failed": failed ?? false], lang: lang, session: nil)
         r.setCookie(cookie(Self.signinCookie, token, maxAge: 3600))
         return r
@@ -132,7 +190,7 @@ public struct Console: Sendable {
             user = try await service.signIn(user: form.user, password: form.password, address: address)
         } catch let e as ServerError {
             let t = ConsoleText.words(lang)
-            let message = e.status == .unauthorized ? t["wrong"]! : e.message
+            let message = e.status == .unauthorized ? t["wrong"] : e.message
             return try signInPage(request, lang: lang, failed: message, status: e.status)
         }
         // Never the id the browser brought: a new one (no fixation).
@@ -157,8 +215,8 @@ public struct Console: Sendable {
         }
         let dayStart = now() - now() % 86_400_000
         return html(.ok, "overview", [
-            "title": t["overview"]!,
-            "states": columns.map { t[$0?.rawValue ?? "drafts"]! },
+            "title": t["overview"],
+            "states": columns.map { t[$0?.rawValue ?? "drafts"] },
             "forms": table(\.formID), "enumerators": table(\.owner),
             "today": records.filter { $0.owner.createdAt >= dayStart }.count,
         ], lang: lang, session: s)
@@ -171,9 +229,9 @@ public struct Console: Sendable {
         }.sorted { ($0.state.reviewState == .received ? 0 : 1, $0.owner.createdAt, $0.owner.id) < ($1.state.reviewState == .received ? 0 : 1, $1.owner.createdAt, $1.owner.id) }
         let rows: [[String: Any]] = waiting.map {
             ["id": $0.owner.id, "short": String($0.owner.id.prefix(8)), "form": $0.owner.formID, "owner": $0.owner.owner,
-             "state": t[$0.state.reviewState!.rawValue]!, "created": Self.time($0.owner.createdAt)]
+             "state": t[$0.state.reviewState!.rawValue], "created": Self.time($0.owner.createdAt)]
         }
-        return html(.ok, "queue", ["title": t["queue"]!, "rows": rows, "hasRows": !rows.isEmpty], lang: lang, session: s)
+        return html(.ok, "queue", ["title": t["queue"], "rows": rows, "hasRows": !rows.isEmpty], lang: lang, session: s)
     }
 
     func recordPage(_ id: String, session s: ConsoleSessions.Session, lang: String, notice: String?) async throws -> Response {
@@ -184,8 +242,8 @@ public struct Console: Sendable {
         let oldest = versions.min { $0.clock < $1.clock }!
         let formLang = form.map { f in f.languages.contains { $0.code == lang } ? lang : f.defaultLanguage } ?? lang
         func label(_ path: String) -> String {
-            if path == MetaField.review { return t["review"]! }
-            if path == MetaField.status { return t["status"]! }
+            if path == MetaField.review { return t["review"] }
+            if path == MetaField.status { return t["status"] }
             guard let q = form?.questions[FormRules.name(of: path)] else { return path }
             return q.label.text(formLang, fallback: form?.defaultLanguage) ?? q.name
         }
@@ -219,10 +277,10 @@ public struct Console: Sendable {
         for v in versions.sorted(by: { $0.clock > $1.clock }) {
             let carrier = carrierOf[v.id] ?? ""
             let path: String
-            if carrier == "console" { path = t["console"]! }
-            else if let d = carriers[carrier], !d.speaksFor(v.id.site) { path = t["relayed"]! + " " + "\(d.user) (\(d.name))" }
-            else { path = t["direct"]! }
-            let shown = v.field == MetaField.review ? (Review.parse(v.value).map { t[$0.state.rawValue]! } ?? "—") : display(v.field, v.value)
+            if carrier == "console" { path = t["console"] }
+            else if let d = carriers[carrier], !d.speaksFor(v.id.site) { path = t["relayed"] + " " + "\(d.user) (\(d.name))" }
+            else { path = t["direct"] }
+            let shown = v.field == MetaField.review ? (Review.parse(v.value).map { t[$0.state.rawValue] } ?? "—") : display(v.field, v.value)
             history[v.field, default: []].append(["value": shown, "who": v.author, "when": Self.time(v.clock.ms),
                                                    "device": sites[v.id.site] ?? v.id.site.rawValue, "path": path])
         }
@@ -234,13 +292,13 @@ public struct Console: Sendable {
         let answers: [[String: Any]] = paths.map { path in
             ["label": label(path), "path": path, "value": display(path, state.fields[path]?.value), "history": history[path] ?? []]
         } + [MetaField.status, MetaField.review].filter { state.fields[$0] != nil }.map { path in
-            ["label": path == MetaField.status ? t["status"]! : t["review"]!, "path": path,
-             "value": path == MetaField.review ? (state.reviewState.map { t[$0.rawValue]! } ?? "—") : display(path, state.fields[path]?.value),
+            ["label": path == MetaField.status ? t["status"] : t["review"], "path": path,
+             "value": path == MetaField.review ? (state.reviewState.map { t[$0.rawValue] } ?? "—") : display(path, state.fields[path]?.value),
              "history": history[path] ?? []]
         }
         let conflicts: [[String: Any]] = state.conflicts.map { field in
             ["values": state.conflictVersions(of: field).map { v in
-                ["label": label(field), "value": v.field == MetaField.review ? (Review.parse(v.value).map { t[$0.state.rawValue]! } ?? "—")
+                ["label": label(field), "value": v.field == MetaField.review ? (Review.parse(v.value).map { t[$0.state.rawValue] } ?? "—")
                     : display(v.field, v.value), "who": v.author, "when": Self.time(v.clock.ms)] as [String: Any]
             }]
         }
@@ -251,13 +309,45 @@ public struct Console: Sendable {
         }
         let questions = (form?.orderedQuestions ?? []).filter { !$0.type.isAutomatic && $0.type != .note }.map { ["name": $0.name, "label": label($0.name)] }
         return html(.ok, "record", [
-            "title": t["record"]! + " " + String(id.prefix(8)), "id": id, "form": form?.title ?? oldest.form, "owner": oldest.author,
-            "created": Self.time(oldest.clock.ms), "status": state.status.flatMap { t[$0 == "finalized" ? "status" : $0] == nil ? $0 : $0 } ?? "—",
-            "deleted": state.isDeleted, "state": state.reviewState.map { t[$0.rawValue]! } ?? "—",
+            "title": t["record"] + " " + String(id.prefix(8)), "id": id, "form": form?.title ?? oldest.form, "owner": oldest.author,
+            "created": Self.time(oldest.clock.ms), "status": state.status.map { t[$0] } ?? "—",
+            "deleted": state.isDeleted, "state": state.reviewState.map { t[$0.rawValue] } ?? "—",
             "review": review ?? false, "conflicts": conflicts, "hasConflicts": !conflicts.isEmpty,
             "canReview": state.status == "finalized" && !state.isDeleted, "questions": questions, "answers": answers,
             "notice": notice ?? false,
         ], lang: lang, session: s)
+    }
+
+    /// The session of a signed-in admin (users and revocations are theirs).
+    func admin(_ request: Request, form token: String?, lang: String) async throws -> ConsoleSessions.Session {
+        let (s, _) = try await signedIn(request, form: token)
+        guard s.role == .admin else { throw ConsoleFailure.forbidden }
+        return s
+    }
+
+    func devices(_ s: ConsoleSessions.Session, lang: String, notice: Bool) async throws -> Response {
+        let t = ConsoleText.words(lang)
+        let relayed = Dictionary(try await service.storage.relayedArrivals().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
+        let gaps = try await service.storage.sequenceGaps()
+        var names: [String: String] = [:]
+        let all = try await service.storage.devices()
+        for d in all { names[d.id] = "\(d.user) (\(d.name))" }
+        let rows: [[String: Any]] = all.sorted { ($0.user, $0.createdAt) < ($1.user, $1.createdAt) }.map { d in
+            ["id": d.id, "name": d.name, "user": d.user, "site": d.site.rawValue,
+             "direct": d.lastSeenAt.map(Self.time) ?? t["never"],
+             "relayed": relayed[d.site].map { "\(Self.time($0.at)) \(t["through"]) \(names[$0.carriedBy] ?? $0.carriedBy)" } ?? "—",
+             "gaps": gaps[d.site].map(String.init) ?? "0", "revoked": d.revoked]
+        }
+        return html(.ok, "devices", ["title": t["devices"], "rows": rows, "notice": notice ? t["done"] : false], lang: lang, session: s)
+    }
+
+    func users(_ s: ConsoleSessions.Session, lang: String, notice: Bool) async throws -> Response {
+        let t = ConsoleText.words(lang)
+        let rows: [[String: Any]] = try await service.storage.users().sorted { $0.name < $1.name }.map { u in
+            ["name": u.name, "role": t["role_" + u.role.rawValue], "toggle": u.disabled ? "enable" : "disable",
+             "toggleLabel": t[u.disabled ? "enable" : "disable"]]
+        }
+        return html(.ok, "users", ["title": t["users"], "rows": rows, "notice": notice ? t["done"] : false], lang: lang, session: s)
     }
 
     /// One row of the records table, as shown (and as the CSV writes it).
@@ -290,18 +380,18 @@ public struct Console: Sendable {
             RecordRow(id: o.id, form: o.formID, owner: o.owner,
                       province: choiceLabel(o.formID, "province", st.fields["province"]?.value),
                       district: choiceLabel(o.formID, "district", st.fields["district"]?.value),
-                      status: st.status.flatMap { t[$0] } ?? "—", state: st.reviewState.map { t[$0.rawValue]! } ?? "—",
+                      status: st.status.map { t[$0] } ?? "—", state: st.reviewState.map { t[$0.rawValue] } ?? "—",
                       created: Self.time(o.createdAt), createdAt: o.createdAt)
         }
         let statusOf = Dictionary(states.map { ($0.owner.id, $0.state) }, uniquingKeysWith: { a, _ in a })
         let choices: [(name: String, label: String, values: [(String, String)], keep: (RecordRow, String) -> Bool)] = [
-            ("form", t["form"]!, Set(rows.map(\.form)).sorted().map { ($0, forms[$0]?.title ?? $0) }, { $0.form == $1 }),
-            ("status", t["status"]!, ["draft", "finalized"].map { ($0, t[$0]!) }, { statusOf[$0.id]?.status == $1 }),
-            ("state", t["state"]!, Review.State.allCases.map { ($0.rawValue, t[$0.rawValue]!) },
+            ("form", t["form"], Set(rows.map(\.form)).sorted().map { ($0, forms[$0]?.title ?? $0) }, { $0.form == $1 }),
+            ("status", t["status"], ["draft", "finalized"].map { ($0, t[$0]) }, { statusOf[$0.id]?.status == $1 }),
+            ("state", t["state"], Review.State.allCases.map { ($0.rawValue, t[$0.rawValue]) },
              { statusOf[$0.id]?.reviewState?.rawValue == $1 }),
-            ("enumerator", t["enumerator"]!, Set(rows.map(\.owner)).sorted().map { ($0, $0) }, { $0.owner == $1 }),
-            ("province", t["province"]!, Set(rows.map(\.province)).filter { !$0.isEmpty }.sorted().map { ($0, $0) }, { $0.province == $1 }),
-            ("district", t["district"]!, Set(rows.map(\.district)).filter { !$0.isEmpty }.sorted().map { ($0, $0) }, { $0.district == $1 }),
+            ("enumerator", t["enumerator"], Set(rows.map(\.owner)).sorted().map { ($0, $0) }, { $0.owner == $1 }),
+            ("province", t["province"], Set(rows.map(\.province)).filter { !$0.isEmpty }.sorted().map { ($0, $0) }, { $0.province == $1 }),
+            ("district", t["district"], Set(rows.map(\.district)).filter { !$0.isEmpty }.sorted().map { ($0, $0) }, { $0.district == $1 }),
         ]
         var filters: [[String: Any]] = []
         for c in choices {
@@ -346,10 +436,10 @@ public struct Console: Sendable {
         let pages = max(1, (table.rows.count + Self.pageSize - 1) / Self.pageSize)
         let page = min(max(1, Int(q["page"].map(String.init) ?? "") ?? 1), pages)
         let shown = table.rows.dropFirst((page - 1) * Self.pageSize).prefix(Self.pageSize)
-        let columns = [("id", t["record"]!), ("form", t["form"]!), ("enumerator", t["enumerator"]!), ("province", t["province"]!),
-                       ("district", t["district"]!), ("status", t["status"]!), ("state", t["state"]!), ("created", t["created"]!)]
+        let columns = [("id", t["record"]), ("form", t["form"]), ("enumerator", t["enumerator"]), ("province", t["province"]),
+                       ("district", t["district"]), ("status", t["status"]), ("state", t["state"]), ("created", t["created"])]
         return html(.ok, "records", [
-            "title": t["records"]!, "filters": table.filters, "sort": table.sort, "order": table.order,
+            "title": t["records"], "filters": table.filters, "sort": table.sort, "order": table.order,
             "count": table.rows.count, "query": query([:]), "page": page, "pages": pages,
             "previous": page > 1 ? query(["page": String(page - 1)]) : false,
             "next": page < pages ? query(["page": String(page + 1)]) : false,
@@ -385,16 +475,18 @@ public struct Console: Sendable {
             switch f {
             case .signedOut:
                 if request.method == .get { return Self.redirect("/console/signin") }
-                return html(.forbidden, "error", ["title": t["error"]!, "message": t["expired"]!], lang: lang, session: nil)
+                return html(.forbidden, "error", ["title": t["error"], "message": t["expired"]], lang: lang, session: nil)
             case .csrf:
-                return html(.forbidden, "error", ["title": t["error"]!, "message": t["csrf"]!], lang: lang, session: nil)
+                return html(.forbidden, "error", ["title": t["error"], "message": t["csrf"]], lang: lang, session: nil)
+            case .forbidden:
+                return html(.forbidden, "error", ["title": t["error"], "message": t["admins_only"]], lang: lang, session: nil)
             case .notFound:
-                return html(.notFound, "error", ["title": t["error"]!, "message": t["not_found"]!], lang: lang, session: nil)
+                return html(.notFound, "error", ["title": t["error"], "message": t["not_found"]], lang: lang, session: nil)
             case .badForm(let m):
-                return html(.badRequest, "error", ["title": t["error"]!, "message": m], lang: lang, session: nil)
+                return html(.badRequest, "error", ["title": t["error"], "message": m], lang: lang, session: nil)
             }
         } catch let e as ServerError {
-            return html(e.status, "error", ["title": t["error"]!, "message": e.message], lang: lang, session: nil)
+            return html(e.status, "error", ["title": t["error"], "message": e.message], lang: lang, session: nil)
         }
     }
 
@@ -451,10 +543,11 @@ public struct Console: Sendable {
               session: ConsoleSessions.Session?) -> Response {
         var context = values
         context["lang"] = lang
-        context["t"] = ConsoleText.words(lang)
+        context["t"] = ConsoleText.words(lang).all
         if let session {
             context["user"] = session.user
             context["csrf"] = session.csrf
+            context["admin"] = session.role == .admin
         }
         let text = library.render(context, withTemplate: template) ?? ""
         var r = Response(status: status, body: .init(byteBuffer: ByteBuffer(string: text)))
@@ -487,11 +580,23 @@ public struct Console: Sendable {
 }
 
 enum ConsoleFailure: Error {
-    case signedOut, csrf, notFound
+    case signedOut, csrf, notFound, forbidden
     case badForm(String)
 }
 
 struct CSRFOnly: Decodable { var csrf: String }
+
+struct NewUserForm: Decodable {
+    var csrf: String
+    var name: String
+    var role: String
+    var password: String
+}
+
+struct PasswordForm: Decodable {
+    var csrf: String
+    var password: String
+}
 
 struct SignInForm: Decodable {
     var csrf: String

@@ -22,6 +22,13 @@ enum ConsoleText {
         "all": "all", "filter": "Show", "records_found": "records", "download_csv": "Download these as CSV",
         "previous": "Previous", "next": "Next", "page": "Page", "province": "Province", "district": "District",
         "draft": "draft", "finalized": "finalized",
+        "devices": "Devices", "users": "Users", "site": "Site", "last_direct": "Last direct sync", "last_relayed": "Last relayed arrival",
+        "gaps": "Missing changes", "revoke": "Revoke", "revoked": "revoked", "never": "never", "through": "through",
+        "devices_intro": "Each device's last direct sync and last work relayed by a supervisor; missing changes are sequence numbers below the highest the server holds that never arrived. The clock skew is checked by each device at its sync.",
+        "role": "Role", "disable": "Disable", "enable": "Enable", "reset_password": "Set password", "new_password": "New password",
+        "add_user": "Add a user", "role_enumerator": "enumerator", "role_supervisor": "supervisor", "role_admin": "admin",
+        "admins_only": "Only admins manage users and revoke devices.", "bad_user": "A user name is 1 to 64 letters, digits, _ . or -; a password at least 8 characters.",
+        "user_exists": "There is already a user with that name.", "done": "Done.",
         "csrf": "This form was out of date or not sent from this console: nothing was changed. Open the page again and retry.",
     ]
 
@@ -48,8 +55,25 @@ enum ConsoleText {
         "all": "todos", "filter": "Mostrar", "records_found": "registos", "download_csv": "Descarregar estes em CSV",
         "previous": "Anterior", "next": "Seguinte", "page": "Página", "province": "Província", "district": "Distrito",
         "draft": "rascunho", "finalized": "finalizado",
+        "devices": "Dispositivos", "users": "Utilizadores", "site": "Site", "last_direct": "Última sincronização directa",
+        "last_relayed": "Último trabalho levado", "gaps": "Alterações em falta", "revoke": "Revogar", "revoked": "revogado",
+        "never": "nunca", "through": "por",
+        "devices_intro": "A última sincronização directa de cada dispositivo e o último trabalho levado por um supervisor; alterações em falta são números de sequência abaixo do maior que o servidor tem e que nunca chegaram. A diferença de relógio é verificada por cada dispositivo ao sincronizar.",
+        "role": "Papel", "disable": "Desactivar", "enable": "Activar", "reset_password": "Definir palavra-passe",
+        "new_password": "Nova palavra-passe", "add_user": "Adicionar utilizador", "role_enumerator": "inquiridor",
+        "role_supervisor": "supervisor", "role_admin": "administrador",
+        "admins_only": "Só administradores gerem utilizadores e revogam dispositivos.",
+        "bad_user": "Um nome de utilizador tem de 1 a 64 letras, algarismos, _ . ou -; uma palavra-passe pelo menos 8 caracteres.",
+        "user_exists": "Já existe um utilizador com esse nome.", "done": "Feito.",
         "csrf": "Este formulário estava desactualizado ou não foi enviado desta consola: nada foi alterado. Abra a página de novo e tente novamente.",
     ]
 
-    static func words(_ lang: String) -> [String: String] { lang == "pt" ? pt : en }
+    static func words(_ lang: String) -> Words { Words(all: lang == "pt" ? pt : en) }
+}
+
+/// One language's words. A key missing from the catalogue reads as English,
+/// then as the key itself: a page never fails over a word.
+struct Words: Sendable {
+    let all: [String: String]
+    subscript(_ key: String) -> String { all[key] ?? ConsoleText.en[key] ?? key }
 }

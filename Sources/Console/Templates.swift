@@ -8,7 +8,7 @@ enum Templates {
             <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} · Recolha</title><link rel="stylesheet" href="/console/style.css"></head>
             <body><header><strong>Recolha</strong>
-            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a> <a href="/console/records" id="nav-records">{{t.records}}</a></nav>
+            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a> <a href="/console/records" id="nav-records">{{t.records}}</a> <a href="/console/devices">{{t.devices}}</a>{{#admin}} <a href="/console/users">{{t.users}}</a>{{/admin}}</nav>
             <form method="post" action="/console/signout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><span class="who">{{user}}</span> <button type="submit" id="signout">{{t.signout}}</button></form>{{/user}}
             <span class="lang"><a href="?lang=pt" hreflang="pt">Português</a> · <a href="?lang=en" hreflang="en">English</a></span></header>
             <main><h1>{{title}}</h1>
@@ -90,6 +90,30 @@ enum Templates {
             <p class="pages">{{#previous}}<a href="/console/records?{{previous}}" id="previous">← {{t.previous}}</a>{{/previous}}
             {{t.page}} {{page}} / {{pages}}
             {{#next}}<a href="/console/records?{{next}}" id="next">{{t.next}} →</a>{{/next}}</p>
+            {{> foot}}
+            """,
+        "devices": """
+            {{> head}}
+            <p>{{t.devices_intro}}</p>
+            <table id="devices"><tr><th>{{t.device}}</th><th>{{t.user}}</th><th>{{t.site}}</th><th>{{t.last_direct}}</th><th>{{t.last_relayed}}</th><th>{{t.gaps}}</th><th></th></tr>
+            {{#rows}}<tr><td>{{name}}<br><small>{{id}}</small></td><td>{{user}}</td><td>{{site}}</td><td>{{direct}}</td><td>{{relayed}}</td><td class="gaps">{{gaps}}</td>
+            <td>{{#revoked}}{{t.revoked}}{{/revoked}}{{^revoked}}{{#admin}}<form method="post" action="/console/devices/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="revoke">{{t.revoke}}</button></form>{{/admin}}{{/revoked}}</td></tr>{{/rows}}
+            </table>
+            {{> foot}}
+            """,
+        "users": """
+            {{> head}}
+            <table id="users"><tr><th>{{t.user}}</th><th>{{t.role}}</th><th></th><th></th></tr>
+            {{#rows}}<tr><td>{{name}}</td><td>{{role}}</td>
+            <td><form method="post" action="/console/users/{{name}}/{{toggle}}"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="{{toggle}}">{{toggleLabel}}</button></form></td>
+            <td><form method="post" action="/console/users/{{name}}/password"><input type="hidden" name="csrf" value="{{csrf}}"><input type="password" name="password" minlength="8" autocomplete="new-password" required aria-label="{{t.new_password}}"> <button type="submit">{{t.reset_password}}</button></form></td></tr>{{/rows}}
+            </table>
+            <h2>{{t.add_user}}</h2>
+            <form method="post" action="/console/users" id="add-user"><input type="hidden" name="csrf" value="{{csrf}}">
+            <label>{{t.user}} <input name="name" id="new-name" pattern="[A-Za-z0-9_.\\-]{1,64}" required></label>
+            <label>{{t.role}} <select name="role" id="new-role"><option value="enumerator">{{t.role_enumerator}}</option><option value="supervisor">{{t.role_supervisor}}</option><option value="admin">{{t.role_admin}}</option></select></label>
+            <label>{{t.password}} <input type="password" name="password" id="new-password" minlength="8" autocomplete="new-password" required></label>
+            <button type="submit" id="add">{{t.add_user}}</button></form>
             {{> foot}}
             """,
         "error": """

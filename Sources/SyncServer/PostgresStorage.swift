@@ -182,6 +182,20 @@ public final class PostgresStorage: ServerStorage {
         try await changed("UPDATE users SET disabled = \(disabled) WHERE name = \(name) RETURNING name")
     }
 
+    public func setPasswordHash(user name: String, _ hash: String) async throws -> Bool {
+        try await changed("UPDATE users SET password_hash = \(hash) WHERE name = \(name) RETURNING name")
+    }
+
+    public func sequenceGaps() async throws -> [SiteID: Int64] {
+        var out: [SiteID: Int64] = [:]
+        for try await (site, missing) in try await client.query("""
+            SELECT site_id, max(site_seq) - count(*) FROM versions GROUP BY site_id HAVING max(site_seq) > count(*)
+            """, logger: logger).decode((String, Int64).self) {
+            if let s = SiteID(site) { out[s] = missing }
+        }
+        return out
+    }
+
     public func addDevice(_ d: DeviceRecord) async throws {
         try await execute("""
             INSERT INTO devices (id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id,

@@ -157,6 +157,23 @@ public final class SQLiteStorage: ServerStorage {
         }
     }
 
+    public func setPasswordHash(user name: String, _ hash: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE users SET password_hash = ? WHERE name = ?", arguments: [hash, name])
+            return db.changesCount > 0
+        }
+    }
+
+    public func sequenceGaps() async throws -> [SiteID: Int64] {
+        try await pool.read { db in
+            var out: [SiteID: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT site_id, max(site_seq) - count(*) FROM versions GROUP BY site_id HAVING max(site_seq) > count(*)") {
+                if let site = SiteID(row[0] as String) { out[site] = row[1] }
+            }
+            return out
+        }
+    }
+
     public func addDevice(_ d: DeviceRecord) async throws {
         try await pool.write { db in
             try db.execute(sql: """

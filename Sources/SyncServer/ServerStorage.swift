@@ -86,6 +86,12 @@ public protocol ServerStorage: Sendable {
     func users() async throws -> [UserRecord]
     /// - Returns: false when there is no such user.
     func setDisabled(user name: String, _ disabled: Bool) async throws -> Bool
+    /// - Returns: false when there is no such user.
+    func setPasswordHash(user name: String, _ hash: String) async throws -> Bool
+    /// Per site, how many sequence numbers below its highest stored one
+    /// are missing (work that left the device and never arrived); sites
+    /// without a gap are left out.
+    func sequenceGaps() async throws -> [SiteID: Int64]
 
     func addDevice(_ device: DeviceRecord) async throws
     func device(id: String) async throws -> DeviceRecord?

@@ -1,4 +1,4 @@
-import Console
+@testable import Console
 import Forms
 import Foundation
 import HTTPTypes
@@ -19,7 +19,7 @@ import Testing
     /// A server holding one finalized record of ana's whose facility name is markup.
     func setUp() async throws -> (SyncService, record: String) {
         let storage = try SQLiteStorage(path: dir.file(UUID().uuidString + ".sqlite"), create: true)
-        for (name, role) in [("ana", Role.enumerator), ("sara", .supervisor)] {
+        for (name, role) in [("ana", Role.enumerator), ("sara", .supervisor), ("ada", .admin)] {
             try await storage.createUser(UserRecord(name: name, role: role, passwordHash: Credentials.hashPassword("pw-" + name), createdAt: 0))
         }
         let service = SyncService(storage: storage)
@@ -273,5 +273,71 @@ import Testing
             let signedOut = try await client.execute(uri: "/console/records.csv", method: .get)
             #expect(signedOut.status == .seeOther, "no data without a session")
         }
+    }
+
+    /// Users and revocations are admins'; supervisors see devices.
+    @Test func adminsManageUsersAndDevicesSupervisorsOnlyLook() async throws {
+        let (service, _) = try await setUp()
+        try await app(service).test(.router) { client in
+            let sup = try await signIn(client, user: "sara", password: "pw-sara")
+            let supJar = headers(["recolha_console": try #require(sup.session)])
+            #expect(try await client.execute(uri: "/console/users", method: .get, headers: supJar).status == .forbidden)
+            let devices = try await client.execute(uri: "/console/devices", method: .get, headers: supJar)
+            #expect(devices.status == .ok && text(devices).contains("tab") && !text(devices).contains("class=\"revoke\""))
+            let deviceID = try #require(try await service.storage.devices().first?.id)
+            let supRevoke = try await client.execute(uri: "/console/devices/\(deviceID)/revoke", method: .post,
+                                                     headers: headers(["recolha_console": sup.session!], form: true),
+                                                     body: form(["csrf": try #require(sup.csrf)]))
+            #expect(supRevoke.status == .forbidden)
+            #expect(try await service.storage.device(id: deviceID)?.revoked == false)
+            let supAdd = try await client.execute(uri: "/console/users", method: .post, headers: headers(["recolha_console": sup.session!], form: true),
+                                                  body: form(["csrf": sup.csrf!, "name": "eve", "role": "admin", "password": "pw-eve-long"]))
+            let eve = try await service.storage.user(named: "eve")
+            #expect(supAdd.status == .forbidden && eve == nil)
+
+            let ada = try await signIn(client, user: "ada", password: "pw-ada")
+            let jar = headers(["recolha_console": try #require(ada.session)], form: true)
+            let csrf = try #require(ada.csrf)
+            #expect(text(try await client.execute(uri: "/console/users", method: .get, headers: headers(["recolha_console": ada.session!])))
+                .contains("id=\"add-user\""))
+            let added = try await client.execute(uri: "/console/users", method: .post, headers: jar,
+                                                 body: form(["csrf": csrf, "name": "dina", "role": "supervisor", "password": "pw-dina-long"]))
+            #expect(added.status == .seeOther)
+            let again = try await client.execute(uri: "/console/users", method: .post, headers: jar,
+                                                 body: form(["csrf": csrf, "name": "dina", "role": "supervisor", "password": "pw-dina-long"]))
+            #expect(again.status == .badRequest && text(again).contains("There is already a user with that name."))
+            let short = try await client.execute(uri: "/console/users", method: .post, headers: jar,
+                                                 body: form(["csrf": csrf, "name": "bad name", "role": "admin", "password": "x"]))
+            #expect(short.status == .badRequest)
+            #expect(try await signIn(client, user: "dina", password: "pw-dina-long").session != nil)
+            // A new password works, the old one no longer does.
+            #expect(try await client.execute(uri: "/console/users/dina/password", method: .post, headers: jar,
+                                             body: form(["csrf": csrf, "password": "another-pass"])).status == .seeOther)
+            #expect(try await signIn(client, user: "dina", password: "pw-dina-long").session == nil)
+            #expect(try await signIn(client, user: "dina", password: "another-pass").session != nil)
+            // Disabled: no sign-in, and an open session ends.
+            let dina = try await signIn(client, user: "dina", password: "another-pass")
+            #expect(try await client.execute(uri: "/console/users/dina/disable", method: .post, headers: jar,
+                                             body: form(["csrf": csrf])).status == .seeOther)
+            #expect(try await client.execute(uri: "/console", method: .get, headers: headers(["recolha_console": dina.session!])).status == .seeOther)
+            #expect(try await signIn(client, user: "dina", password: "another-pass").session == nil)
+            #expect(try await client.execute(uri: "/console/users/nobody/enable", method: .post, headers: jar,
+                                             body: form(["csrf": csrf])).status == .notFound)
+            // Revoking a device.
+            #expect(try await client.execute(uri: "/console/devices/\(deviceID)/revoke", method: .post, headers: jar,
+                                             body: form(["csrf": csrf])).status == .seeOther)
+            #expect(try await service.storage.device(id: deviceID)?.revoked == true)
+        }
+    }
+
+    /// Every word exists in both languages, and every word a page names is in the catalogue.
+    @Test func theCatalogueSpeaksBothLanguagesForEveryPage() {
+        #expect(Set(ConsoleText.en.keys) == Set(ConsoleText.pt.keys))
+        for (name, template) in Templates.all {
+            for m in template.matches(of: /\{\{[#^\/]?t\.([a-z_]+)\}\}/) {
+                #expect(ConsoleText.en[String(m.1)] != nil, "\(name) names t.\(m.1)")
+            }
+        }
+        #expect(ConsoleText.pt.filter { $0.value.isEmpty }.isEmpty)
     }
 }
