@@ -92,6 +92,17 @@ public struct Console: Sendable {
                 return response
             }
         }
+        router.post("console/records/:id/resolve") { request, context in
+            try await page(request) { lang in
+                let form = try await formBody(request, as: ResolveForm.self)
+                let (s, _) = try await signedIn(request, form: form.csrf)
+                let id = try recordID(context)
+                guard let user = try await service.storage.user(named: s.user) else { throw ConsoleFailure.signedOut }
+                guard let keep = VersionID(form.keep), form.field.count <= 200 else { throw ConsoleFailure.badForm("reload the page") }
+                try await service.resolve(record: id, field: form.field, keep: keep, by: user)
+                return Self.redirect("/console/records/\(id)?saved=1")
+            }
+        }
         router.get("console/devices") { request, _ in
             try await page(request) { lang in
                 let (s, _) = try await signedIn(request, form: nil)
@@ -299,7 +310,9 @@ public struct Console: Sendable {
         let conflicts: [[String: Any]] = state.conflicts.map { field in
             ["values": state.conflictVersions(of: field).map { v in
                 ["label": label(field), "value": v.field == MetaField.review ? (Review.parse(v.value).map { t[$0.state.rawValue] } ?? "—")
-                    : display(v.field, v.value), "who": v.author, "when": Self.time(v.clock.ms)] as [String: Any]
+                    : display(v.field, v.value), "who": v.author, "when": Self.time(v.clock.ms),
+                 "resolvable": field != MetaField.deleted && v.field == field, "record": id, "field": field,
+                 "version": v.id.description, "csrf": s.csrf] as [String: Any]
             }]
         }
         var review: [String: Any]?
@@ -585,6 +598,12 @@ enum ConsoleFailure: Error {
 }
 
 struct CSRFOnly: Decodable { var csrf: String }
+
+struct ResolveForm: Decodable {
+    var csrf: String
+    var field: String
+    var keep: String
+}
 
 struct NewUserForm: Decodable {
     var csrf: String

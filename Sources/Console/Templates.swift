@@ -55,8 +55,9 @@ enum Templates {
             {{#hasFields}}<h3>{{t.field_comments}}</h3><ul>{{#fields}}<li><strong>{{label}}</strong>: {{text}}</li>{{/fields}}</ul>{{/hasFields}}
             </section>{{/review}}
             {{#hasConflicts}}<section class="conflicts"><h2>{{t.conflicts}}</h2><p>{{t.conflict_intro}}</p>
-            <table><tr><th>{{t.question}}</th><th>{{t.value}}</th><th>{{t.who}}</th><th>{{t.when}}</th></tr>
-            {{#conflicts}}{{#values}}<tr><td>{{label}}</td><td>{{value}}</td><td>{{who}}</td><td>{{when}}</td></tr>{{/values}}{{/conflicts}}
+            <table><tr><th>{{t.question}}</th><th>{{t.value}}</th><th>{{t.who}}</th><th>{{t.when}}</th><th></th></tr>
+            {{#conflicts}}{{#values}}<tr><td>{{label}}</td><td>{{value}}</td><td>{{who}}</td><td>{{when}}</td>
+            <td>{{#resolvable}}<form method="post" action="/console/records/{{record}}/resolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="field" value="{{field}}"><input type="hidden" name="keep" value="{{version}}"><button type="submit" class="keep">{{t.keep}}</button></form>{{/resolvable}}</td></tr>{{/values}}{{/conflicts}}
             </table></section>{{/hasConflicts}}
             {{#canReview}}<section class="actions"><h2>{{t.review}}</h2>
             <form method="post" action="/console/records/{{id}}/review" id="review-form">

@@ -61,23 +61,48 @@ extension SyncService {
     /// - Throws: 404 for an unknown record, 409 for a draft or deleted one,
     ///   422 for a review the rules refuse.
     public func review(record id: String, _ review: Review, by user: UserRecord) async throws {
-        guard user.role.seesAll else { throw ServerError(.forbidden, "role", "only supervisors and admins review records") }
         if let problem = review.problem { throw ServerError(.unprocessableContent, "bad_review", problem) }
+        try await writeAsServer(record: id, by: user) { state in
+            guard !state.isDeleted else { throw ServerError(.conflict, "record_deleted", "record \(id) is deleted") }
+            guard state.status == "finalized" else {
+                throw ServerError(.conflict, "record_draft", "record \(id) is a draft: only finalized records are reviewed")
+            }
+            return (MetaField.review, review.json, state.parents(of: MetaField.review))
+        }
+    }
+
+    /// Resolves a conflict from the console by keeping one of its values:
+    /// a version naming every head of the field, written like a verdict.
+    /// - Throws: 404 for an unknown record, 409 when the field is not in
+    ///   conflict or the version is not one of its values.
+    public func resolve(record id: String, field: String, keep: VersionID, by user: UserRecord) async throws {
+        try await writeAsServer(record: id, by: user) { state in
+            guard field != MetaField.deleted, state.conflicts.contains(field), let heads = state.fields[field]?.heads,
+                  let kept = heads.first(where: { $0.id == keep }) else {
+                throw ServerError(.conflict, "not_in_conflict", "field \(field) of record \(id) has no such conflicting value: reload the page")
+            }
+            return (field, kept.value, state.parents(of: field))
+        }
+    }
+
+    /// One version of the server's own site on `record`, planned from the
+    /// record's state; retried when another instance took the sequence number.
+    func writeAsServer(record id: String, by user: UserRecord,
+                       plan: (RecordState) throws -> (field: String, value: String?, parents: [VersionID])) async throws {
+        guard user.role.seesAll else { throw ServerError(.forbidden, "role", "only supervisors and admins change records here") }
         let key = try await serverIdentity()
         for _ in 0..<5 {
             let versions = try await storage.versions(record: id).map(\.version)
             guard let newest = versions.max(by: { $0.clock < $1.clock }) else {
                 throw ServerError(.notFound, "unknown_record", "no record \(id) on this server")
             }
-            let state = RecordState(record: id, versions: versions)
-            guard !state.isDeleted else { throw ServerError(.conflict, "record_deleted", "record \(id) is deleted") }
-            guard state.status == "finalized" else { throw ServerError(.conflict, "record_draft", "record \(id) is a draft: only finalized records are reviewed") }
+            let (field, value, parents) = try plan(RecordState(record: id, versions: versions))
             let at = now()
             let seq = try await storage.lastSeq(site: key.site) + 1
             let v = Version(id: VersionID(site: key.site, seq: seq), record: id, form: newest.form, formVersion: newest.formVersion,
-                            field: MetaField.review, value: review.json, clock: HLC(ms: max(at, newest.clock.ms + 1), counter: 0, site: key.site),
-                            parents: state.parents(of: MetaField.review), author: user.name)
-            guard let c = Changeset(versions: [v])?.signed(by: key) else { throw ServerError.badRequest("the review could not be written") }
+                            field: field, value: value, clock: HLC(ms: max(at, newest.clock.ms + 1), counter: 0, site: key.site),
+                            parents: parents, author: user.name)
+            guard let c = Changeset(versions: [v])?.signed(by: key) else { throw ServerError.badRequest("the change could not be written") }
             var loaded: [String: Form] = [:]
             if let f = try await forms.form(id: v.form, version: v.formVersion) { loaded[v.form + "\u{1}" + v.formVersion] = f }
             let known = loaded
@@ -87,12 +112,12 @@ extension SyncService {
                 let result = try await storage.push([c], carrier: "console", by: user.name, at: at) { v, owner in
                     VersionRules.check(v, owner: owner, device: console, user: user, forms: known, now: at)
                 }
-                if let r = result.rejected.first { throw ServerError(.unprocessableContent, "bad_review", r.reason) }
+                if let r = result.rejected.first { throw ServerError(.unprocessableContent, "refused", r.reason) }
                 return
             } catch let e as ServerError where e.code == ErrorCode.siteReused {
                 continue  // another instance wrote the same sequence number first: take the next
             }
         }
-        throw ServerError(.serviceUnavailable, "busy", "the review could not be stored: try again")
+        throw ServerError(.serviceUnavailable, "busy", "the change could not be stored: try again")
     }
 }

@@ -340,4 +340,32 @@ import Testing
         }
         #expect(ConsoleText.pt.filter { $0.value.isEmpty }.isEmpty)
     }
+
+    /// A conflict is settled from the record page by keeping one value.
+    @Test func aConflictIsResolvedByKeepingOneValue() async throws {
+        let (service, record) = try await setUp()
+        let sara = SiteIdentity.make()
+        let login = try await service.login(LoginRequest(user: "sara", password: "pw-sara", deviceName: "laptop", identity: sara))
+        let (device, user) = try await service.authenticate("Bearer " + login.token)
+        let other = Version(id: VersionID(site: sara.site, seq: 1), record: record, form: "health_facility_assessment", formVersion: "2026.11.1",
+                            field: "province", value: "\"niassa\"", clock: HLC(ms: ServerClock.nowMs(), counter: 0, site: sara.site),
+                            parents: [], author: "sara")
+        _ = try await service.push(PushRequest(changesets: [Changeset(versions: [other])!.signed(by: sara)]), device: device, user: user)
+        try await app(service).test(.router) { client in
+            let s = try await signIn(client, user: "sara", password: "pw-sara")
+            let jar = headers(["recolha_console": try #require(s.session)])
+            let page = text(try await client.execute(uri: "/console/records/\(record)", method: .get, headers: jar))
+            #expect(page.contains("class=\"keep\""), "each conflicting value has a keep button")
+            let bad = try await client.execute(uri: "/console/records/\(record)/resolve", method: .post,
+                                               headers: headers(["recolha_console": s.session!], form: true),
+                                               body: form(["csrf": s.csrf!, "field": "province", "keep": "0000000000000001-1"]))
+            #expect(bad.status == .conflict)
+            let kept = try await client.execute(uri: "/console/records/\(record)/resolve", method: .post,
+                                                headers: headers(["recolha_console": s.session!], form: true),
+                                                body: form(["csrf": s.csrf!, "field": "province", "keep": other.id.description]))
+            #expect(kept.status == .seeOther)
+        }
+        let state = RecordState(record: record, versions: try await service.storage.versions(record: record).map(\.version))
+        #expect(state.conflicts.isEmpty && state.fields["province"]?.value == "\"niassa\"")
+    }
 }
