@@ -2,9 +2,11 @@ import Forms
 import Foundation
 import HTTPTypes
 import Hummingbird
+import MultipartKit
 import Mustache
 import Sync
 import SyncServer
+import XLSForm
 
 /// The supervisors' web console at /console: server-rendered pages with
 /// plain forms (no JavaScript, nothing fetched from elsewhere), in English
@@ -101,6 +103,33 @@ public struct Console: Sendable {
                 guard let keep = VersionID(form.keep), form.field.count <= 200 else { throw ConsoleFailure.badForm("reload the page") }
                 try await service.resolve(record: id, field: form.field, keep: keep, by: user)
                 return Self.redirect("/console/records/\(id)?saved=1")
+            }
+        }
+        router.get("console/forms") { request, _ in
+            try await page(request) { lang in
+                let (s, _) = try await signedIn(request, form: nil)
+                let notice = request.uri.queryParameters["published"].map(String.init)
+                return try await formsPage(s, lang: lang, notice: notice, failed: nil)
+            }
+        }
+        router.post("console/forms") { request, _ in
+            try await page(request) { lang in
+                let upload = try await multipart(request, as: UploadForm.self)
+                let s = try await admin(request, form: upload.csrf, lang: lang)
+                let t = ConsoleText.words(lang)
+                let name = upload.workbook.name ?? "workbook.xlsx"
+                do {
+                    let loaded = try FormFile.load(data: upload.workbook.data, name: name)
+                    let (form, added) = try await service.publish(definition: loaded.form.definition)
+                    let said = added ? "\(t["published_new"]) \(form.id) \(form.version)" : "\(form.id) \(form.version) \(t["already_published"])"
+                    var c = URLComponents()
+                    c.queryItems = [URLQueryItem(name: "published", value: said)]
+                    return Self.redirect("/console/forms?" + (c.percentEncodedQuery ?? ""))
+                } catch let e as FormFile.Failure {
+                    return try await formsPage(s, lang: lang, notice: nil, failed: e.description, status: .unprocessableContent)
+                } catch let e as ServerSetupError {
+                    return try await formsPage(s, lang: lang, notice: nil, failed: e.description, status: .unprocessableContent)
+                }
             }
         }
         router.get("console/devices") { request, _ in
@@ -336,6 +365,32 @@ public struct Console: Sendable {
         let (s, _) = try await signedIn(request, form: token)
         guard s.role == .admin else { throw ConsoleFailure.forbidden }
         return s
+    }
+
+    func formsPage(_ s: ConsoleSessions.Session, lang: String, notice: String?, failed: String?,
+                   status: HTTPResponse.Status = .ok) async throws -> Response {
+        let t = ConsoleText.words(lang)
+        let rows: [[String: Any]] = try await service.storage.forms().sorted { ($0.formID, $0.publishedAt) < ($1.formID, $1.publishedAt) }.map {
+            ["id": $0.formID, "version": $0.version, "title": $0.title, "published": Self.time($0.publishedAt)]
+        }
+        return html(status, "forms", ["title": t["forms"], "rows": rows, "notice": notice.map { String($0.prefix(300)) } ?? false,
+                                      "failed": failed ?? false], lang: lang, session: s)
+    }
+
+    /// A multipart/form-data body (a file upload, at most 16 MiB), decoded by MultipartKit.
+    func multipart<T: Decodable>(_ request: Request, as type: T.Type) async throws -> T {
+        guard let contentType = request.headers[.contentType], contentType.hasPrefix("multipart/form-data"),
+              let boundary = contentType.split(separator: ";").lazy.map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.hasPrefix("boundary=") }).map({ String($0.dropFirst(9)).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }),
+              !boundary.isEmpty, boundary.count <= 200
+        else { throw ConsoleFailure.badForm("send the form from the console page") }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: 16 << 20) } catch { throw ConsoleFailure.badForm("the file is larger than 16 MiB") }
+        do {
+            return try FormDataDecoder().decode(T.self, from: buffer, boundary: boundary)
+        } catch {
+            throw ConsoleFailure.badForm("the upload is incomplete: choose the file again")
+        }
     }
 
     func devices(_ s: ConsoleSessions.Session, lang: String, notice: Bool) async throws -> Response {
@@ -598,6 +653,27 @@ enum ConsoleFailure: Error {
 }
 
 struct CSRFOnly: Decodable { var csrf: String }
+
+struct UploadForm: Decodable {
+    var csrf: String
+    var workbook: Upload
+}
+
+/// An uploaded file: its bytes and the name the browser gave.
+struct Upload: Decodable, MultipartPartConvertible {
+    var data: Data
+    var name: String?
+
+    var multipart: MultipartPart? { nil }
+    init?(multipart: MultipartPart) {
+        data = Data(buffer: multipart.body)
+        let disposition = multipart.headers.first(name: "Content-Disposition") ?? ""
+        name = disposition.firstMatch(of: /filename="([^"]{1,200})"/).map { String($0.1) }
+    }
+    init(from decoder: any Decoder) throws {
+        throw DecodingError.typeMismatch(Upload.self, .init(codingPath: decoder.codingPath, debugDescription: "a file part"))
+    }
+}
 
 struct ResolveForm: Decodable {
     var csrf: String

@@ -8,7 +8,7 @@ enum Templates {
             <html lang="{{lang}}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>{{title}} · Recolha</title><link rel="stylesheet" href="/console/style.css"></head>
             <body><header><strong>Recolha</strong>
-            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a> <a href="/console/records" id="nav-records">{{t.records}}</a> <a href="/console/devices">{{t.devices}}</a>{{#admin}} <a href="/console/users">{{t.users}}</a>{{/admin}}</nav>
+            {{#user}}<nav><a href="/console">{{t.overview}}</a> <a href="/console/queue" id="nav-queue">{{t.queue}}</a> <a href="/console/records" id="nav-records">{{t.records}}</a> <a href="/console/devices">{{t.devices}}</a> <a href="/console/forms">{{t.forms}}</a>{{#admin}} <a href="/console/users">{{t.users}}</a>{{/admin}}</nav>
             <form method="post" action="/console/signout" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><span class="who">{{user}}</span> <button type="submit" id="signout">{{t.signout}}</button></form>{{/user}}
             <span class="lang"><a href="?lang=pt" hreflang="pt">Português</a> · <a href="?lang=en" hreflang="en">English</a></span></header>
             <main><h1>{{title}}</h1>
@@ -115,6 +115,18 @@ enum Templates {
             <label>{{t.role}} <select name="role" id="new-role"><option value="enumerator">{{t.role_enumerator}}</option><option value="supervisor">{{t.role_supervisor}}</option><option value="admin">{{t.role_admin}}</option></select></label>
             <label>{{t.password}} <input type="password" name="password" id="new-password" minlength="8" autocomplete="new-password" required></label>
             <button type="submit" id="add">{{t.add_user}}</button></form>
+            {{> foot}}
+            """,
+        "forms": """
+            {{> head}}
+            <table id="forms"><tr><th>{{t.form}}</th><th>{{t.version}}</th><th>{{t.title_col}}</th><th>{{t.published}}</th></tr>
+            {{#rows}}<tr><td>{{id}}</td><td>{{version}}</td><td>{{title}}</td><td>{{published}}</td></tr>{{/rows}}
+            </table>
+            {{#failed}}<p class="error" id="error">{{failed}}</p>{{/failed}}
+            {{#admin}}<h2>{{t.publish}}</h2><p>{{t.publish_intro}}</p>
+            <form method="post" action="/console/forms" enctype="multipart/form-data" id="publish-form"><input type="hidden" name="csrf" value="{{csrf}}">
+            <label>{{t.workbook}} <input type="file" name="workbook" id="workbook" accept=".xlsx,.json" required></label>
+            <button type="submit" id="publish">{{t.publish}}</button></form>{{/admin}}
             {{> foot}}
             """,
         "error": """

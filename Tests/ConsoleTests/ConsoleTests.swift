@@ -368,4 +368,56 @@ import Testing
         let state = RecordState(record: record, versions: try await service.storage.versions(record: record).map(\.version))
         #expect(state.conflicts.isEmpty && state.fields["province"]?.value == "\"niassa\"")
     }
+
+    func multipart(_ fields: [(name: String, filename: String?, data: Data)]) -> (ByteBuffer, HTTPFields) {
+        let boundary = "----recolha\(UUID().uuidString)"
+        var body = Data()
+        for f in fields {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(f.name)\"".utf8)
+            if let n = f.filename { body += Data("; filename=\"\(n)\"\r\nContent-Type: application/octet-stream".utf8) }
+            body += Data("\r\n\r\n".utf8) + f.data + Data("\r\n".utf8)
+        }
+        body += Data("--\(boundary)--\r\n".utf8)
+        return (ByteBuffer(bytes: body), [.contentType: "multipart/form-data; boundary=\(boundary)"])
+    }
+
+    /// Publishing by upload: admins only, the CLI's checks and messages.
+    @Test func adminsPublishAFormByUpload() async throws {
+        let (service, _) = try await setUp()
+        try await app(service).test(.router) { client in
+            let ada = try await signIn(client, user: "ada", password: "pw-ada")
+            let session = try #require(ada.session), csrf = try #require(ada.csrf)
+            let xlsx = Package.data("schema/forms/health_facility_assessment.xlsx")
+            // A new version of the flagship, as a survey designer would upload it.
+            var json = try JSONSerialization.jsonObject(with: Package.data(Package.flagship)) as! [String: Any]
+            var settings = try #require(json["settings"] as? [[String: Any]])
+            settings[0]["version"] = "2026.12.1"
+            json["settings"] = settings
+            let newer = try JSONSerialization.data(withJSONObject: json)
+
+            func upload(_ data: Data, name: String, token: String, as who: String) async throws -> TestResponse {
+                var (body, h) = multipart([("csrf", nil, Data(token.utf8)), ("workbook", name, data)])
+                h[.cookie] = "recolha_console=\(who)"
+                return try await client.execute(uri: "/console/forms", method: .post, headers: h, body: body)
+            }
+            let same = try await upload(xlsx, name: "health_facility_assessment.xlsx", token: csrf, as: session)
+            #expect(same.status == .seeOther && (same.headers[.location] ?? "").contains("already"), "\(text(same))")
+            let added = try await upload(newer, name: "hfa.json", token: csrf, as: session)
+            #expect(added.status == .seeOther)
+            #expect(try await service.storage.forms().contains { $0.version == "2026.12.1" })
+            let broken = try await upload(Data("PK\u{3}\u{4}not a workbook".utf8), name: "broken.xlsx", token: csrf, as: session)
+            #expect(broken.status == .unprocessableContent && text(broken).contains("broken.xlsx"), "\(text(broken))")
+            let noToken = try await upload(newer, name: "hfa.json", token: "x", as: session)
+            #expect(noToken.status == .forbidden)
+            let sara = try await signIn(client, user: "sara", password: "pw-sara")
+            let bySupervisor = try await upload(newer, name: "hfa.json", token: try #require(sara.csrf), as: try #require(sara.session))
+            #expect(bySupervisor.status == .forbidden)
+            let list = text(try await client.execute(uri: "/console/forms", method: .get, headers: [.cookie: "recolha_console=\(session)"]))
+            #expect(list.contains("2026.12.1") && list.contains("id=\"publish-form\""))
+            let junk = try await client.execute(uri: "/console/forms", method: .post,
+                                                headers: [.cookie: "recolha_console=\(session)", .contentType: "multipart/form-data; boundary=x"],
+                                                body: ByteBuffer(string: "--x\r\nnonsense"))
+            #expect(junk.status == .badRequest)
+        }
+    }
 }
