@@ -61,7 +61,7 @@ public struct Console: Sendable {
         router.get("console") { request, _ in
             try await page(request) { lang in
                 let (s, id) = try await signedIn(request, form: nil)
-                return try await overview(s, sessionID: id, lang: lang)
+                return try await overview(request, s, lang: lang)
             }
         }
         router.get("console/queue") { request, _ in
@@ -241,9 +241,12 @@ public struct Console: Sendable {
         return r
     }
 
-    func overview(_ s: ConsoleSessions.Session, sessionID: String, lang: String) async throws -> Response {
+    func overview(_ request: Request, _ s: ConsoleSessions.Session, lang: String) async throws -> Response {
         let t = ConsoleText.words(lang)
         let records = try await service.recordStates().filter { !$0.state.isDeleted }
+        // Districts by their labels, as the records table shows them.
+        let districtOf = Dictionary(try await recordTable(request, lang: lang).rows.map { ($0.id, $0.district.isEmpty ? "—" : $0.district) },
+                                    uniquingKeysWith: { a, _ in a })
         let columns: [Review.State?] = [nil, .received, .hasIssues, .corrected, .approved, .rejected]
         func counts(_ rows: [(owner: RecordOwner, state: RecordState)]) -> [String] {
             columns.map { c in String(rows.filter { c == nil ? $0.state.reviewState == nil : $0.state.reviewState == c }.count) }
@@ -257,7 +260,7 @@ public struct Console: Sendable {
         return html(.ok, "overview", [
             "title": t["overview"],
             "states": columns.map { t[$0?.rawValue ?? "drafts"] },
-            "forms": table(\.formID), "enumerators": table(\.owner),
+            "forms": table(\.formID), "enumerators": table(\.owner), "districts": table { districtOf[$0.id] ?? "—" },
             "today": records.filter { $0.owner.createdAt >= dayStart }.count,
         ], lang: lang, session: s)
     }
@@ -397,6 +400,7 @@ public struct Console: Sendable {
         let t = ConsoleText.words(lang)
         let relayed = Dictionary(try await service.storage.relayedArrivals().map { ($0.site, $0) }, uniquingKeysWith: { a, _ in a })
         let gaps = try await service.storage.sequenceGaps()
+        let skews = try await service.storage.clockSkews()
         var names: [String: String] = [:]
         let all = try await service.storage.devices()
         for d in all { names[d.id] = "\(d.user) (\(d.name))" }
@@ -404,7 +408,8 @@ public struct Console: Sendable {
             ["id": d.id, "name": d.name, "user": d.user, "site": d.site.rawValue,
              "direct": d.lastSeenAt.map(Self.time) ?? t["never"],
              "relayed": relayed[d.site].map { "\(Self.time($0.at)) \(t["through"]) \(names[$0.carriedBy] ?? $0.carriedBy)" } ?? "—",
-             "gaps": gaps[d.site].map(String.init) ?? "0", "revoked": d.revoked]
+             "gaps": gaps[d.site].map(String.init) ?? "0", "revoked": d.revoked,
+             "skew": skews[d.id].map { Self.skew($0, t) } ?? "—", "skewed": skews[d.id].map { abs($0) >= WireProtocol.maxClockAheadMs } ?? false]
         }
         return html(.ok, "devices", ["title": t["devices"], "rows": rows, "notice": notice ? t["done"] : false], lang: lang, session: s)
     }
@@ -642,6 +647,13 @@ public struct Console: Sendable {
 
     func cookie(_ name: String, _ value: String, maxAge: Int) -> Cookie {
         Cookie(name: name, value: value, maxAge: maxAge, path: "/console", secure: secure, httpOnly: true, sameSite: .strict)
+    }
+
+    /// A clock skew as people read it: minutes (or seconds) ahead or behind.
+    static func skew(_ ms: Int64, _ t: Words) -> String {
+        let minutes = abs(ms) / 60_000
+        let amount = minutes > 0 ? "\(minutes) min" : "\(abs(ms) / 1000) s"
+        return ms == 0 ? "0 s" : "\(amount) " + t[ms > 0 ? "ahead" : "behind"]
     }
 
     static func time(_ ms: Int64) -> String { Timestamp.iso(ms: ms, utcOffsetSeconds: 0) }

@@ -35,6 +35,9 @@ enum Templates {
             <h2>{{t.by_enumerator}}</h2>
             <table><tr><th>{{t.enumerator}}</th>{{#states}}<th>{{.}}</th>{{/states}}<th>{{t.total}}</th></tr>
             {{#enumerators}}<tr><td>{{name}}</td>{{#counts}}<td>{{.}}</td>{{/counts}}<td>{{total}}</td></tr>{{/enumerators}}</table>
+            <h2>{{t.by_district}}</h2>
+            <table id="by-district"><tr><th>{{t.district}}</th>{{#states}}<th>{{.}}</th>{{/states}}<th>{{t.total}}</th></tr>
+            {{#districts}}<tr><td>{{name}}</td>{{#counts}}<td>{{.}}</td>{{/counts}}<td>{{total}}</td></tr>{{/districts}}</table>
             {{> foot}}
             """,
         "queue": """
@@ -96,8 +99,8 @@ enum Templates {
         "devices": """
             {{> head}}
             <p>{{t.devices_intro}}</p>
-            <table id="devices"><tr><th>{{t.device}}</th><th>{{t.user}}</th><th>{{t.site}}</th><th>{{t.last_direct}}</th><th>{{t.last_relayed}}</th><th>{{t.gaps}}</th><th></th></tr>
-            {{#rows}}<tr><td>{{name}}<br><small>{{id}}</small></td><td>{{user}}</td><td>{{site}}</td><td>{{direct}}</td><td>{{relayed}}</td><td class="gaps">{{gaps}}</td>
+            <table id="devices"><tr><th>{{t.device}}</th><th>{{t.user}}</th><th>{{t.site}}</th><th>{{t.last_direct}}</th><th>{{t.last_relayed}}</th><th>{{t.skew}}</th><th>{{t.gaps}}</th><th></th></tr>
+            {{#rows}}<tr><td>{{name}}<br><small>{{id}}</small></td><td>{{user}}</td><td>{{site}}</td><td>{{direct}}</td><td>{{relayed}}</td><td class="skew{{#skewed}} error{{/skewed}}">{{skew}}</td><td class="gaps">{{gaps}}</td>
             <td>{{#revoked}}{{t.revoked}}{{/revoked}}{{^revoked}}{{#admin}}<form method="post" action="/console/devices/{{id}}/revoke"><input type="hidden" name="csrf" value="{{csrf}}"><button type="submit" class="revoke">{{t.revoke}}</button></form>{{/admin}}{{/revoked}}</td></tr>{{/rows}}
             </table>
             {{> foot}}

@@ -6,6 +6,9 @@ public enum WireProtocol {
     public static let protocolHeader = "Recolha-Protocol"
     /// Milliseconds since 1970 on the server's clock, on every response.
     public static let serverTimeHeader = "Recolha-Server-Time"
+    /// Milliseconds since 1970 on the device's clock, on a device's requests:
+    /// the server keeps each device's clock skew for supervisors to see.
+    public static let clientTimeHeader = "Recolha-Client-Time"
     /// How far ahead of the server's clock a version's clock may be.
     public static let maxClockAheadMs: Int64 = 5 * 60 * 1000
     /// Largest request body the server reads, compressed or not.

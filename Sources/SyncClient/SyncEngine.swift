@@ -264,7 +264,7 @@ public final class SyncEngine {
 
     var headers: [String: String] {
         [WireProtocol.protocolHeader: String(WireProtocol.version), "Authorization": "Bearer " + token,
-         "Content-Type": "application/json", "Accept": "application/json"]
+         "Content-Type": "application/json", "Accept": "application/json", WireProtocol.clientTimeHeader: String(now())]
     }
 
     func raw(_ method: String, _ path: String, body: Data? = nil) throws(SyncError) -> Data {

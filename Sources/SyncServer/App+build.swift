@@ -101,6 +101,7 @@ public func buildRouter(_ service: SyncService, logger: Logger,
     }
     router.post("v1/pull") { request, _ in
         let (device, user) = try await service.authenticate(request.headers[.authorization])
+        try await service.noteClock(of: device, header: request.headers[HTTPField.Name(WireProtocol.clientTimeHeader)!])
         let body = try await Body.decode(PullRequest.self, from: request)
         return try Body.response(try await service.pull(body, device: device, user: user), for: request)
     }

@@ -84,5 +84,7 @@ extension PostgresStorage {
                 PRIMARY KEY (site_id, seq))
             """,
         ]),
+        // Each device's clock skew as its last request showed it.
+        ("v5-clock-skew", ["ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT"]),
     ]
 }

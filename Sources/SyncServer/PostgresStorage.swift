@@ -247,6 +247,17 @@ public final class PostgresStorage: ServerStorage {
         try await execute("UPDATE devices SET last_seen_at = \(at) WHERE id = \(id)")
     }
 
+    public func setClockSkew(device id: String, _ skewMs: Int64) async throws {
+        try await execute("UPDATE devices SET clock_skew_ms = \(skewMs) WHERE id = \(id)")
+    }
+
+    public func clockSkews() async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for try await (id, skew) in try await client.query("SELECT id, clock_skew_ms FROM devices WHERE clock_skew_ms IS NOT NULL",
+                                                            logger: logger).decode((String, Int64).self) { out[id] = skew }
+        return out
+    }
+
     public func publish(_ f: PublishedForm) async throws -> Bool {
         try await transaction { conn in
             var existing: String?

@@ -27,6 +27,7 @@ public final class SQLiteStorage: ServerStorage {
         migrator.registerMigration("v2-identity") { db in try db.execute(sql: Self.schemaV2) }
         migrator.registerMigration("v3-device-keys") { db in try db.execute(sql: Self.schemaV3) }
         migrator.registerMigration("v4-changesets") { db in try db.execute(sql: Self.schemaV4) }
+        migrator.registerMigration("v5-clock-skew") { db in try db.execute(sql: "ALTER TABLE devices ADD COLUMN clock_skew_ms INTEGER") }
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
         }
@@ -217,6 +218,19 @@ public final class SQLiteStorage: ServerStorage {
     public func touchDevice(id: String, at: Int64) async throws {
         try await pool.write { db in
             try db.execute(sql: "UPDATE devices SET last_seen_at = ? WHERE id = ?", arguments: [at, id])
+        }
+    }
+
+    public func setClockSkew(device id: String, _ skewMs: Int64) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE devices SET clock_skew_ms = ? WHERE id = ?", arguments: [skewMs, id])
+        }
+    }
+
+    public func clockSkews() async throws -> [String: Int64] {
+        try await pool.read { db in
+            Dictionary(try Row.fetchAll(db, sql: "SELECT id, clock_skew_ms FROM devices WHERE clock_skew_ms IS NOT NULL")
+                .map { ($0[0] as String, $0[1] as Int64) }, uniquingKeysWith: { a, _ in a })
         }
     }
 

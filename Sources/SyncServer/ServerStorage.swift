@@ -101,6 +101,10 @@ public protocol ServerStorage: Sendable {
     /// - Returns: false when there is no such device.
     func revokeDevice(id: String) async throws -> Bool
     func touchDevice(id: String, at: Int64) async throws
+    /// Keeps a device's clock skew (its clock minus the server's) as its last request showed it.
+    func setClockSkew(device id: String, _ skewMs: Int64) async throws
+    /// Every device's last known clock skew, by device id.
+    func clockSkews() async throws -> [String: Int64]
 
     /// - Returns: false when the same definition was already published.
     /// - Throws: `ServerError.formChanged` for a different definition under

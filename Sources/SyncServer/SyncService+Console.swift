@@ -30,6 +30,15 @@ extension SyncService {
         return user
     }
 
+    /// Keeps the clock skew a device's request shows (`Recolha-Client-Time`
+    /// minus the server's clock); a missing or absurd header changes nothing.
+    public func noteClock(of device: DeviceRecord, header: String?) async throws {
+        guard let header, header.count <= 20, let ms = Int64(header) else { return }
+        let skew = ms - now()
+        guard abs(skew) < 20 * 365 * 86_400_000 else { return }
+        try await storage.setClockSkew(device: device.id, skew)
+    }
+
     /// Every record's state from its record fields (status, review,
     /// deleted) and the `also` questions (province, district), with its
     /// owner and form: what lists and counts show.

@@ -27,6 +27,9 @@ import Testing
         let identity = SiteIdentity.make()
         let login = try await service.login(LoginRequest(user: "ana", password: "pw-ana", deviceName: "tab", identity: identity))
         let (device, user) = try await service.authenticate("Bearer " + login.token)
+        // This tablet's clock runs 12 minutes ahead.
+        try await service.noteClock(of: device, header: String(ServerClock.nowMs() + 12 * 60_000))
+        try await service.noteClock(of: device, header: "not a time")
         let record = UUID().uuidString.lowercased()
         let at = ServerClock.nowMs()
         let fields: [(String, String)] = [("facility_name", JSONText.quote(Self.markup)), ("province", "\"tete\""),
@@ -287,6 +290,10 @@ import Testing
             #expect(try await client.execute(uri: "/console/users", method: .get, headers: supJar).status == .forbidden)
             let devices = try await client.execute(uri: "/console/devices", method: .get, headers: supJar)
             #expect(devices.status == .ok && text(devices).contains("tab") && !text(devices).contains("class=\"revoke\""))
+            #expect(text(devices).contains("class=\"skew error\">12 min ahead<") || text(devices).contains("class=\"skew error\">11 min ahead<"),
+                    "the tablet's clock, in red")
+            let overview = text(try await client.execute(uri: "/console", method: .get, headers: supJar))
+            #expect(overview.contains("id=\"by-district\""))
             let deviceID = try #require(try await service.storage.devices().first?.id)
             let supRevoke = try await client.execute(uri: "/console/devices/\(deviceID)/revoke", method: .post,
                                                      headers: headers(["recolha_console": sup.session!], form: true),

@@ -23,6 +23,11 @@ import Testing
         _ = try sara.sync()
         let id = try #require(try only(sara, []).first?["id"] as? String)
         #expect(try review(sara, id)?["state"] as? String == "received")
+        // Every sync tells the server the device's clock (the console shows the skew).
+        let skews = try DatabaseQueue(path: server.data + "/server.sqlite").read {
+            try Int.fetchOne($0, sql: "SELECT count(*) FROM devices WHERE clock_skew_ms IS NOT NULL")!
+        }
+        #expect(skews == 2)
 
         // Only supervisors and admins review; comments name questions.
         let byAna = ana.run(["review", id, "--approve"])
