@@ -436,4 +436,51 @@ import Testing
             #expect(accented.status == .badRequest)
         }
     }
+
+    /// Every route: signed out, a missing or wrong CSRF token, and (for
+    /// admins' routes) a supervisor.
+    @Test func everyRouteChecksSessionCSRFAndRole() async throws {
+        let (service, record) = try await setUp()
+        let device = try #require(try await service.storage.devices().first?.id)
+        let gets = ["/console", "/console/queue", "/console/records", "/console/records.csv", "/console/records/\(record)",
+                    "/console/devices", "/console/users", "/console/forms"]
+        let posts: [(path: String, fields: [String: String], adminOnly: Bool)] = [
+            ("/console/signout", [:], false),
+            ("/console/records/\(record)/review", ["action": "approve"], false),
+            ("/console/records/\(record)/resolve", ["field": "province", "keep": "0000000000000001-1"], false),
+            ("/console/devices/\(device)/revoke", [:], true),
+            ("/console/users", ["name": "zed", "role": "admin", "password": "long-enough"], true),
+            ("/console/users/ana/disable", [:], true),
+            ("/console/users/ana/password", ["password": "long-enough"], true),
+        ]
+        try await app(service).test(.router) { client in
+            for path in gets {
+                let r = try await client.execute(uri: path, method: .get)
+                #expect(r.status == .seeOther && r.headers[.location] == "/console/signin", "signed out: \(path)")
+            }
+            let sup = try await signIn(client, user: "sara", password: "pw-sara")
+            let session = try #require(sup.session), csrf = try #require(sup.csrf)
+            for p in posts {
+                let out = try await client.execute(uri: p.path, method: .post, headers: Self.formHeaders, body: form(p.fields.merging(["csrf": csrf]) { a, _ in a }))
+                #expect(out.status == .forbidden, "signed out: \(p.path)")
+                for token in [nil, String(repeating: "f", count: 64)] {
+                    var fields = p.fields
+                    if let token { fields["csrf"] = token }
+                    let r = try await client.execute(uri: p.path, method: .post, headers: headers(["recolha_console": session], form: true), body: form(fields))
+                    #expect(r.status == .forbidden || r.status == .badRequest, "CSRF \(token == nil ? "missing" : "wrong"): \(p.path)")
+                }
+                if p.adminOnly {
+                    let r = try await client.execute(uri: p.path, method: .post, headers: headers(["recolha_console": session], form: true),
+                                                     body: form(p.fields.merging(["csrf": csrf]) { a, _ in a }))
+                    #expect(r.status == .forbidden, "supervisor: \(p.path)")
+                }
+            }
+            let page = try await client.execute(uri: "/console/users", method: .get, headers: headers(["recolha_console": session]))
+            #expect(page.status == .forbidden, "supervisor: /console/users")
+        }
+        #expect(try await service.storage.user(named: "zed") == nil)
+        #expect(try await service.storage.user(named: "ana")?.disabled == false)
+        #expect(try await service.storage.device(id: device)?.revoked == false)
+        #expect(try await service.storage.versions(record: record).allSatisfy { $0.version.field != MetaField.review })
+    }
 }
