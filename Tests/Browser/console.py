@@ -17,7 +17,8 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 
 def browser():
@@ -28,6 +29,15 @@ def browser():
         options.add_argument(a)
     options.add_experimental_option("prefs", {"intl.accept_languages": "pt-MZ,pt"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def after(d, click, page_id):
+    """Clicks, then waits until the next page is there: a click returns
+    before the browser has followed the form's answer."""
+    old = d.find_element(By.TAG_NAME, "html")
+    click()
+    WebDriverWait(d, 20).until(EC.staleness_of(old))
+    WebDriverWait(d, 20).until(EC.presence_of_element_located((By.ID, page_id)))
 
 
 def main():
@@ -43,31 +53,31 @@ def main():
         d.save_screenshot(f"{shots}/signin.png")
         d.find_element(By.ID, "user").send_keys("sara")
         d.find_element(By.ID, "password").send_keys("sara-password-1")
-        d.find_element(By.ID, "signin").click()
-        assert d.current_url.endswith("/console"), "sign-in failed: " + d.page_source[:500]
+        after(d, d.find_element(By.ID, "signin").click, "today")
+        assert d.current_url.endswith("/console"), "sign-in failed: " + d.current_url
         cookie = d.get_cookie("recolha_console")
         seen["cookie"] = {"httpOnly": cookie["httpOnly"], "sameSite": cookie.get("sameSite")}
-        d.find_element(By.LINK_TEXT, "English").click()
+        after(d, d.find_element(By.LINK_TEXT, "English").click, "today")
         seen["today"] = d.find_element(By.ID, "today").text
         d.save_screenshot(f"{shots}/overview.png")
         if step == "review":
             return_id, approve_id = sys.argv[4], sys.argv[5]
-            d.find_element(By.ID, "nav-queue").click()
+            after(d, d.find_element(By.ID, "nav-queue").click, "nav-queue")
             seen["queue"] = [a.get_attribute("href").rsplit("/", 1)[1] for a in d.find_elements(By.CSS_SELECTOR, "a.record")]
             d.save_screenshot(f"{shots}/queue.png")
-            d.find_element(By.CSS_SELECTOR, f"a[href='/console/records/{return_id}']").click()
+            after(d, d.find_element(By.CSS_SELECTOR, f"a[href='/console/records/{return_id}']").click, "review-form")
             d.find_element(By.ID, "comment").send_keys("Confirm the phone number with the person in charge")
             Select(d.find_element(By.ID, "field")).select_by_value("respondent_phone")
             d.find_element(By.ID, "field-comment").send_keys("One digit seems missing")
             d.save_screenshot(f"{shots}/record.png")
-            d.find_element(By.ID, "return").click()
+            after(d, d.find_element(By.ID, "return").click, "notice")
             seen["returned"] = d.find_element(By.ID, "review-state").text
             seen["notice"] = d.find_element(By.ID, "notice").text
             d.save_screenshot(f"{shots}/record-returned.png")
             d.get(base + f"/console/records/{approve_id}")
-            d.find_element(By.ID, "approve").click()
+            after(d, d.find_element(By.ID, "approve").click, "notice")
             seen["approved"] = d.find_element(By.ID, "review-state").text
-            d.find_element(By.ID, "signout").click()
+            after(d, d.find_element(By.ID, "signout").click, "signin")
             assert d.current_url.endswith("/console/signin"), d.current_url
             d.get(base + "/console/queue")
             seen["after_signout"] = d.current_url.rsplit("/", 1)[1]
