@@ -94,16 +94,8 @@ extension Console {
         func display(_ path: String, _ json: String?) -> String {
             guard let json else { return "—" }
             guard let a = Answer(json: json) else { return json }
-            guard let form, let q = form.questions[FormRules.name(of: path)], q.type.hasChoices else { return a.display }
-            let names: [String]
-            switch a {
-            case .text(let x): names = [x]
-            case .choices(let c): names = c
-            default: return a.display
-            }
-            let choices = form.choices(for: q)
-            return names.map { n in choices.first { $0.name == n }?.label.text(formLang, fallback: form.defaultLanguage) ?? n }
-                .joined(separator: ", ")
+            guard let form, let q = form.questions[FormRules.name(of: path)] else { return a.display }
+            return form.display(a, question: q, language: formLang)
         }
         // Who carried each version: the writer's own device, a relay, or the console.
         let held = try await service.storage.changesets(holding: versions.map(\.id))

@@ -124,3 +124,23 @@ public struct Choice: Hashable, Sendable {
     /// Every other column of the choice row (for choice_filter).
     public var columns: [String: String]
 }
+
+extension Form {
+    /// An answer as a person reads it: a choice by its label in `language`
+    /// (else the form's default language, else its name); with `withNames`,
+    /// as `name (label)`.
+    public func display(_ a: Answer, question q: Question, language: String, withNames: Bool = false) -> String {
+        guard q.type.hasChoices else { return a.display }
+        let picked: [String]
+        switch a {
+        case .text(let s): picked = [s]
+        case .choices(let c): picked = c
+        default: return a.display
+        }
+        let choices = choices(for: q)
+        return picked.map { n in
+            guard let label = choices.first(where: { $0.name == n })?.label.text(language, fallback: defaultLanguage) else { return n }
+            return withNames ? "\(n) (\(label))" : label
+        }.joined(separator: ", ")
+    }
+}

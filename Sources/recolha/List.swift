@@ -106,17 +106,7 @@ enum Time {
 enum Labels {
     /// An answer with its choice labels, as a person reads it.
     static func display(_ a: Answer, question q: Question, form: Form, language: String) -> String {
-        guard q.type.hasChoices else { return a.display }
-        let names: [String]
-        switch a {
-        case .text(let s): names = [s]
-        case .choices(let c): names = c
-        default: return a.display
-        }
-        let choices = form.choices(for: q)
-        return names.map { n in
-            choices.first { $0.name == n }?.label.text(language, fallback: form.defaultLanguage).map { "\(n) (\($0))" } ?? n
-        }.joined(separator: ", ")
+        form.display(a, question: q, language: language, withNames: true)
     }
 }
 
