@@ -29,10 +29,10 @@ schemathesis:
 	@python3 -c "import sys; sys.path.insert(0, '.build-schemathesis'); from importlib.metadata import version; assert version('schemathesis') == '$(SCHEMATHESIS)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-schemathesis schemathesis==$(SCHEMATHESIS)
 
-# A real browser for the console's tests: Debian's chromium and
-# chromium-driver (apt), Selenium pinned (not committed: .build-selenium/).
+# A real browser for the console's tests: Debian's chromium, chromium-driver
+# and a font (apt), Selenium pinned (not committed: .build-selenium/).
 SELENIUM := 4.51.0
-BROWSER_PACKAGES := chromium chromium-driver
+BROWSER_PACKAGES := chromium chromium-driver fonts-dejavu-core
 browser:
 	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
@@ -47,7 +47,7 @@ browser:
 test: build pyxform schemathesis browser
 	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
 	  RECOLHA_SELENIUM_PATH="$(CURDIR)/.build-selenium" \
-	  scripts/with-postgres.sh swift test --disable-xctest
+	  scripts/with-postgres.sh scripts/swift-tests.sh --disable-xctest
 	RECOLHA_DIST_CONFIG=debug scripts/check-dist.sh
 
 # Debian packages recolha and recolha-server in out/dist/ (release, Swift

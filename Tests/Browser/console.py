@@ -36,8 +36,8 @@ def after(d, click, page_id):
     before the browser has followed the form's answer."""
     old = d.find_element(By.TAG_NAME, "html")
     click()
-    WebDriverWait(d, 20).until(EC.staleness_of(old))
-    WebDriverWait(d, 20).until(EC.presence_of_element_located((By.ID, page_id)))
+    WebDriverWait(d, 90).until(EC.staleness_of(old))
+    WebDriverWait(d, 90).until(EC.presence_of_element_located((By.ID, page_id)))
 
 
 def main():
@@ -89,7 +89,11 @@ def main():
             assert seen["state"] == state, f"the console shows {seen['state']}, not {state}"
         print(json.dumps(seen))
     except Exception as e:  # one line saying what went wrong, for the test's message
-        print(json.dumps({"error": f"{type(e).__name__}: {e}", "seen": seen}))
+        try:
+            at = d.current_url
+        except Exception:  # the browser itself is gone
+            at = "?"
+        print(json.dumps({"error": f"{type(e).__name__}: {e}"[:1500], "at": at, "seen": seen}))
         sys.exit(1)
     finally:
         d.quit()
