@@ -11,8 +11,8 @@ public struct SyncOptions: Sendable {
     public var pullLimit: Int
     public var pullBytes: Int
 
-    public init(includeDrafts: Bool = false, pushBatch: Int = 500, pushBytes: Int = 512 * 1024,
-                pullLimit: Int = 1000, pullBytes: Int = 1 << 20) {
+    public init(includeDrafts: Bool = false, pushBatch: Int = 5000, pushBytes: Int = 4 << 20,
+                pullLimit: Int = 5000, pullBytes: Int = 4 << 20) {
         self.includeDrafts = includeDrafts; self.pushBatch = pushBatch; self.pushBytes = pushBytes
         self.pullLimit = pullLimit; self.pullBytes = pullBytes
     }
@@ -230,9 +230,23 @@ public final class SyncEngine {
     func pull(_ options: SyncOptions, into summary: inout SyncSummary) throws(SyncError) {
         var cursor: Int64
         do { cursor = try store.syncState()?.cursor ?? 0 } catch { throw .store(error) }
+        let page = { (cursor: Int64) throws(SyncError) -> PullResponse in
+            try self.exchange("POST", "/v1/pull", body: PullRequest(cursor: cursor, limit: options.pullLimit, maxBytes: options.pullBytes))
+        }
+        // The next page is asked for while this one is written: the server
+        // reads and encodes it while the device decodes and saves (each
+        // waited for the other before). Nothing is kept of a page until it
+        // is applied, so a page fetched and never applied costs nothing.
+        var next: Prefetch<PullResponse>?
+        defer { next?.wait() }
         while true {
-            let answer: PullResponse = try exchange("POST", "/v1/pull",
-                body: PullRequest(cursor: cursor, limit: options.pullLimit, maxBytes: options.pullBytes))
+            let answer: PullResponse
+            if let fetching = next {
+                next = nil
+                answer = try fetching.value()
+            } else {
+                answer = try page(cursor)
+            }
             var last = cursor
             for v in answer.versions {
                 guard v.seq > last else { throw .unreachable("the server sent versions out of sequence order") }
@@ -244,6 +258,10 @@ public final class SyncEngine {
             summary.skewMs = now() - answer.serverTime
             try beforeCommitHook("pull")
             FaultPoint.reach("sync-before-pull-apply")
+            if answer.more && answer.nextCursor > cursor {
+                let from = answer.nextCursor
+                next = Prefetch { () throws(SyncError) in try page(from) }
+            }
             do {
                 summary.received += try store.applyPulled(answer.versions, nextCursor: answer.nextCursor, serverTime: answer.serverTime,
                                                           changesets: answer.changesets ?? [], keys: answer.keys ?? [:])
@@ -332,4 +350,39 @@ public enum Login {
             throw .unreachable("the server's answer to the login could not be read")
         }
     }
+}
+
+/// One piece of work on its own thread, collected later: the pull's next
+/// page while the device writes the current one. The engine's transport is
+/// used by one thread at a time (the caller does no network work meanwhile).
+final class Prefetch<T>: @unchecked Sendable {
+    private var result: Result<T, SyncError>?
+    private let done = DispatchSemaphore(value: 0)
+    private var collected = false
+
+    init(_ work: @escaping () throws(SyncError) -> T) {
+        let box = UncheckedWork(work)
+        Thread { [self] in
+            result = Result { () throws(SyncError) -> T in try box.work() }
+            done.signal()
+        }.start()
+    }
+
+    /// The work's answer, once it is done.
+    func value() throws(SyncError) -> T {
+        wait()
+        return try result!.get()
+    }
+
+    /// Waits for the work (its answer unused).
+    func wait() {
+        guard !collected else { return }
+        done.wait()
+        collected = true
+    }
+}
+
+private struct UncheckedWork<T>: @unchecked Sendable {
+    let work: () throws(SyncError) -> T
+    init(_ work: @escaping () throws(SyncError) -> T) { self.work = work }
 }

@@ -267,7 +267,7 @@ public final class SQLiteStorage: ServerStorage {
             var result = PushResult()
             let held = try db.cachedStatement(sql: """
                 SELECT seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author
-                FROM versions WHERE site_id = ? AND site_seq = ?
+                FROM versions WHERE site_id = ? AND site_seq BETWEEN ? AND ?
                 """)
             let owner = try db.cachedStatement(sql: "SELECT owner FROM records WHERE id = ?")
             let newRecord = try db.cachedStatement(sql: "INSERT INTO records (id, owner, form_id, created_at) VALUES (?, ?, ?, ?)")
@@ -281,10 +281,17 @@ public final class SQLiteStorage: ServerStorage {
                 """)
             var reused: [VersionID] = []
             for c in changesets {
+                // What the server already holds of the changeset's numbers:
+                // one range query, not one per version (a changeset's
+                // versions are consecutive numbers of one site).
+                var heldHere: [Int64: Version?] = [:]
+                let seqs = c.versions.map(\.id.seq)
+                let rows = try Row.fetchCursor(held, arguments: [c.site.rawValue, seqs.min() ?? 0, seqs.max() ?? 0])
+                while let row = try rows.next() { heldHere[row[2] as Int64] = Self.version(row) }
                 var fresh: [Version] = []
                 for v in c.versions {
-                    if let row = try Row.fetchOne(held, arguments: [v.id.site.rawValue, v.id.seq]) {
-                        if Self.version(row) != v { reused.append(v.id) }
+                    if let existing = heldHere[v.id.seq] {
+                        if existing != v { reused.append(v.id) }
                     } else {
                         fresh.append(v)
                     }

@@ -61,7 +61,9 @@ final class Instance {
         try process.run()
         var text = ""
         while !text.contains("listening on") { text += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
-        url = String(text.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
+        // The line saying where it listens (a line naming the console may follow in the same read).
+        let listening = text.split(separator: "\n").first { $0.contains("listening on") }!
+        url = String(listening.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
     }
     func sample() { if process.isRunning { peak = max(peak, peakMiB(process.processIdentifier)) } }
     func kill9() { sample(); kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }

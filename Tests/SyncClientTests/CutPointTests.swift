@@ -69,7 +69,12 @@ import Testing
         let server = try TestServer()
         let a = try ClientDevice(enumerator: "sara", server: server)
         try a.sync()
-        for i in 0..<30 { try a.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: i), finalize: true)) }
+        // Round 1 acknowledges one push batch (5,000 versions); round 2 needs two more.
+        var i = 0
+        while try a.store.status().unsent <= 2 * SyncOptions().pushBatch + 500 {
+            try a.store.save(SaveRequest(form: flagship, answers: exampleAnswers(tweak: i), finalize: true))
+            i += 1
+        }
         // Each sync process is killed at a fault point of the engine
         // (RECOLHA_FAULT_KILL, debug builds), not after a sleep.
         let points = ["sync-before-push-ack:1", "sync-after-push-ack:1", "sync-before-push-ack:2",
