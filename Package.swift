@@ -101,7 +101,7 @@ let package = Package(
         .executableTarget(
             name: "recolha-bench",
             dependencies: [
-                "Store", "Forms", "Sync", "Gzip",
+                "Store", "Forms", "Sync", "SyncClient", "Gzip",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]

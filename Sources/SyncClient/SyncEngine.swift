@@ -12,7 +12,7 @@ public struct SyncOptions: Sendable {
     public var pullBytes: Int
 
     public init(includeDrafts: Bool = false, pushBatch: Int = 5000, pushBytes: Int = 4 << 20,
-                pullLimit: Int = 5000, pullBytes: Int = 4 << 20) {
+                pullLimit: Int = 2000, pullBytes: Int = 2 << 20) {
         self.includeDrafts = includeDrafts; self.pushBatch = pushBatch; self.pushBytes = pushBytes
         self.pullLimit = pullLimit; self.pullBytes = pullBytes
     }

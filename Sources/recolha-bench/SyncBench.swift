@@ -5,6 +5,7 @@ import GRDBSQLite
 import Gzip
 import Store
 import Sync
+import SyncClient
 
 /// Push and pull of `count` flagship surveys over loopback through the real
 /// binaries, beside curl sending the same bytes and plain SQLite inserting
@@ -30,7 +31,7 @@ struct SyncBench {
     }
 
     func run() throws {
-        print("\n## Sync: \(count) flagship surveys over loopback (release binaries, gzip, batches of 500)")
+        print("\n## Sync: \(count) flagship surveys over loopback (release binaries, gzip, push batches of \(SyncOptions().pushBatch) versions)")
         let data = work + "/server"
         _ = try must(runChild(serverBinary, ["init", "--data", data]), "server init")
         for (user, role) in [("ana", "enumerator"), ("sara", "supervisor"), ("bento", "enumerator")] {
@@ -74,11 +75,13 @@ struct SyncBench {
         let encoder = JSONEncoder()
         var config = ""
         var bytes = 0
-        // The client's batches: changesets up to 500 versions (SyncOptions.pushBatch).
+        // The client's batches: changesets up to SyncOptions' pushBatch versions
+        // (its byte budget is not reached by the flagship before that).
+        let perBatch = SyncOptions().pushBatch
         var batches: [[Changeset]] = [[]]
         var inBatch = 0
         for c in pending {
-            if inBatch + c.entries.count > 500 && !batches[batches.count - 1].isEmpty { batches.append([]); inBatch = 0 }
+            if inBatch + c.entries.count > perBatch && !batches[batches.count - 1].isEmpty { batches.append([]); inBatch = 0 }
             batches[batches.count - 1].append(c)
             inBatch += c.entries.count
         }
@@ -93,7 +96,7 @@ struct SyncBench {
         let curl = try must(runChild("/usr/bin/curl", ["-K", work + "/curl.cfg"]), "curl")
 
         // The limit of the server's writes: plain SQLite inserting the same
-        // rows into the same table, 500 per transaction.
+        // rows into the same table, one transaction per push batch.
         let plain = try DatabaseQueue(path: work + "/plain-server.sqlite")
         try plain.write { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -129,7 +132,7 @@ struct SyncBench {
         print("| `recolha sync` pull (client, a second device) | \(f(pull.seconds, 2)) | \(f(n / pull.seconds)) | client \(f(pull.peakRSSMiB, 1)) MiB |")
         print("| server during push / after pull | | | \(f(serverAfterPush, 1)) / \(f(serverPeak, 1)) MiB |")
         print("| curl sending the same gzip bodies (one process, keep-alive) | \(f(curl.seconds, 2)) | \(f(n / curl.seconds)) | \(f(curl.peakRSSMiB, 1)) MiB |")
-        print("| plain SQLite inserting the same rows, 500 per transaction | \(f(sqliteSeconds, 2)) | \(f(n / sqliteSeconds)) | |")
+        print("| plain SQLite inserting the same rows, one transaction per batch | \(f(sqliteSeconds, 2)) | \(f(n / sqliteSeconds)) | |")
         print("")
         print("push costs \(f(push.seconds / (curl.seconds + sqliteSeconds), 2))x curl's transfer plus plain SQLite's inserts of the same work")
 
