@@ -143,6 +143,35 @@ func problems(_ d: FormDefinition) -> [FormProblem] {
         #expect(names.last == "closing")
     }
 
+    /// A person who follows a hint's example must not be refused: every
+    /// example a hint gives ("e.g. X or Y", "p. ex. X ou Y"), in every
+    /// language, is an answer its question accepts.
+    @Test func everyExampleAHintGivesIsAccepted() {
+        let rules = FormRules(form: form, nowMs: 0)
+        var examples = 0
+        for q in form.orderedQuestions {
+            for (language, hint) in q.hint.byLanguage {
+                for marker in ["e.g. ", "p. ex. "] {
+                    guard let at = hint.range(of: marker) else { continue }
+                    let given = hint[at.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: " ."))
+                    for example in given.components(separatedBy: " or ").flatMap({ $0.components(separatedBy: " ou ") }) {
+                        examples += 1
+                        let answer = Answer.parse(example, for: q, choices: form.choices(for: q))
+                        guard case .success(let a) = answer else {
+                            Issue.record("\(q.name) (\(language)): the hint's example \(example) is not a \(q.type) answer")
+                            continue
+                        }
+                        let answers = Answers(["consent": .text("yes"), q.name: a])
+                        guard let field = rules.fields(answers).first(where: { $0.path == q.name }) else { continue }
+                        #expect(rules.check(a, field: field, answers: answers) == nil,
+                                "\(q.name) (\(language)): the hint's example \(example) is refused")
+                    }
+                }
+            }
+        }
+        #expect(examples >= 4, "the flagship's hints give examples (phone, facility code) in both languages")
+    }
+
     @Test func facilityCodeHasAFormat() {
         let rules = FormRules(form: form, nowMs: 0)
         let good = rules.problems(Answers(["consent": .text("yes"), "facility_code": .text("NP-0123")]), finalizing: false)
