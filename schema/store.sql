@@ -128,3 +128,6 @@ ALTER TABLE records ADD COLUMN review TEXT;
 ALTER TABLE records ADD COLUMN review_state TEXT;
 UPDATE records SET review_state = 'received' WHERE status = 'finalized';
 CREATE INDEX records_review_state ON records (review_state) WHERE review_state IS NOT NULL;
+
+-- migration v6-language
+ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));

@@ -151,4 +151,10 @@ enum Schema {
         UPDATE records SET review_state = 'received' WHERE status = 'finalized';
         CREATE INDEX records_review_state ON records (review_state) WHERE review_state IS NOT NULL;
         """
+
+    /// The language this device's person reads (`recolha init --lang`,
+    /// `recolha language`): before it, the environment decided alone.
+    static let v6 = """
+        ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
+        """
 }

@@ -30,6 +30,20 @@ extension Store {
         }
     }
 
+    /// The language kept for this device's person (`en`, `pt`), or nil when
+    /// none was chosen (the environment decides).
+    public func language() throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT language FROM device WHERE id = 1") }
+    }
+
+    /// Keeps (or, with nil, forgets) the language of this device's person.
+    public func setLanguage(_ code: String?) throws(StoreError) {
+        try write { db in
+            guard try Self.device(db) != nil else { throw StoreError.notInitialized(path: path) }
+            try db.execute(sql: "UPDATE device SET language = ? WHERE id = 1", arguments: [code])
+        }
+    }
+
     /// The device row, or nil before `initialize`.
     public func device() throws(StoreError) -> DeviceInfo? {
         try read { db in try Self.device(db) }

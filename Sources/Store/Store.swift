@@ -102,6 +102,9 @@ public final class Store: Sendable {
         migrator.registerMigration("v5-review") { db in
             try db.execute(sql: Schema.v5)
         }
+        migrator.registerMigration("v6-language") { db in
+            try db.execute(sql: Schema.v6)
+        }
         do {
             try queue.inDatabase { db in
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

@@ -30,14 +30,14 @@ extension Recolha {
             let s = try store.open()
             let form = try s.form(id: formID)
             guard let answers else {
-                var session = CaptureSession(store: s, form: form, language: language.code(for: form), record: nil)
+                var session = CaptureSession(store: s, form: form, language: language.code(for: form, store: s), record: nil)
                 try session.run()
                 return
             }
             let object = try AnswersFile.read(answers)
             let now = Store.wallClock()
             let (read, problems) = Answers.read(object, form: form) { RepeatKey.make(ms: now, index: $0) }
-            let rules = FormRules(form: form, language: language.code(for: form), nowMs: now)
+            let rules = FormRules(form: form, language: language.code(for: form, store: s), nowMs: now)
             if !problems.isEmpty {
                 // Report these with any rule problems of the answers that did read.
                 let more = rules.problems(rules.settle(read).answers, finalizing: finalize)

@@ -27,7 +27,7 @@ extension Recolha {
         func run() throws {
             let (s, record, form) = try store.changeableRecord(recordID)
             let id = record.id
-            let lang = language.code(for: form)
+            let lang = language.code(for: form, store: s)
             guard !assignments.isEmpty else {
                 var session = CaptureSession(store: s, form: form, language: lang, record: record)
                 try session.run()

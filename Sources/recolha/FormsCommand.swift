@@ -61,8 +61,9 @@ extension Recolha.FormsCommand {
         @Flag(help: "Print as JSON.") var json = false
 
         func run() throws {
-            let form = try store.open().form(id: formID)
-            let lang = language.code(for: form)
+            let s = try store.open()
+            let form = try s.form(id: formID)
+            let lang = language.code(for: form, store: s)
             if json {
                 JSONOut.print(FormFile.resolved(form), keyOrder: ["form_id", "version", "title", "path", "name", "type"])
                 return

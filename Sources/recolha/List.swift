@@ -64,7 +64,7 @@ extension Recolha {
                 JSONOut.print(.object(RecordJSON.object(record, form: form)), keyOrder: JSONOut.recordKeys)
                 return
             }
-            let lang = language.code(for: form)
+            let lang = language.code(for: form, store: s)
             print("Record \(record.id)  \(form.title) v\(record.formVersion)  \(record.status)\(record.deleted ? "  DELETED" : "")")
             print("By \(record.author), updated \(Time.iso(record.updatedAt))")
             if !record.conflicts.isEmpty {

@@ -19,6 +19,7 @@ struct Recolha: AsyncParsableCommand {
         subcommands: [
             Init.self, FormsCommand.self, Capture.self, Edit.self, Finalize.self, List.self, Show.self,
             Delete.self, Review.self, Export.self, Status.self, Login.self, Sync.self, Conflicts.self, BundleCommand.self, HubCommand.self, Enrol.self,
+            LanguageCommand.self,
         ])
 
     static func main() async {

@@ -28,17 +28,35 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// The language questions are shown in.
+/// The language a person reads: `--lang`, else the one kept in the store
+/// (`recolha init --lang`, `recolha language`), else the environment's
+/// (LC_ALL, LC_MESSAGES, LANG: pt_MZ, pt_PT and pt_BR all mean Portuguese).
 struct LanguageOption: ParsableArguments {
-    @Option(name: .long, help: "Language of labels: en or pt (default from $LANG).")
+    @Option(name: .long, help: "Language: en or pt (default: the one `recolha language` keeps, else $LC_ALL, $LC_MESSAGES or $LANG).")
     var lang: String?
 
-    func code(for form: Form) -> String {
-        if let lang { return lang.lowercased() }
-        let env = ProcessInfo.processInfo.environment
-        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LC_MESSAGES"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? env["LANG"] ?? ""
-        let code = String(locale.prefix(2)).lowercased()
+    /// The chosen language, and where the choice came from.
+    func chosen(store: Store?) -> (code: String?, from: String) { Self.chosen(lang: lang, store: store) }
+
+    static func chosen(lang: String?, store: Store?) -> (code: String?, from: String) {
+        if let lang { return (lang.lowercased(), "--lang") }
+        if let kept = try? store?.language() { return (kept, "store") }
+        if let (code, variable) = environment() { return (code, variable) }
+        return (nil, "none")
+    }
+
+    /// The language the environment names, if it is one Recolha speaks.
+    static func environment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> (String, String)? {
+        for variable in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = env[variable], !value.isEmpty else { continue }
+            let code = String(value.prefix(2)).lowercased()
+            return ["en", "pt"].contains(code) ? (code, variable) : nil
+        }
+        return nil
+    }
+
+    func code(for form: Form, store: Store?) -> String {
+        let code = chosen(store: store).code ?? ""
         return form.languages.contains { $0.code == code } ? code : form.defaultLanguage
     }
 

@@ -50,6 +50,27 @@ import Testing
         #expect(r.stdout.contains("Guardado como rascunho"))
     }
 
+    /// One language choice: --lang, else the one the store keeps (`recolha
+    /// init --lang`, `recolha language`), else the environment's.
+    @Test func theLanguageKeptInTheStoreHoldsUntilChanged() throws {
+        let english: [String: String] = ["LC_ALL": "", "LC_MESSAGES": "", "LANG": "en_US.UTF-8"]
+        let mozambique: [String: String] = ["LC_ALL": "", "LC_MESSAGES": "", "LANG": "pt_MZ.UTF-8"]
+        let d = Device.ready()
+        #expect(d.run(["language"], env: mozambique).stdout == "Língua: português (de LANG)\n")
+        #expect(d.run(["language", "pt"], env: english).stdout == "Língua: português (guardada nesta base de dados local)\n")
+        #expect(d.run(["capture", Device.form, "--answers", Example.ressano]).status == 0)
+        let id = try #require((try d.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
+        #expect(d.run(["show", id], env: english).stdout.contains("Data da visita"), "the store's choice beats the environment's")
+        #expect(d.run(["show", id, "--lang", "en"], env: mozambique).stdout.contains("Date of the visit"), "--lang beats the store's")
+        #expect(d.run(["language", "--clear"], env: english).stdout == "Language: English (from LANG)\n")
+        #expect(d.run(["show", id], env: english).stdout.contains("Date of the visit"))
+        #expect(d.run(["language", "fr"]).status == 2)
+
+        let tablet = Device()
+        #expect(tablet.run(["init", "--enumerator", "dina", "--lang", "pt"]).status == 0)
+        #expect(tablet.run(["language"], env: english).stdout.contains("guardada nesta base de dados local"))
+    }
+
     @Test func everyAnswerIsSavedAsItIsGiven() throws {
         let d = Device.ready()
         // Input ends after the province, as if the power went: a draft holds all that was answered.
