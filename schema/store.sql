@@ -129,5 +129,6 @@ ALTER TABLE records ADD COLUMN review_state TEXT;
 UPDATE records SET review_state = 'received' WHERE status = 'finalized';
 CREATE INDEX records_review_state ON records (review_state) WHERE review_state IS NOT NULL;
 
--- migration v6-language
+-- migration v6-language-and-listing
 ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
+CREATE INDEX records_created ON records (created_at, id);

@@ -153,8 +153,11 @@ enum Schema {
         """
 
     /// The language this device's person reads (`recolha init --lang`,
-    /// `recolha language`): before it, the environment decided alone.
+    /// `recolha language`): before it, the environment decided alone. And
+    /// records by creation, so `recolha list` reads its newest page without
+    /// sorting a big store.
     static let v6 = """
         ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
+        CREATE INDEX records_created ON records (created_at, id);
         """
 }

@@ -150,20 +150,34 @@ extension Store {
     }
 
     /// Records without their answers, oldest first; deleted ones only when asked.
+    /// Records in creation order; with `newest`, only the newest that many
+    /// (still oldest first) and how many matched in all.
     public func records(form: String? = nil, status: String? = nil, reviewState: Review.State? = nil,
                         includeDeleted: Bool = false) throws(StoreError) -> [RecordSummary] {
+        try records(form: form, status: status, reviewState: reviewState, includeDeleted: includeDeleted, newest: nil).records
+    }
+
+    public func records(form: String?, status: String?, reviewState: Review.State?, includeDeleted: Bool, newest: Int?)
+        throws(StoreError) -> (records: [RecordSummary], matching: Int) {
         try read { db in
-            var sql = "SELECT id, form_id, form_version, status, deleted, conflicts, author, updated_at, review FROM records WHERE 1 = 1"
+            var filter = "WHERE 1 = 1"
             var args: [any DatabaseValueConvertible] = []
-            if let form { sql += " AND form_id = ?"; args.append(form) }
-            if let status { sql += " AND status = ?"; args.append(status) }
-            if let reviewState { sql += " AND review_state = ?"; args.append(reviewState.rawValue) }
-            if !includeDeleted { sql += " AND deleted = 0" }
-            sql += " ORDER BY created_at, id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
+            if let form { filter += " AND form_id = ?"; args.append(form) }
+            if let status { filter += " AND status = ?"; args.append(status) }
+            if let reviewState { filter += " AND review_state = ?"; args.append(reviewState.rawValue) }
+            if !includeDeleted { filter += " AND deleted = 0" }
+            let columns = "id, form_id, form_version, status, deleted, conflicts, author, updated_at, review"
+            let sql = newest == nil
+                ? "SELECT \(columns) FROM records \(filter) ORDER BY created_at, id"
+                : "SELECT \(columns) FROM records \(filter) ORDER BY created_at DESC, id DESC LIMIT \(newest!)"
+            var found = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
                 RecordSummary(id: $0[0], formID: $0[1], formVersion: $0[2], status: $0[3], deleted: $0[4],
                               conflicts: $0[5], author: $0[6], updatedAt: $0[7], review: Review.parse($0[8]))
             }
+            guard newest != nil else { return (found, found.count) }
+            found.reverse()
+            let matching = try Int.fetchOne(db, sql: "SELECT count(*) FROM records \(filter)", arguments: StatementArguments(args)) ?? 0
+            return (found, matching)
         }
     }
 

@@ -102,7 +102,7 @@ public final class Store: Sendable {
         migrator.registerMigration("v5-review") { db in
             try db.execute(sql: Schema.v5)
         }
-        migrator.registerMigration("v6-language") { db in
+        migrator.registerMigration("v6-language-and-listing") { db in
             try db.execute(sql: Schema.v6)
         }
         do {

@@ -146,6 +146,8 @@ struct SyncBench {
         print("| records in the store | versions in the store | seconds per sync |")
         print("|---:|---:|---:|")
         var exports: [String] = []
+        var commands: [String: [Double]] = [:]  // command -> median seconds at 1,000 and at 100,000 records
+        let commandOrder = ["list", "status", "show", "edit --set"]
         for records in [1_000, 100_000] {
             let path = try device("size\(records)", user: "bento", url: url)
             _ = try must(runChild(recolha, ["sync", "--store", path]), "first sync")
@@ -181,9 +183,32 @@ struct SyncBench {
                 times.append(run.seconds)
             }
             let median = times.sorted()[2]
+            // What a person runs on a big store, each the median of 5 runs.
+            for (n, name) in commandOrder.enumerated() {
+                var runs: [Double] = []
+                for i in 0..<5 {
+                    let args: [String]
+                    switch n {
+                    case 0: args = ["list"]
+                    case 1: args = ["status"]
+                    case 2: args = ["show", target]
+                    default: args = ["edit", target, "--set", "isolation_beds=\(300 + i)"]
+                    }
+                    runs.append(try must(runChild(recolha, args + ["--store", path]), name).seconds)
+                }
+                commands[name, default: []].append(runs.sorted()[2])
+            }
             let versionCount = try store.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM versions") ?? 0 }
             print("| \(records) | \(versionCount) | \(String(format: "%.3f", median)) |")
             exports.append(try exportBench(path: path, records: records))
+        }
+        print("\n## What a person runs, by records in the store (median of 5 runs of the release binary; limit 2x)")
+        print("")
+        print("| command | 1,000 records | 100,000 records | ratio |")
+        print("|---|---:|---:|---:|")
+        for name in commandOrder {
+            let t = commands[name] ?? [0, 0]
+            print("| `recolha \(name)` | \(String(format: "%.3f", t[0])) s | \(String(format: "%.3f", t[1])) s | \(String(format: "%.2f", t[1] / t[0]))x |")
         }
         print("\n## `recolha export` vs records in the store (CSV, drafts included; streamed a page of 500 records at a time)")
         print("")

@@ -1,8 +1,30 @@
+import Forms
 import Foundation
 import RecolhaTesting
+import Store
 import Testing
 
 @Suite struct CaptureTests {
+    /// A person reads a page: `list` shows the newest 50 and says how many
+    /// more there are; --all and --json give every record.
+    @Test func listShowsTheNewestPageUnlessAskedForAll() throws {
+        let d = Device.ready()
+        let store = try Store(path: d.store)
+        let form = try store.form(id: Device.form)
+        var ids: [String] = []
+        for day in 1...53 {
+            let answers = Answers(["visit_date": .text(String(format: "2026-10-%02d", day % 28 + 1))])
+            ids.append(try store.save(SaveRequest(form: form, answers: answers)).record)
+            Thread.sleep(forTimeInterval: 0.002)  // each record made in its own millisecond: a strict order
+        }
+        let page = d.run(["list"]).stdout.split(separator: "\n")
+        #expect(page.count == 51)
+        #expect(page.last == "(the newest 50 of 53 records; --all lists every one)")
+        #expect(Set(page.dropLast().map { String($0.prefix(36)) }) == Set(ids.suffix(50)), "the newest 50")
+        #expect(Set(d.run(["list", "--all"]).stdout.split(separator: "\n").map { String($0.prefix(36)) }) == Set(ids))
+        #expect((try d.json(["list"]) as? [[String: Any]])?.count == 53)
+    }
+
     @Test func anAnswersFileRoundTripsThroughShowJSON() throws {
         let d = Device.ready()
         let saved = d.run(["capture", Device.form, "--answers", Example.ressano, "--finalize", "--json"])
