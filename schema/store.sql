@@ -132,3 +132,5 @@ CREATE INDEX records_review_state ON records (review_state) WHERE review_state I
 -- migration v6-language-and-listing
 ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
 CREATE INDEX records_created ON records (created_at, id);
+CREATE INDEX records_by_state ON records (deleted, status, review_state);
+CREATE INDEX versions_rejected ON versions (site_id, seq) WHERE rejected IS NOT NULL;

@@ -154,10 +154,14 @@ enum Schema {
 
     /// The language this device's person reads (`recolha init --lang`,
     /// `recolha language`): before it, the environment decided alone. And
-    /// records by creation, so `recolha list` reads its newest page without
-    /// sorting a big store.
+    /// what keeps a big store quick to look through: records by creation
+    /// (`recolha list` reads its newest page without sorting), records by
+    /// state (`status` counts them from the index, not the answers), and
+    /// rejected versions (`status` lists them without reading every version).
     static let v6 = """
         ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
         CREATE INDEX records_created ON records (created_at, id);
+        CREATE INDEX records_by_state ON records (deleted, status, review_state);
+        CREATE INDEX versions_rejected ON versions (site_id, seq) WHERE rejected IS NOT NULL;
         """
 }

@@ -151,7 +151,9 @@ extension Store {
 
     /// Records without their answers, oldest first; deleted ones only when asked.
     /// Records in creation order; with `newest`, only the newest that many
-    /// (still oldest first) and how many matched in all.
+    /// (still oldest first) and how many matched in all. The newest page
+    /// walks the creation index backwards: left to choose, SQLite takes the
+    /// index on `deleted` and sorts every record (40 ms at 100,000).
     public func records(form: String? = nil, status: String? = nil, reviewState: Review.State? = nil,
                         includeDeleted: Bool = false) throws(StoreError) -> [RecordSummary] {
         try records(form: form, status: status, reviewState: reviewState, includeDeleted: includeDeleted, newest: nil).records
@@ -169,7 +171,7 @@ extension Store {
             let columns = "id, form_id, form_version, status, deleted, conflicts, author, updated_at, review"
             let sql = newest == nil
                 ? "SELECT \(columns) FROM records \(filter) ORDER BY created_at, id"
-                : "SELECT \(columns) FROM records \(filter) ORDER BY created_at DESC, id DESC LIMIT \(newest!)"
+                : "SELECT \(columns) FROM records INDEXED BY records_created \(filter) ORDER BY created_at DESC, id DESC LIMIT \(newest!)"
             var found = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map {
                 RecordSummary(id: $0[0], formID: $0[1], formVersion: $0[2], status: $0[3], deleted: $0[4],
                               conflicts: $0[5], author: $0[6], updatedAt: $0[7], review: Review.parse($0[8]))
