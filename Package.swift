@@ -26,12 +26,14 @@ let package = Package(
     ],
     targets: [
         // Pure rules: no I/O, nothing of ours imported.
-        .target(name: "Sync", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
-        .target(name: "Forms"),
+        // Every sentence said to a person, in English and Portuguese.
+        .target(name: "Words"),
+        .target(name: "Sync", dependencies: ["Words", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Forms", dependencies: ["Words"]),
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
             name: "Store",
-            dependencies: ["Sync", "Forms", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Sync", "Forms", "Words", .product(name: "GRDB", package: "GRDB.swift")],
             // Kill points for crash tests (FaultPoint) exist only in debug builds.
             swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),
@@ -41,11 +43,11 @@ let package = Package(
         .target(name: "Gzip", dependencies: ["CGzip"]),
         // Reading .xlsx XLSForm workbooks into the Forms model.
         .target(name: "XLSForm", dependencies: ["Forms", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip"]),
+        .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip", "Words"]),
         .target(
             name: "SyncServer",
             dependencies: [
-                "Sync", "Forms", "Gzip",
+                "Sync", "Forms", "Gzip", "Words",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -93,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "recolha",
             dependencies: [
-                "Store", "Forms", "Sync", "SyncClient", "XLSForm", "Gzip", "Hub",
+                "Store", "Forms", "Sync", "SyncClient", "XLSForm", "Gzip", "Hub", "Words",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -128,6 +130,7 @@ let package = Package(
         // 100,000 generated and mutated inputs through each parser of outside bytes.
         .testTarget(name: "FuzzTests", dependencies: ["Forms", "Sync", "Gzip", "XLSForm", "SyncServer", "RecolhaTesting"]),
         .testTarget(name: "FormsTests", dependencies: ["Forms", "RecolhaTesting"]),
+        .testTarget(name: "WordsTests", dependencies: ["Words"]),
         .testTarget(name: "XLSFormTests", dependencies: ["XLSForm", "Forms", "RecolhaTesting"]),
         .testTarget(
             name: "StoreTests",

@@ -4,6 +4,8 @@
 # paths: versions, then a whole capture, sync and export against the
 # extracted server on 127.0.0.1. The server's unit passes systemd-analyze.
 set -euo pipefail
+# The checks below read what the binaries print: in English, whatever the machine speaks.
+export LC_ALL=C.UTF-8
 cd "$(dirname "$0")/.."
 fail() { echo "dist check FAILED: $*" >&2; exit 1; }
 

@@ -85,8 +85,9 @@ start_hub() {
   printf '[sara] $ recolha hub --host 127.0.0.1 --port 0 &\n'
   "$BIN_DIR/recolha" hub --store "$WORK/sara.sqlite" --host 127.0.0.1 --port 0 > "$WORK/hub.out" 2> "$WORK/hub.log" &
   HUB_PID=$!
-  for _ in $(seq 1 100); do grep -q "listening on" "$WORK/hub.out" 2>/dev/null && break; sleep 0.1; done
-  HUB=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/hub.out")
+  # The hub says where it listens in the reader's language: take its address.
+  for _ in $(seq 1 100); do grep -q "http://127" "$WORK/hub.out" 2>/dev/null && break; sleep 0.1; done
+  HUB=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$WORK/hub.out" | head -n 1)
   cat "$WORK/hub.out"
 }
 stop_hub() { kill "$HUB_PID"; wait "$HUB_PID" 2>/dev/null || true; HUB_PID=""; }

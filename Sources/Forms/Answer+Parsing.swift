@@ -1,3 +1,5 @@
+import Words
+
 extension Answer {
     /// Reads what a person typed for a question.
     /// - Parameter choices: the choices on offer (after choice_filter), numbered from 1.
@@ -8,10 +10,10 @@ extension Answer {
         case .text, .calculate:
             return .success(.text(text))
         case .integer:
-            guard let i = Int(text) else { return .failure(.init("must be a whole number")) }
+            guard let i = Int(text) else { return .failure(.init(.answerWholeNumber)) }
             return .success(.integer(i))
         case .decimal:
-            guard let d = Double(text), d.isFinite else { return .failure(.init("must be a number")) }
+            guard let d = Double(text), d.isFinite else { return .failure(.init(.answerNumber)) }
             return .success(.decimal(d))
         case .selectOne:
             return choice(text, choices).map { .text($0) }
@@ -29,21 +31,21 @@ extension Answer {
             if let reason = a.problem(for: q) { return .failure(.init(reason)) }
             return .success(a)
         case .note:
-            return .failure(.init("a note takes no answer"))
+            return .failure(.init(.answerNote))
         case .start, .end, .today, .deviceid, .username:
-            return .failure(.init("is filled in by the device"))
+            return .failure(.init(.answerAutomatic))
         }
     }
 
     private static func choice(_ token: String, _ choices: [Choice]) -> Result<String, AnswerError> {
         if let n = Int(token) {
             guard n >= 1, n <= choices.count else {
-                return .failure(.init("choose a number from 1 to \(choices.count)"))
+                return .failure(.init(Message(.answerChooseNumber, ["count": .int(choices.count)])))
             }
             return .success(choices[n - 1].name)
         }
         guard choices.contains(where: { $0.name == token }) else {
-            return .failure(.init("not one of the choices: type its number or its name"))
+            return .failure(.init(.answerNotAChoice))
         }
         return .success(token)
     }
@@ -53,21 +55,21 @@ extension Answer {
     public static func from(json: JSONValue, for q: Question) -> Result<Answer, AnswerError> {
         switch (q.type, json) {
         case (.note, _):
-            return .failure(.init("is a note and takes no answer"))
+            return .failure(.init(.answerNote))
         case (.integer, .number(let n)):
-            guard let i = Int(exactly: n) else { return .failure(.init("must be a whole number")) }
+            guard let i = Int(exactly: n) else { return .failure(.init(.answerWholeNumber)) }
             return .success(.integer(i))
         case (.integer, _):
-            return .failure(.init("must be a whole number (a JSON number)"))
+            return .failure(.init(.answerWholeNumberJSON))
         case (.decimal, .number(let n)):
             return .success(.decimal(n))
         case (.decimal, _):
-            return .failure(.init("must be a number (a JSON number)"))
+            return .failure(.init(.answerNumberJSON))
         case (.selectMultiple, .array(let items)):
             var out: [String] = []
             for item in items {
                 guard case .string(let s) = item else {
-                    return .failure(.init("must be an array of choice names"))
+                    return .failure(.init(.answerChoiceArray))
                 }
                 if !out.contains(s) { out.append(s) }
             }
@@ -75,44 +77,47 @@ extension Answer {
         case (.selectMultiple, .string(let s)):
             return .success(.choices(s.split(separator: " ").map(String.init)))
         case (.selectMultiple, _):
-            return .failure(.init("must be an array of choice names"))
+            return .failure(.init(.answerChoiceArray))
         case (_, .string(let s)):
             return .success(.text(s))
         case (.text, .number(let n)):
             return .success(.text(XValue.format(n)))
         default:
-            return .failure(.init("must be a string"))
+            return .failure(.init(.answerString))
         }
     }
 
     /// What is wrong with this answer for a question's type (format, range,
     /// known choice), or nil. The reason never repeats the value.
-    public func problem(for q: Question) -> String? {
+    public func problem(for q: Question) -> Message? {
         switch (q.type, self) {
         case (.text, .text), (.calculate, .text): return nil
         case (.start, .text), (.end, .text), (.today, .text), (.deviceid, .text), (.username, .text): return nil
         case (.integer, .integer): return nil
         case (.decimal, .decimal), (.decimal, .integer): return nil
         case (.selectOne, .text(let s)):
-            return s.isEmpty ? "is empty" : nil
+            return s.isEmpty ? Message(.answerEmpty) : nil
         case (.selectMultiple, .choices): return nil
         case (.date, .text(let s)):
-            return s.utf8.count == 10 && DateText.days(s) != nil ? nil : "must be a date written YYYY-MM-DD"
+            return s.utf8.count == 10 && DateText.days(s) != nil ? nil : Message(.answerDate)
         case (.datetime, .text(let s)):
-            return s.utf8.count > 10 && DateText.days(s) != nil ? nil : "must be a date and time written YYYY-MM-DDTHH:MM:SS"
+            return s.utf8.count > 10 && DateText.days(s) != nil ? nil : Message(.answerDateTime)
         case (.geopoint, .text(let s)):
             return Geopoint(s) == nil
-                ? "must be `latitude longitude [altitude accuracy]` with latitude -90..90 and longitude -180..180" : nil
-        case (.note, _): return "is a note and takes no answer"
-        default: return "must be \(q.type.name == "integer" ? "a whole number" : "a \(q.type.name) answer")"
+                ? Message(.answerGeopoint) : nil
+        case (.note, _): return Message(.answerNote)
+        default: return q.type == .integer ? Message(.answerWholeNumber) : Message(.answerWrongType, ["type": .text(q.type.name)])
         }
     }
 }
 
 /// Why an answer was refused.
 public struct AnswerError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
+    public var message: Message
+    public init(_ message: Message) { self.message = message }
+    public init(_ key: Key) { self.message = Message(key) }
+    /// In English (logs, tests); `message.localized` for a person.
+    public var reason: String { message.description }
     public var description: String { reason }
 }
 

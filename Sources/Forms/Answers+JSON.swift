@@ -1,3 +1,4 @@
+import Words
 extension Answers {
     /// Reads an answers file: one JSON object keyed by question name, a
     /// repeat as an array of objects keyed by the names inside it.
@@ -29,30 +30,28 @@ extension Answers {
                 guard let node = here[key] else {
                     let elsewhere = form.questions[key] != nil || form.groups[key] != nil
                     problems.append(AnswerProblem(field: shownPath, reason: elsewhere
-                        ? "belongs inside its repeat group, not at this level"
-                        : "is not a question of form \(form.id)"))
+                        ? Message(.answerInsideRepeat) : Message(.answerNotInForm, ["form": .text(form.id)])))
                     continue
                 }
                 if case .null = value { continue }
                 switch node {
                 case .question(let q):
                     if q.type.isAutomatic {
-                        problems.append(AnswerProblem(field: shownPath, reason: q.type == .calculate
-                            ? "is calculated by the form and cannot be given" : "is filled in by the device and cannot be given"))
+                        problems.append(AnswerProblem(field: shownPath, reason: Message(q.type == .calculate ? .answerCalculated : .answerDeviceFilled)))
                         continue
                     }
                     switch Answer.from(json: value, for: q) {
                     case .success(let a): answers[path] = a
-                    case .failure(let e): problems.append(AnswerProblem(field: shownPath, reason: e.reason))
+                    case .failure(let e): problems.append(AnswerProblem(field: shownPath, reason: e.message))
                     }
                 case .group(let g):
                     guard case .array(let items) = value else {
-                        problems.append(AnswerProblem(field: shownPath, reason: "is a repeat group: give an array of objects"))
+                        problems.append(AnswerProblem(field: shownPath, reason: Message(.answerRepeatArray)))
                         continue
                     }
                     for (i, item) in items.enumerated() {
                         guard case .object(let inner) = item else {
-                            problems.append(AnswerProblem(field: "\(shownPath)[\(i + 1)]", reason: "must be an object keyed by question name"))
+                            problems.append(AnswerProblem(field: "\(shownPath)[\(i + 1)]", reason: Message(.answerRepeatObject)))
                             continue
                         }
                         let k = makeKey(counter)

@@ -79,6 +79,7 @@ struct FormLoader {
         let id = formID ?? ""
         return Form(
             id: id, version: version, title: settings?["form_title"] ?? settings?["title"] ?? id,
+            titles: settings.map { titles($0, defaultLanguage: defaultLanguage) } ?? Localized(),
             defaultLanguage: defaultLanguage, languages: languages, nodes: nodes,
             questions: questions, groups: groups,
             choiceLists: lists.mapValues { entries in entries.map { $0.choice } }, definition: definition)
@@ -94,6 +95,15 @@ struct FormLoader {
             }
         }
         languages.sort { $0.code == defaultLanguage ? true : ($1.code == defaultLanguage ? false : $0.code < $1.code) }
+    }
+
+    /// The form's title per language: `recolha_title::Português (pt)` in
+    /// settings (pyxform ignores the column; it refuses a translated
+    /// `form_title`), over `form_title`.
+    func titles(_ settings: FormRow, defaultLanguage: String) -> Localized {
+        var out = localized(settings, "form_title", defaultLanguage: defaultLanguage).byLanguage
+        out.merge(localized(settings, "recolha_title", defaultLanguage: defaultLanguage).byLanguage) { $1 }
+        return Localized(out)
     }
 
     /// The texts of a column in every language: `label`, `label::English (en)`.

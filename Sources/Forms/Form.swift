@@ -7,6 +7,9 @@ public final class Form: Sendable {
     public let id: String
     public let version: String
     public let title: String
+    /// The title per language (`recolha_title::Português (pt)` in settings,
+    /// a Recolha column pyxform ignores).
+    public let titles: Localized
     /// The code of the language shown when none is asked for.
     public let defaultLanguage: String
     public let languages: [Language]
@@ -22,13 +25,14 @@ public final class Form: Sendable {
     public let definition: FormDefinition
 
     init(
-        id: String, version: String, title: String, defaultLanguage: String, languages: [Language],
+        id: String, version: String, title: String, titles: Localized = Localized(), defaultLanguage: String, languages: [Language],
         nodes: [Node], questions: [String: Question], groups: [String: Group],
         choiceLists: [String: [Choice]], definition: FormDefinition
     ) {
         self.id = id
         self.version = version
         self.title = title
+        self.titles = titles
         self.defaultLanguage = defaultLanguage
         self.languages = languages
         self.nodes = nodes
@@ -142,5 +146,12 @@ extension Form {
             guard let label = choices.first(where: { $0.name == n })?.label.text(language, fallback: defaultLanguage) else { return n }
             return withNames ? "\(n) (\(label))" : label
         }.joined(separator: ", ")
+    }
+}
+
+public extension Form {
+    /// The title in a language, else the default language's, else `title`.
+    func title(_ language: String) -> String {
+        titles.text(language, fallback: defaultLanguage) ?? title
     }
 }

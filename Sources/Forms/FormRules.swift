@@ -1,3 +1,4 @@
+import Words
 /// Applies a form to a record's answers: calculations, relevance, types,
 /// choices, constraints and required answers.
 public struct FormRules: Sendable {
@@ -134,17 +135,17 @@ public struct FormRules: Sendable {
                 }
             } else if finalizing, !q.type.isAutomatic, q.type != .note, let req = q.required,
                       req.isTrue(in: context(answers, scope: f.scope)) {
-                out.append(AnswerProblem(field: answers.positional(f.path), reason: message(q.requiredMessage) ?? "is required"))
+                out.append(AnswerProblem(field: answers.positional(f.path), reason: message(q.requiredMessage) ?? Message(.answerRequired)))
             }
         }
         for path in answers.values.keys.sorted() where !known.contains(path) {
-            out.append(AnswerProblem(field: answers.positional(path), reason: "is not a question of form \(form.id)"))
+            out.append(AnswerProblem(field: answers.positional(path), reason: Message(.answerNotInForm, ["form": .text(form.id)])))
         }
         return out
     }
 
     /// What is wrong with one answer of a relevant field, or nil.
-    public func check(_ a: Answer, field f: Field, answers: Answers) -> String? {
+    public func check(_ a: Answer, field f: Field, answers: Answers) -> Message? {
         let q = f.question
         if let reason = a.problem(for: q) { return reason }
         if q.type.hasChoices {
@@ -156,28 +157,32 @@ public struct FormRules: Sendable {
             default: picked = []
             }
             if picked.contains(where: { !offered.contains($0) }) {
-                return "is not one of the choices of list \(q.listName ?? "")"
-                    + (q.choiceFilter == nil ? "" : " on offer for the answers given")
+                return Message(q.choiceFilter == nil ? .answerNotOffered : .answerNotOfferedNow, ["list": .text(q.listName ?? "")])
             }
         }
         if let c = q.constraint, !c.isTrue(in: context(answers, scope: f.scope, current: a.xvalue)) {
-            return message(q.constraintMessage) ?? "does not meet its constraint `\(q.constraintText ?? "")`"
+            return message(q.constraintMessage) ?? Message(.answerConstraint, ["constraint": .text(q.constraintText ?? "")])
         }
         return nil
     }
 
-    func message(_ text: Localized) -> String? {
-        text.isEmpty ? nil : text.text(language, fallback: form.defaultLanguage)
+    /// The form's own message in the rules' language, as the form wrote it.
+    func message(_ text: Localized) -> Message? {
+        text.isEmpty ? nil : text.text(language, fallback: form.defaultLanguage).map(Message.verbatim)
     }
 }
 
 /// One problem with one answer: the field path and what is wrong with it.
 public struct AnswerProblem: Hashable, Sendable, CustomStringConvertible {
     public var field: String
-    public var reason: String
-    public init(field: String, reason: String) {
+    public var message: Message
+    public init(field: String, reason: Message) {
         self.field = field
-        self.reason = reason
+        self.message = reason
     }
-    public var description: String { "\(field): \(reason)" }
+    /// In English (logs, tests); `worded.localized` for a person.
+    public var reason: String { message.description }
+    /// "field: reason", as a message.
+    public var worded: Message { Message(.answerProblem, ["field": .text(field), "reason": .message(message)]) }
+    public var description: String { worded.description }
 }

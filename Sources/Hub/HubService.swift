@@ -121,7 +121,7 @@ public final class HubService: Sendable {
                           message: "this device (site \(content.from)) is not known to the hub yet: the supervisor's device must sync with the server once after this device first logged in; what was sent is stored on the hub")
         }
         let device = try store.device()
-        return HubAnswer(stored: result.stored, already: result.already, refused: result.refused,
+        return HubAnswer(stored: result.stored, already: result.already, refused: result.refused.map(\.description),
                          reply: reply.sealed.base64EncodedString(), hubUser: device?.enumerator ?? "",
                          hubSite: device?.site ?? SiteID("0000000000000000")!)
     }

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// Named points where a crash test kills the process, so a kill lands

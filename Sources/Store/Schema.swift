@@ -1,3 +1,4 @@
+import Words
 /// The store's schema, one named migration at a time. `schema/store.sql`
 /// holds the same DDL; a test proves a migrated store matches it.
 enum Schema {

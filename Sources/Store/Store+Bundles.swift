@@ -10,14 +10,14 @@ public struct BundleImport: Sendable, Hashable {
     /// Changesets this device already held (they came another way too).
     public var already = 0
     /// Changesets refused, each with its reason (naming the changeset and its writer).
-    public var refused: [String] = []
+    public var refused: [Message] = []
     /// Versions of this device's own work a server receipt in the bundle confirmed.
     public var confirmed = 0
     /// Receipts kept to carry on to the devices they are for.
     public var receiptsKept = 0
     /// Forms this device lacked, added from the bundle.
     public var formsAdded = 0
-    public var notices: [String] = []
+    public var notices: [Message] = []
 }
 
 /// Who reads this device's bundles (`GET /v1/recipients`, refreshed at each sync).
@@ -148,14 +148,14 @@ extension Store {
             // Forms first: the changesets may be of a form new here.
             for text in content.forms ?? [] {
                 guard let form = try? Form.load(json: Data(text.utf8)) else {
-                    result.notices.append("a form in the bundle does not load: it was left out")
+                    result.notices.append(Message(.bundleFormBroken))
                     continue
                 }
                 let canonical = Self.canonicalDefinition(form.definition)
                 if let held = try String.fetchOne(db, sql: "SELECT definition FROM forms WHERE form_id = ? AND version = ?",
                                                   arguments: [form.id, form.version]) {
                     if held != canonical {
-                        result.notices.append("form \(form.id) version \(form.version) in the bundle differs from the one held here: the one here was kept")
+                        result.notices.append(Message(.bundleFormDiffers, ["form": .text(form.id), "version": .text(form.version)]))
                     }
                     continue
                 }
@@ -165,11 +165,11 @@ extension Store {
             }
             var guardian = SiteClock(site: device.site, ms: device.clock.ms, counter: device.clock.counter)
             for c in content.changesets {
-                if let problem = content.problem(with: c) { result.refused.append(problem); continue }
+                if let problem = content.problem(with: c) { result.refused.append(.verbatim(problem)); continue }
                 let held = try Int.fetchOne(exists, arguments: [c.site.rawValue, c.seq, c.lastSeq]) ?? 0
                 if held == c.entries.count { result.already += 1; continue }
                 guard try Bool.fetchOne(hasForm, arguments: [c.form, c.formVersion]) == true else {
-                    result.refused.append("changeset \(c.id) (by \(c.author)) is of form \(c.form) version \(c.formVersion), which this device does not hold: sync with the server, then import again")
+                    result.refused.append(Message(.bundleNoForm, ["changeset": .text(c.id.description), "author": .text(c.author), "form": .text(c.form), "version": .text(c.formVersion)]))
                     continue
                 }
                 // Part of it may be here already (a pull page can end inside
@@ -198,12 +198,12 @@ extension Store {
                            arguments: [guardian.last.ms, guardian.last.counter])
             if !content.receipts.isEmpty {
                 guard let serverKey else {
-                    result.notices.append("the bundle's \(content.receipts.count) server receipts were not read: this device has not logged in to the server")
+                    result.notices.append(Message(.bundleReceiptsUnread, ["count": .int(content.receipts.count)]))
                     return result
                 }
                 for r in content.receipts {
                     guard r.verify(serverKey: serverKey) else {
-                        result.refused.append("a receipt for site \(r.site) is not signed by the server this device logged in to: it was ignored")
+                        result.refused.append(Message(.bundleReceiptForeign, ["site": .text(r.site.rawValue)]))
                         continue
                     }
                     result.confirmed += try Self.apply(db, receipt: r, ownSites: [device.site])

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import GRDB
 import Sync
@@ -145,8 +146,9 @@ extension Store {
             let reject = try db.cachedStatement(sql: "UPDATE changesets SET rejected = ? WHERE site_id = ? AND seq = ? RETURNING count")
             let rejectVersions = try db.cachedStatement(sql: "UPDATE versions SET rejected = ? WHERE site_id = ? AND seq BETWEEN ? AND ?")
             for r in rejected {
-                guard let n = try Int64.fetchOne(reject, arguments: [r.reason, r.id.site.rawValue, r.id.seq]) else { continue }
-                try rejectVersions.execute(arguments: [r.reason, r.id.site.rawValue, r.id.seq, r.id.seq + n - 1])
+                let kept = RejectedVersion.keep(r)
+                guard let n = try Int64.fetchOne(reject, arguments: [kept, r.id.site.rawValue, r.id.seq]) else { continue }
+                try rejectVersions.execute(arguments: [kept, r.id.site.rawValue, r.id.seq, r.id.seq + n - 1])
             }
         }
     }

@@ -44,7 +44,7 @@ extension Store {
             let previous = try Self.versions(db, record: id)
             let state = RecordState(record: id, versions: previous)
             guard state.conflicts.contains(field) else {
-                throw StoreError.invalid([AnswerProblem(field: field, reason: "is not in conflict in record \(id)")], finalizing: false)
+                throw StoreError.invalid([AnswerProblem(field: field, reason: Message(.answerNotInConflict, ["record": .text(id)]))], finalizing: false)
             }
             var minter = VersionMinter(device: device, now: at)
             for v in previous { minter.clock.observe(v.clock, now: at) }

@@ -1,3 +1,4 @@
+import Words
 import GRDB
 import Sync
 

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import GRDB
 import Sync
@@ -27,10 +28,10 @@ extension Store {
     /// their ids: they were written before the copy, so both copies hold
     /// the very same ones.
     /// - Returns: a sentence for the person, or nil when nothing changed.
-    static func checkIdentity(_ queue: DatabaseQueue, path: String, now: Int64) throws(StoreError) -> String? {
+    static func checkIdentity(_ queue: DatabaseQueue, path: String, now: Int64) throws(StoreError) -> Message? {
         guard let here = fileIdentity(path) else { return nil }
         do {
-            return try queue.write { db -> String? in
+            return try queue.write { db -> Message? in
                 guard let row = try Row.fetchOne(db, sql: "SELECT site_id, site_secret, file_identity FROM device WHERE id = 1") else { return nil }
                 let old: String = row["site_id"]
                 // A key that does not derive the site: a store of protocol 1,
@@ -51,8 +52,8 @@ extension Store {
                     _ = try reassign(db, site: oldSite, from: 1, path: path)
                 }
                 return secret == nil
-                    ? "this store was made before device keys: it now writes as site \(identity.site), signed with its own key"
-                    : "this store file is a copy of another device's store (site \(old)): it now writes as its own site \(identity.site), so both devices' work reaches the server"
+                    ? Message(.storeGotKeys, ["site": .text(identity.site.rawValue)])
+                    : Message(.storeCopied, ["old": .text(old), "site": .text(identity.site.rawValue)])
             }
         } catch let e as StoreError {
             throw e

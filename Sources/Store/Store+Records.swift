@@ -39,7 +39,7 @@ extension Store {
             var problems: [AnswerProblem] = []
             if !request.clearIrrelevant {
                 problems += cleared.map {
-                    AnswerProblem(field: $0, reason: "is answered but not relevant (its relevant condition is false for these answers)")
+                    AnswerProblem(field: $0, reason: Message(.answerNotRelevant))
                 }
             }
             problems += rules.problems(settled, finalizing: finalizing)

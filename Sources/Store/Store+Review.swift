@@ -13,11 +13,11 @@ extension Store {
         let at = now()
         if let problem = review.problem { throw .reviewRefused(problem) }
         guard review.state != .corrected else {
-            throw .reviewRefused("a record becomes corrected when its enumerator finalizes it again, not by a review")
+            throw .reviewRefused(Message(.reviewCorrectedByFinalizing))
         }
         let role = try syncState()?.role
         guard role == "supervisor" || role == "admin" else {
-            throw .reviewRefused("only supervisors and admins review records; this device is logged in as \(role ?? "nobody") (`recolha login` as a supervisor)")
+            throw .reviewRefused(Message(.reviewOnlySupervisors, ["role": role.map { .text($0) } ?? .message(Message(.reviewNobody))]))
         }
         let held: (String, String)? = try read { db in
             try Row.fetchOne(db, sql: "SELECT form_id, form_version FROM records WHERE id = ?", arguments: [id]).map { ($0[0], $0[1]) }
@@ -25,7 +25,7 @@ extension Store {
         guard let held else { throw .unknownRecord(id: id) }
         let form = try self.form(id: held.0, version: held.1)
         for name in (review.fields?.keys ?? [:].keys).sorted() where form.questions[FormRules.name(of: name)] == nil {
-            throw .reviewRefused("\(name) is not a question of form \(form.id): name a question (see `recolha show \(id.prefix(8))`)")
+            throw .reviewRefused(Message(.reviewNotAQuestion, ["name": .text(name), "form": .text(form.id), "record": .text(String(id.prefix(8)))]))
         }
         try write { db in
             let device = try requireDevice(db)
@@ -35,7 +35,7 @@ extension Store {
             let previous = try Self.versions(db, record: id)
             let state = RecordState(record: id, versions: previous)
             guard state.status == RecordStatus.finalized else {
-                throw StoreError.reviewRefused("record \(id) is a draft: only finalized records are reviewed")
+                throw StoreError.reviewRefused(Message(.reviewDraft, ["record": .text(id)]))
             }
             var minter = VersionMinter(device: device, now: at)
             for v in previous { minter.clock.observe(v.clock, now: at) }

@@ -1,3 +1,4 @@
+import Words
 import GRDB
 
 /// What `recolha status` shows.

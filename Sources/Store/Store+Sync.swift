@@ -31,7 +31,23 @@ public struct RejectedVersion: Sendable, Hashable {
     public var id: VersionID
     public var record: String
     public var field: String
-    public var reason: String
+    /// The server's refusal, worded in the reader's language when the
+    /// server sent its code.
+    public var message: Message
+    /// In English.
+    public var reason: String { message.description }
+
+    /// What the `rejected` column keeps: the message as JSON when the
+    /// server sent one (so `status` words it later), else its sentence.
+    static func keep(_ r: Rejection) -> String {
+        guard let m = r.message, let data = try? JSONEncoder().encode(m), let text = String(data: data, encoding: .utf8) else { return r.reason }
+        return text
+    }
+
+    static func read(_ kept: String) -> Message {
+        guard kept.hasPrefix("{"), let m = try? JSONDecoder().decode(Message.self, from: Data(kept.utf8)) else { return .verbatim(kept) }
+        return m
+    }
 }
 
 extension Store {
@@ -105,7 +121,7 @@ extension Store {
             try Row.fetchAll(db, sql: "SELECT site_id, seq, record_id, field, rejected FROM versions WHERE rejected IS NOT NULL ORDER BY site_id, seq")
                 .compactMap { row in
                     guard let site = SiteID(row[0]) else { return nil }
-                    return RejectedVersion(id: VersionID(site: site, seq: row[1]), record: row[2], field: row[3], reason: row[4])
+                    return RejectedVersion(id: VersionID(site: site, seq: row[1]), record: row[2], field: row[3], message: RejectedVersion.read(row[4]))
                 }
         }
     }

@@ -43,7 +43,7 @@ public final class Store: Sendable {
         }
         let applied = try Self.migrate(queue, path: path)
         upgradeNotice = applied.isEmpty ? nil
-            : "this store was made by an older recolha and is now updated for this one (\(applied.joined(separator: ", "))); nothing in it was lost"
+            : Message(.storeUpgraded, ["steps": .text(applied.joined(separator: ", "))])
         copiedNotice = try Self.checkIdentity(queue, path: path, now: now())
         // Unsent versions no signature covers (written before changesets,
         // or by a tool) are signed now; none, from a partial index, at most opens.
@@ -52,11 +52,11 @@ public final class Store: Sendable {
 
     /// Set when opening an existing store applied migrations of a newer
     /// release (after a package upgrade).
-    public let upgradeNotice: String?
+    public let upgradeNotice: Message?
 
     /// Set when opening found this file is a copy of another device's store
     /// (or one made before device keys): it then took a new identity.
-    public let copiedNotice: String?
+    public let copiedNotice: Message?
 
     public static let wallClock: @Sendable () -> Int64 = {
         Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
@@ -70,12 +70,12 @@ public final class Store: Sendable {
                 try FileManager.default.createDirectory(
                     atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             } catch {
-                throw .cannotOpen(path: path, reason: "cannot create its folder")
+                throw .cannotOpen(path: path, reason: Message(.storeCannotCreateFolder))
             }
         }
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0o600)
         guard fd >= 0 else {
-            throw .cannotOpen(path: path, reason: String(cString: strerror(errno)))
+            throw .cannotOpen(path: path, reason: .verbatim(String(cString: strerror(errno))))
         }
         close(fd)
     }
@@ -154,16 +154,16 @@ public final class Store: Sendable {
         switch db.resultCode {
         case .SQLITE_FULL: return .diskFull(path: path)
         case .SQLITE_NOTADB: return .notAStore(path: path)
-        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: "SQLite cannot open the file")
-        case .SQLITE_READONLY: return .cannotOpen(path: path, reason: "the file or its folder is read-only")
-        case .SQLITE_PERM, .SQLITE_AUTH: return .cannotOpen(path: path, reason: "permission denied")
-        case .SQLITE_CORRUPT: return .database("the store file is damaged (SQLite says it is corrupt): restore it from a copy")
+        case .SQLITE_CANTOPEN: return .cannotOpen(path: path, reason: Message(.storeSQLiteCannotOpen))
+        case .SQLITE_READONLY: return .cannotOpen(path: path, reason: Message(.storeReadOnly))
+        case .SQLITE_PERM, .SQLITE_AUTH: return .cannotOpen(path: path, reason: Message(.storePermission))
+        case .SQLITE_CORRUPT: return .database(Message(.storeCorrupt))
         case .SQLITE_IOERR:
             // A failed write is nearly always a full disk (or a file size
             // limit); the transaction was rolled back either way.
             if db.extendedResultCode == .SQLITE_IOERR_WRITE { return .diskFull(path: path) }
-            return .cannotOpen(path: path, reason: "input/output error")
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return .database("another program holds the store: wait for it and try again")
+            return .cannotOpen(path: path, reason: Message(.storeIOError))
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .database(Message(.storeBusy))
         default: return .database("SQLite error \(db.extendedResultCode.rawValue): \(db.message ?? "")")
         }
     }

@@ -12,7 +12,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A newer Recolha migrated this store.
     case newerStore(path: String)
     /// The file or its folder cannot be created, opened or written.
-    case cannotOpen(path: String, reason: String)
+    case cannotOpen(path: String, reason: Message)
     case diskFull(path: String)
     case notInitialized(path: String)
     case alreadyInitialized(path: String, enumerator: String)
@@ -26,47 +26,36 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// Answers that break the form's rules; nothing was written.
     case invalid([AnswerProblem], finalizing: Bool)
     /// A review this device may not write, or of a record that cannot take it.
-    case reviewRefused(String)
-    /// Any other SQLite failure.
-    case database(String)
+    case reviewRefused(Message)
+    /// Any other SQLite failure (the detail is technical: SQLite's own words).
+    case database(Message)
 
-    public var description: String {
+    public static func database(_ detail: String) -> StoreError { .database(.verbatim(detail)) }
+
+    /// What to say, in the catalogue's words.
+    public var message: Message {
         switch self {
-        case .missing(let p):
-            return "no Recolha store at \(p): run `recolha init --enumerator NAME` first, or pass --store PATH"
-        case .notAStore(let p):
-            return "\(p) is not a Recolha store: pass --store with the path of a store made by `recolha init`"
-        case .newerStore(let p):
-            return "\(p) was written by a newer Recolha: upgrade recolha to open it (nothing was changed)"
-        case .cannotOpen(let p, let r):
-            return "cannot open the store \(p): \(r): check the path and its permissions"
-        case .diskFull(let p):
-            return "the disk holding \(p) is full: nothing was saved; free some space and try again"
-        case .notInitialized(let p):
-            return "the store \(p) has no device yet: run `recolha init --enumerator NAME`"
-        case .alreadyInitialized(let p, let e):
-            return "the store \(p) is already set up for enumerator \(e): nothing was changed"
-        case .unknownForm(let id):
-            return "no form \(id) in this store: add it with `recolha forms add FILE` (see `recolha forms list`)"
-        case .unknownRecord(let id):
-            return "no record \(id) in this store: see `recolha list`"
-        case .ambiguousRecord(let p, let n):
-            return "\(n) records start with \(p): give more of the record id"
-        case .recordDeleted(let id):
-            return "record \(id) is deleted: nothing was changed"
-        case .formMismatch(let r, let f):
-            return "record \(r) belongs to form \(f), not the one given"
-        case .formChanged(let id, let v):
-            return "form \(id) version \(v) is already in the store with a different definition: give the changed form a new version in its settings sheet"
+        case .missing(let p): return Message(.storeMissing, ["path": .text(p)])
+        case .notAStore(let p): return Message(.storeNotAStore, ["path": .text(p)])
+        case .newerStore(let p): return Message(.storeNewer, ["path": .text(p)])
+        case .cannotOpen(let p, let r): return Message(.storeCannotOpen, ["path": .text(p), "reason": .message(r)])
+        case .diskFull(let p): return Message(.storeDiskFull, ["path": .text(p)])
+        case .notInitialized(let p): return Message(.storeNotInitialized, ["path": .text(p)])
+        case .alreadyInitialized(let p, let e): return Message(.storeAlreadyInitialized, ["path": .text(p), "enumerator": .text(e)])
+        case .unknownForm(let id): return Message(.storeUnknownForm, ["form": .text(id)])
+        case .unknownRecord(let id): return Message(.storeUnknownRecord, ["record": .text(id)])
+        case .ambiguousRecord(let p, let n): return Message(.storeAmbiguousRecord, ["prefix": .text(p), "count": .int(n)])
+        case .recordDeleted(let id): return Message(.storeRecordDeleted, ["record": .text(id)])
+        case .formMismatch(let r, let f): return Message(.storeFormMismatch, ["record": .text(r), "form": .text(f)])
+        case .formChanged(let id, let v): return Message(.storeFormChanged, ["form": .text(id), "version": .text(v)])
         case .invalid(let problems, let finalizing):
-            let head = finalizing
-                ? "cannot finalize: \(problems.count) problem\(problems.count == 1 ? "" : "s"), nothing was saved"
-                : "\(problems.count) problem\(problems.count == 1 ? "" : "s") with the answers, nothing was saved"
-            return head + ":\n" + problems.map { "  \($0)" }.joined(separator: "\n")
-        case .reviewRefused(let m):
-            return m + ": nothing was changed"
-        case .database(let m):
-            return "the store failed: \(m)"
+            return Message(finalizing ? .storeCannotFinalize : .storeInvalid,
+                           ["count": .int(problems.count), "problems": .lines(problems.map(\.worded))])
+        case .reviewRefused(let m): return Message(.storeReviewRefused, ["reason": .message(m)])
+        case .database(let m): return Message(.storeFailed, ["reason": .message(m)])
         }
     }
+
+    /// In English (logs, tests); `message.localized` for a person.
+    public var description: String { message.description }
 }

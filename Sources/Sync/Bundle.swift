@@ -1,3 +1,4 @@
+import Words
 import Crypto
 import Foundation
 
@@ -76,11 +77,11 @@ public struct BundleEnvelope: Codable, Sendable {
             guard let raw = Hex.decode(hex, count: 32), let key = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw),
                   var sender = try? HPKE.Sender(recipientKey: key, ciphersuite: .Curve25519_SHA256_ChachaPoly, info: info),
                   let sealed = try? sender.seal(keyBytes, authenticating: info)
-            else { throw BundleError("a recipient's key is malformed: sync with the server to refresh the list") }
+            else { throw BundleError(Message(.bundleKeyMalformed)) }
             sealedFor.append(BundleRecipient(key: hex, enc: sender.encapsulatedKey.base64EncodedString(), sealed: sealed.base64EncodedString()))
         }
         guard let box = try? ChaChaPoly.seal(payload, using: contentKey, authenticating: info) else {
-            throw BundleError("the bundle could not be sealed")
+            throw BundleError(Message(.bundleCannotSeal))
         }
         let envelope = BundleEnvelope(format: format, version: version, recipients: sealedFor, payload: box.combined.base64EncodedString())
         let encoder = JSONEncoder()
@@ -92,16 +93,16 @@ public struct BundleEnvelope: Codable, Sendable {
     /// - Throws: `BundleError` saying whether the file is not a bundle, is
     ///   for other devices, or was damaged or altered (nothing is read then).
     public static func open(_ file: Data, with identity: SiteIdentity) throws(BundleError) -> Data {
-        guard file.count <= maxBytes else { throw BundleError("the file is larger than \(maxBytes >> 20) MiB: it is not a Recolha bundle") }
+        guard file.count <= maxBytes else { throw BundleError(Message(.bundleTooLarge, ["mib": .int(maxBytes >> 20)])) }
         guard let envelope = try? JSONDecoder().decode(BundleEnvelope.self, from: file), envelope.format == format else {
-            throw BundleError("the file is not a Recolha bundle (or it is damaged): write it again with `recolha bundle export`")
+            throw BundleError(Message(.bundleNotBundle))
         }
         guard envelope.version == version else {
-            throw BundleError("the bundle is of version \(envelope.version) and this recolha reads version \(version): upgrade the older side")
+            throw BundleError(Message(.bundleVersion, ["version": .text("\(envelope.version)"), "reads": .text("\(version)")]))
         }
         let mine = identity.hpkeKey
         guard let entry = envelope.recipients.first(where: { $0.key == mine }) else {
-            throw BundleError("the bundle was not written for this device (it is for \(envelope.recipients.count) other keys): this device must have synced with the server once before the bundle was written")
+            throw BundleError(Message(.bundleNotForThis, ["count": .int(envelope.recipients.count)]))
         }
         guard let enc = Data(base64Encoded: entry.enc), let sealed = Data(base64Encoded: entry.sealed),
               var recipient = try? HPKE.Recipient(privateKey: identity.hpkePrivateKey, ciphersuite: .Curve25519_SHA256_ChachaPoly,
@@ -110,13 +111,15 @@ public struct BundleEnvelope: Codable, Sendable {
               let combined = Data(base64Encoded: envelope.payload),
               let box = try? ChaChaPoly.SealedBox(combined: combined),
               let payload = try? ChaChaPoly.open(box, using: SymmetricKey(data: keyBytes), authenticating: info)
-        else { throw BundleError("the bundle is damaged or was altered (it does not decrypt): nothing of it was read; copy it again from its source") }
+        else { throw BundleError(Message(.bundleDamaged)) }
         return payload
     }
 }
 
 /// A bundle that cannot be written or read, said plainly.
 public struct BundleError: Error, CustomStringConvertible, Sendable, Equatable {
-    public var description: String
-    public init(_ description: String) { self.description = description }
+    public var message: Message
+    public init(_ message: Message) { self.message = message }
+    /// In English (logs, tests).
+    public var description: String { message.description }
 }

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// A supervisor's verdict on a finalized record, or the enumerator's
@@ -37,19 +38,19 @@ public struct Review: Hashable, Sendable, Codable {
     public static let maxFieldName = 200
 
     /// What is wrong with this review, or nil. Names no comment text.
-    public var problem: String? {
-        if let comment, comment.count > Self.maxComment { return "the comment is longer than \(Self.maxComment) characters" }
+    public var problem: Message? {
+        if let comment, comment.count > Self.maxComment { return Message(.reviewCommentTooLong, ["max": .int(Self.maxComment)]) }
         if (state == .hasIssues || state == .rejected) && comment == nil && fields == nil {
-            return "a record returned or rejected needs a comment saying why"
+            return Message(.reviewNeedsComment)
         }
         if let fields {
-            if fields.count > Self.maxFields { return "more than \(Self.maxFields) field comments" }
+            if fields.count > Self.maxFields { return Message(.reviewTooManyFields, ["max": .int(Self.maxFields)]) }
             for (name, text) in fields {
                 if name.isEmpty || name.count > Self.maxFieldName || name.hasPrefix("_") {
-                    return "a field comment names no question of the form"
+                    return Message(.reviewFieldUnnamed)
                 }
                 if text.isEmpty || text.count > Self.maxComment {
-                    return "the comment of field \(name) is empty or longer than \(Self.maxComment) characters"
+                    return Message(.reviewFieldCommentBad, ["field": .text(name), "max": .int(Self.maxComment)])
                 }
             }
         }

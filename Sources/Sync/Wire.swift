@@ -1,3 +1,4 @@
+import Words
 /// The sync protocol's messages: JSON bodies, gzip both ways.
 /// docs/sync-protocol.md is the full description.
 public enum WireProtocol {
@@ -128,10 +129,29 @@ public struct PushRequest: Codable, Sendable {
 }
 
 /// A changeset (or version) the server refused, named by its first version id.
+///
+/// `reason` is the English sentence; `message` the same refusal as a code
+/// and parameters (protocol 2, optional), so the device words it in its
+/// own language. A code the device does not know leaves it the sentence.
 public struct Rejection: Codable, Hashable, Sendable {
     public var id: VersionID
     public var reason: String
+    public var message: Message?
+
     public init(id: VersionID, reason: String) { self.id = id; self.reason = reason }
+    public init(id: VersionID, _ message: Message) { self.id = id; self.reason = message.description; self.message = message }
+
+    enum CodingKeys: String, CodingKey { case id, reason, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(VersionID.self, forKey: .id)
+        reason = try c.decode(String.self, forKey: .reason)
+        message = try? c.decodeIfPresent(Message.self, forKey: .message)
+    }
+
+    /// What to show a person: the message if there is one, else the sentence.
+    public var worded: Message { message ?? .verbatim(reason) }
 }
 
 public struct PushResponse: Codable, Sendable {

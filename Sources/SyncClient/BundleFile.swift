@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Gzip
 import Store
@@ -17,10 +18,12 @@ public enum BundleFile {
 
     /// Why a bundle cannot be written or read, and the exit status it means.
     public struct Failure: Error, CustomStringConvertible, Sendable {
-        public var description: String
+        public var message: Message
         /// True when the input was at fault (refused), false when something was not found.
         public var notFound: Bool
-        init(_ description: String, notFound: Bool = false) { self.description = description; self.notFound = notFound }
+        init(_ message: Message, notFound: Bool = false) { self.message = message; self.notFound = notFound }
+        /// In English (logs, tests).
+        public var description: String { message.description }
     }
 
     /// Seals this device's unconfirmed work (or, with `user`, the receipts
@@ -32,7 +35,7 @@ public enum BundleFile {
         // Devices this one enrolled, before the server lists them.
         known.devices += also.filter { a in !known.devices.contains { $0.site == a.site } }
         guard let serverKey = known.serverKey else {
-            throw Failure("this device does not know who may read its bundles yet: run `recolha sync` once with a connection")
+            throw Failure(Message(.bundleNoReaders))
         }
         let own = try store.identity().current.hpkeKey
         let readers = known.devices.filter { d in
@@ -40,11 +43,10 @@ public enum BundleFile {
             return d.hpkeKey != own && (user.map { d.user == $0 } ?? (d.role == "supervisor" || d.role == "admin"))
         }
         if let site, readers.isEmpty {
-            throw Failure("device \(site) is not known here: it must have logged in to the server, and this device must have synced since", notFound: true)
+            throw Failure(Message(.bundleUnknownSite, ["site": .text(site.rawValue)]), notFound: true)
         }
         if let user, readers.isEmpty {
-            throw Failure("no device of \(user) is known here: \(user) must have logged in to the server, and this device must have synced since",
-                          notFound: true)
+            throw Failure(Message(.bundleUnknownUser, ["user": .text(user)]), notFound: true)
         }
         let content = try store.bundleContent(for: user, to: site, now: now)
         let encoder = JSONEncoder()
@@ -61,7 +63,7 @@ public enum BundleFile {
         do {
             return try JSONDecoder().decode(BundleContent.self, from: try Gzip.decompress(payload, limit: BundleEnvelope.maxBytes))
         } catch {
-            throw Failure("the bundle decrypts but its contents are not readable: it was written by a broken or hostile program; nothing was imported")
+            throw Failure(Message(.bundleUnreadable))
         }
     }
 }

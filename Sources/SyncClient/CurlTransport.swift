@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import Words
 import Gzip
 import Sync
 
@@ -35,10 +36,10 @@ public final class CurlTransport: Transport {
         // Checked before the handle exists: once every stored property is
         // set, a throwing init still runs deinit, which frees the handle.
         guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
-            throw TransportError(kind: .badURL, message: "the server address must start with http:// or https://", retryable: false)
+            throw TransportError(kind: .badURL, Message(.netBadScheme), retryable: false)
         }
         guard let h = curl_easy_init() else {
-            throw TransportError(kind: .other, message: "libcurl could not start", retryable: false)
+            throw TransportError(kind: .other, Message(.netNoCurl), retryable: false)
         }
         handle = h
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
@@ -84,7 +85,7 @@ public final class CurlTransport: Transport {
     /// (an old libcurl, a build without TLS) is said, never ignored.
     static func check(_ code: CURLcode, _ option: String) throws(TransportError) {
         guard code == CURLE_OK else {
-            throw TransportError(kind: .other, message: "libcurl refused option \(option) (\(String(cString: curl_easy_strerror(code))))",
+            throw TransportError(kind: .other, Message(.netOption, ["option": .text("\(option)"), "detail": .text(String(cString: curl_easy_strerror(code)))]),
                                  retryable: false)
         }
     }
@@ -159,7 +160,7 @@ public final class CurlTransport: Transport {
             code = performed
         }
         if buffer.tooLarge || code == CURLE_FILESIZE_EXCEEDED {
-            throw TransportError(kind: .other, message: "the server's answer is larger than \(WireProtocol.maxResponseBytes) bytes: nothing was changed; check the server address", retryable: false)
+            throw TransportError(kind: .other, Message(.netTooLarge, ["bytes": .int(WireProtocol.maxResponseBytes)]), retryable: false)
         }
         guard code == CURLE_OK else { throw Self.error(code) }
         var status = 0
@@ -173,19 +174,19 @@ public final class CurlTransport: Transport {
         let text = String(cString: curl_easy_strerror(code))
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
-            return TransportError(kind: .unreachable, message: "cannot reach the server (\(text))", retryable: true)
+            return TransportError(kind: .unreachable, Message(.netUnreachable, ["detail": .text(text)]), retryable: true)
         case CURLE_OPERATION_TIMEDOUT:
-            return TransportError(kind: .timeout, message: "the connection timed out (\(text))", retryable: true)
+            return TransportError(kind: .timeout, Message(.netTimeout, ["detail": .text(text)]), retryable: true)
         case CURLE_SEND_ERROR, CURLE_RECV_ERROR, CURLE_GOT_NOTHING, CURLE_PARTIAL_FILE:
-            return TransportError(kind: .interrupted, message: "the connection broke (\(text))", retryable: true)
+            return TransportError(kind: .interrupted, Message(.netBroke, ["detail": .text(text)]), retryable: true)
         case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_CERTPROBLEM:
-            return TransportError(kind: .tls, message: "the server's certificate could not be verified (\(text)): pass --cacert FILE with the district server's CA", retryable: false)
+            return TransportError(kind: .tls, Message(.netCertificate, ["detail": .text(text)]), retryable: false)
         case CURLE_URL_MALFORMAT, CURLE_UNSUPPORTED_PROTOCOL:
-            return TransportError(kind: .badURL, message: "the server address is not a valid URL (\(text))", retryable: false)
+            return TransportError(kind: .badURL, Message(.netBadURL, ["detail": .text(text)]), retryable: false)
         case CURLE_BAD_CONTENT_ENCODING:
-            return TransportError(kind: .interrupted, message: "the answer's compression was corrupt (\(text))", retryable: true)
+            return TransportError(kind: .interrupted, Message(.netBadCompression, ["detail": .text(text)]), retryable: true)
         default:
-            return TransportError(kind: .other, message: "the transfer failed (\(text))", retryable: false)
+            return TransportError(kind: .other, Message(.netFailed, ["detail": .text(text)]), retryable: false)
         }
     }
 }

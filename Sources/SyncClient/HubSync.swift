@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Store
 import Sync
@@ -11,7 +12,7 @@ public enum HubSync {
         public var handed = 0, saves = 0
         /// Saves the hub stored now, and saves it already held.
         public var stored = 0, already = 0
-        public var refused: [String] = []
+        public var refused: [Message] = []
         /// Changes of this device the server's receipts (brought by the hub) confirmed.
         public var confirmed = 0
         /// What the hub held for this device: saves written elsewhere on
@@ -38,32 +39,32 @@ public enum HubSync {
                 headers: [WireProtocol.protocolHeader: String(WireProtocol.version), "Content-Type": "application/json"],
                 body: written.sealed))
         } catch {
-            throw .unreachable(error.message)
+            throw .unreachable(error.words)
         }
         guard response.status == 200 else { throw SyncEngine.failure(response) }
         let answer: HubAnswer
         do {
             answer = try JSONDecoder().decode(HubAnswer.self, from: response.body)
         } catch {
-            throw .unreachable("the hub's answer could not be read")
+            throw .unreachable(Message(.hubUnreadable))
         }
         var summary = Summary(handed: written.versions, saves: written.content.changesets.count, stored: answer.stored,
-                              already: answer.already, refused: answer.refused, hubUser: answer.hubUser)
+                              already: answer.already, refused: answer.refused.map(Message.verbatim), hubUser: answer.hubUser)
         do {
-            try store.markHanded(written.content.changesets, to: "the hub at \(hubURL) (\(answer.hubUser))", at: now)
-            guard let reply = Data(base64Encoded: answer.reply) else { throw BundleError("the hub's answer holds no readable bundle") }
+            try store.markHanded(written.content.changesets, to: "\(hubURL) (\(answer.hubUser))", at: now)
+            guard let reply = Data(base64Encoded: answer.reply) else { throw BundleError(Message(.hubNoBundle)) }
             let content = try BundleFile.read(reply, with: store)
             let imported = try store.importBundle(content)
             summary.confirmed = imported.confirmed
             summary.received = imported.stored
             summary.formsAdded = imported.formsAdded
-            summary.refused += imported.refused.map { "from the hub: " + $0 }
+            summary.refused += imported.refused.map { Message(.hubFrom, ["reason": .message($0)]) }
         } catch let e as StoreError {
             throw .store(e)
         } catch let e as BundleError {
-            throw .untrusted("the hub's answer: " + e.description)
+            throw .untrusted(Message(.hubAnswerSaid, ["reason": .message(e.message)]))
         } catch {
-            throw .untrusted("the hub's answer: \(error)")
+            throw .untrusted(Message(.hubAnswerSaid, ["reason": .text("\(error)")]))
         }
         return summary
     }

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// One piece of work on its own thread, collected later: the pull's next

@@ -1,3 +1,4 @@
+import Words
 import Sync
 
 /// The pure check of the server's answer to a push, before anything of it
@@ -11,16 +12,16 @@ struct PushAnswer {
         let ids = Set(sent.map(\.id))
         let answered = answer.accepted + answer.duplicates + answer.rejected.map(\.id)
         guard answered.count == ids.count, Set(answered) == ids else {
-            throw .unreachable("the server's answer to a push did not account for every changeset sent")
+            throw .unreachable(Message(.syncPushUnaccounted))
         }
         for r in answer.receipts where !r.verify(serverKey: serverKey) {
-            throw .untrusted("a receipt for site \(r.site) in the server's answer is not signed by the server this device logged in to")
+            throw .untrusted(Message(.syncReceiptForeign, ["site": .text(r.site.rawValue)]))
         }
         // What the server says it holds must be what its receipts cover.
         let held = Set(answer.accepted + answer.duplicates)
         for c in sent where held.contains(c.id) {
             let covered = answer.receipts.contains { r in r.site == c.site && (r.ranges ?? []).contains { $0.contains(c.seq) && $0.contains(c.lastSeq) } }
-            guard covered else { throw .untrusted("the server said it holds changeset \(c.id) but gave no receipt for it") }
+            guard covered else { throw .untrusted(Message(.syncNoReceipt, ["changeset": .text(c.id.description)])) }
         }
         var out = PushAnswer()
         let accepted = Set(answer.accepted)

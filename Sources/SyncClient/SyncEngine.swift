@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Forms
 import Store
@@ -36,7 +37,7 @@ public struct SyncSummary: Sendable {
     /// This device's clock minus the server's, in milliseconds.
     public var skewMs: Int64 = 0
     /// Things the person should know: a new identity taken, work moved.
-    public var notices: [String] = []
+    public var notices: [Message] = []
 }
 
 /// Why a sync stopped. Whatever it is, the store holds only whole batches:
@@ -45,22 +46,40 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
     case notLoggedIn
     /// Nothing usable came back: no connection, a timeout, a 5xx after
     /// retries, or an answer that could not be read.
-    case unreachable(String)
+    case unreachable(Message)
     /// The server answered no: a 4xx (token, protocol, size).
     case refused(status: Int, code: String, message: String, ids: [VersionID]? = nil)
     /// An answer that claims to be the server's but is not signed by the
     /// key this device learnt at login: nothing of it was applied.
-    case untrusted(String)
+    case untrusted(Message)
     case store(StoreError)
 
-    public var description: String {
+    /// What to say, in the catalogue's words: a server refusal by its code
+    /// when the device knows it, else the server's own sentence.
+    public var message: Message {
         switch self {
-        case .notLoggedIn: return "this device has not logged in: run `recolha login --server URL --user NAME`"
-        case .unreachable(let m): return m + ": nothing was lost; run `recolha sync` again when the connection is back"
-        case .refused(_, _, let m, _): return "the server refused: " + m
-        case .store(let e): return e.description
-        case .untrusted(let m): return m + ": nothing was marked as sent; if the server was reinstalled or moved, run `recolha login` again"
+        case .notLoggedIn: return Message(.syncNotLoggedIn)
+        case .unreachable(let m): return Message(.syncUnreachable, ["reason": .message(m)])
+        case .refused(_, let code, let m, _): return Message(.syncRefused, ["reason": .message(Self.worded(code: code) ?? .verbatim(m))])
+        case .store(let e): return e.message
+        case .untrusted(let m): return Message(.syncUntrusted, ["reason": .message(m)])
         }
+    }
+
+    public var description: String { message.description }
+
+    /// The device's own words for a server error code.
+    public static func worded(code: String) -> Message? {
+        let keys: [String: Key] = [
+            "wrong_credentials": .serverWrongCredentials, "token_expired": .serverTokenExpired, "token_revoked": .serverTokenRevoked,
+            "user_disabled": .serverUserDisabled, "too_large": .serverTooLarge,
+            ErrorCode.tooManyAttempts: .serverTooManyAttempts, "site_unproven": .serverSiteUnproven, "busy": .serverBusy,
+            "no_server_key": .syncNoServerKey,
+            // A hub's refusals.
+            "bad_code": .hubBadCode, "hub_not_ready": .hubNotReady, "unknown_device": .hubUnknownDevice,
+            "enrolment_refused": .hubEnrolmentRefused,
+        ]
+        return keys[code].map { Message($0) }
     }
 }
 
@@ -168,8 +187,7 @@ public final class SyncEngine {
         for (site, seq) in firsts.sorted(by: { $0.key < $1.key }) {
             do {
                 let (moved, to) = try store.reassign(site: site, from: seq)
-                summary.notices.append("the server already holds other work under this device's numbers (site \(site) from \(seq)): "
-                    + "this store is a copy of another device's; \(moved) unsent changes now go as site \(to)")
+                summary.notices.append(Message(.syncCopyRenumbered, ["site": .text(site.rawValue), "seq": .int(Int(seq)), "count": .int(moved), "to": .text(to.rawValue)]))
             } catch { throw .store(error) }
         }
     }
@@ -187,7 +205,7 @@ public final class SyncEngine {
         let answer: LoginResponse = try exchange("POST", "/v1/identity", body: IdentityRequest(deviceName: deviceName, identity: identity, user: state.user))
         do { try store.saveToken(answer.token, site: identity.site) } catch { throw .store(error) }
         token = answer.token
-        summary.notices.append("this device now syncs as its own site \(identity.site)")
+        summary.notices.append(Message(.syncOwnSite, ["site": .text(identity.site.rawValue)]))
     }
 
     /// Enrolments this (supervisor's) device made through its hub go to the
@@ -200,8 +218,8 @@ public final class SyncEngine {
         do { try store.recordEnrolmentResults(answer.results) } catch { throw .store(error) }
         for r in answer.results {
             let who = pending.first { $0.site == r.site }.map { "\($0.user)'s \"\($0.deviceName)\"" } ?? "site \(r.site)"
-            summary.notices.append(r.accepted ? "the server accepted the enrolment of \(who)"
-                                              : "the server refused the enrolment of \(who): \(r.reason ?? "no reason given")")
+            summary.notices.append(r.accepted ? Message(.syncEnrolmentAccepted, ["who": .text(who)])
+                                              : Message(.syncEnrolmentRefused, ["who": .text(who), "reason": r.reason.map { .text($0) } ?? .message(Message(.syncNoReason))]))
         }
     }
 
@@ -222,7 +240,7 @@ public final class SyncEngine {
                 try store.addForm(form)
                 summary.formsAdded.append("\(form.id) v\(form.version)")
             } catch {
-                throw .unreachable("the server sent form \(info.formID) version \(info.version) that does not load: \(error)")
+                throw .unreachable(Message(.syncBadForm, ["form": .text(info.formID), "version": .text(info.version)]))
             }
         }
     }
@@ -249,11 +267,11 @@ public final class SyncEngine {
             }
             var last = cursor
             for v in answer.versions {
-                guard v.seq > last else { throw .unreachable("the server sent versions out of sequence order") }
+                guard v.seq > last else { throw .unreachable(Message(.syncOutOfOrder)) }
                 last = v.seq
             }
             guard answer.nextCursor >= last else {
-                throw .unreachable("the server's next cursor is behind the versions it sent")
+                throw .unreachable(Message(.syncCursorBehind))
             }
             summary.skewMs = now() - answer.serverTime
             try beforeCommitHook("pull")
@@ -270,14 +288,14 @@ public final class SyncEngine {
             progress?(SyncProgress(phase: "receiving", done: summary.received, total: nil))
             if !answer.more { break }
             if answer.nextCursor <= cursor {
-                throw .unreachable("the server said there is more but did not move the cursor")
+                throw .unreachable(Message(.syncCursorStuck))
             }
             cursor = answer.nextCursor
         }
     }
 
     func beforeCommitHook(_ phase: String) throws(SyncError) {
-        do { try beforeCommit?(phase) } catch { throw .unreachable("stopped before saving the \(phase) answer") }
+        do { try beforeCommit?(phase) } catch { throw .unreachable(Message(.syncStoppedBeforeSaving, ["phase": .text(phase)])) }
     }
 
     var headers: [String: String] {
@@ -290,7 +308,7 @@ public final class SyncEngine {
         do {
             response = try transport.send(HTTPRequest(method: method, path: path, headers: headers, body: body))
         } catch {
-            throw .unreachable(error.message)
+            throw .unreachable(error.words)
         }
         guard response.status == 200 else { throw Self.failure(response) }
         return response.body
@@ -302,7 +320,7 @@ public final class SyncEngine {
 
     func exchange<B: Encodable, T: Decodable>(_ method: String, _ path: String, body: B) throws(SyncError) -> T {
         let data: Data
-        do { data = try Self.encoder.encode(body) } catch { throw .unreachable("could not encode the request") }
+        do { data = try Self.encoder.encode(body) } catch { throw .unreachable(Message(.syncCannotEncode)) }
         return try decode(raw(method, path, body: data))
     }
 
@@ -310,7 +328,7 @@ public final class SyncEngine {
         do {
             return try Self.decoder.decode(T.self, from: data)
         } catch {
-            throw .unreachable("the server's answer could not be read (not a valid \(T.self))")
+            throw .unreachable(Message(.syncUnreadable))
         }
     }
 
@@ -318,7 +336,8 @@ public final class SyncEngine {
     static func failure(_ r: HTTPResponse) -> SyncError {
         let body = try? decoder.decode(ErrorBody.self, from: r.body)
         if r.status >= 500 || r.status == 429 {
-            return .unreachable("the server failed (HTTP \(r.status)\(body.map { ": " + $0.message } ?? ""))")
+            return .unreachable(body.map { Message(.syncServerFailedSaid, ["status": .text(String(r.status)), "said": .text($0.message)]) }
+                ?? Message(.syncServerFailed, ["status": .text(String(r.status))]))
         }
         return .refused(status: r.status, code: body?.error ?? "http_\(r.status)",
                         message: body?.message ?? "HTTP \(r.status) with no explanation", ids: body?.ids)
@@ -333,7 +352,7 @@ public enum Login {
         do {
             body = try JSONEncoder().encode(LoginRequest(user: user, password: password, deviceName: deviceName,
                                                          identity: identity, previous: previous))
-        } catch { throw .unreachable("could not encode the login") }
+        } catch { throw .unreachable(Message(.syncCannotEncode)) }
         let response: HTTPResponse
         do {
             response = try transport.send(HTTPRequest(
@@ -341,13 +360,13 @@ public enum Login {
                 headers: [WireProtocol.protocolHeader: String(WireProtocol.version), "Content-Type": "application/json"],
                 body: body))
         } catch {
-            throw .unreachable(error.message)
+            throw .unreachable(error.words)
         }
         guard response.status == 200 else { throw SyncEngine.failure(response) }
         do {
             return try JSONDecoder().decode(LoginResponse.self, from: response.body)
         } catch {
-            throw .unreachable("the server's answer to the login could not be read")
+            throw .unreachable(Message(.syncUnreadableLogin))
         }
     }
 }

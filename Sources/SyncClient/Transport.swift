@@ -1,4 +1,5 @@
 import Foundation
+import Words
 
 /// One HTTP exchange of the sync protocol.
 public struct HTTPRequest: Sendable {
@@ -36,14 +37,16 @@ public protocol Transport {
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public enum Kind: Sendable { case unreachable, timeout, tls, badURL, interrupted, other }
     public var kind: Kind
-    public var message: String
+    public var words: Message
     /// Marked at creation: worth another try later (litestream's IsAutoRecoverable).
     public var retryable: Bool
 
-    public init(kind: Kind, message: String, retryable: Bool) {
-        self.kind = kind; self.message = message; self.retryable = retryable
+    public init(kind: Kind, _ words: Message, retryable: Bool) {
+        self.kind = kind; self.words = words; self.retryable = retryable
     }
 
+    /// In English (logs, tests).
+    public var message: String { words.description }
     public var description: String { message }
 }
 

@@ -1,3 +1,4 @@
+import Words
 import Crypto
 import Foundation
 import HummingbirdBcrypt

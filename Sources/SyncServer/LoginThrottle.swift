@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// Failed logins per user and address: after `freeFailures` within the

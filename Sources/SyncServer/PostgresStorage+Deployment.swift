@@ -1,3 +1,4 @@
+import Words
 import PostgresNIO
 import Sync
 

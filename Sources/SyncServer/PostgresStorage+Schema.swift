@@ -1,3 +1,4 @@
+import Words
 /// The PostgreSQL schema, one named migration at a time (forward-only).
 extension PostgresStorage {
     static let migrations: [(String, [String])] = [

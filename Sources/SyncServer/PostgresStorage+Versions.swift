@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Logging
 import PostgresNIO
@@ -56,7 +57,7 @@ extension PostgresStorage {
                 if fresh.isEmpty { result.duplicates.append(c.id); continue }
                 // A changeset enters whole or not at all: its signature covers every version.
                 if let reason = Self.firstRefusal(fresh, owner: owners[c.record], policy) {
-                    result.rejected.append(Rejection(id: c.id, reason: reason))
+                    result.rejected.append(Rejection(id: c.id, reason))
                     continue
                 }
                 if owners[c.record] == nil {

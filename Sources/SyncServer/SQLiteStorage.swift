@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import GRDB
 import Sync
@@ -300,7 +301,7 @@ public final class SQLiteStorage: ServerStorage {
                 // A changeset enters whole or not at all: its signature covers every version.
                 let recordOwner = try String.fetchOne(owner, arguments: [c.record])
                 if let reason = Self.firstRefusal(fresh, owner: recordOwner, policy) {
-                    result.rejected.append(Rejection(id: c.id, reason: reason))
+                    result.rejected.append(Rejection(id: c.id, reason))
                     continue
                 }
                 // The owner is the writer (the policy checked the author), not a relay.

@@ -1,3 +1,4 @@
+import Words
 import Sync
 
 /// A user of the server: enumerators capture, supervisors review and
@@ -76,7 +77,7 @@ public struct PushResult: Sendable {
 
 /// Decides whether a new version may enter the set, given the owner of its
 /// record (nil for a new record); returns the reason to refuse, or nil.
-public typealias VersionPolicy = @Sendable (Version, _ recordOwner: String?) -> String?
+public typealias VersionPolicy = @Sendable (Version, _ recordOwner: String?) -> Message?
 
 /// The server's storage: users, devices, forms and the versions set. One
 /// implementation per engine; everything above it is engine-neutral.
@@ -217,7 +218,7 @@ public struct StoredChangeset: Sendable, Hashable, Codable {
 
 extension ServerStorage {
     /// The policy's reason to refuse the first of `versions` it refuses, or nil.
-    static func firstRefusal(_ versions: [Version], owner: String?, _ policy: VersionPolicy) -> String? {
+    static func firstRefusal(_ versions: [Version], owner: String?, _ policy: VersionPolicy) -> Message? {
         for v in versions { if let reason = policy(v, owner) { return reason } }
         return nil
     }

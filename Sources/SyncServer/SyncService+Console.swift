@@ -70,7 +70,7 @@ extension SyncService {
     /// - Throws: 404 for an unknown record, 409 for a draft or deleted one,
     ///   422 for a review the rules refuse.
     public func review(record id: String, _ review: Review, by user: UserRecord) async throws {
-        if let problem = review.problem { throw ServerError(.unprocessableContent, "bad_review", problem) }
+        if let problem = review.problem { throw ServerError(.unprocessableContent, "bad_review", problem.description) }
         try await writeAsServer(record: id, by: user) { state in
             guard !state.isDeleted else { throw ServerError(.conflict, "record_deleted", "record \(id) is deleted") }
             guard state.status == "finalized" else {

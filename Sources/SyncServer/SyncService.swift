@@ -126,7 +126,7 @@ public final class SyncService: Sendable {
         for c in request.changesets {
             if writers[c.site] == nil { writers[c.site] = try await writer(of: c.site, pusher: device, user: user) }
             if let reason = Self.signatureProblem(c, writer: writers[c.site]!) {
-                refused.append(Rejection(id: c.id, reason: reason))
+                refused.append(Rejection(id: c.id, reason))
                 continue
             }
             verified.append(c)
@@ -135,7 +135,7 @@ public final class SyncService: Sendable {
         }
         let known = loaded, byWriter = writers
         let result = try await storage.push(verified, carrier: device.id, by: user.name, at: at) { v, owner in
-            guard case .known(let d, let u, _)? = byWriter[v.id.site] else { return "site \(v.id.site) is not enrolled" }
+            guard case .known(let d, let u, _)? = byWriter[v.id.site] else { return Message(.rejectNotEnrolled, ["site": .text(v.id.site.rawValue)]) }
             return VersionRules.check(v, owner: owner, device: d, user: u, forms: known, now: at)
         }
         try await storage.touchDevice(id: device.id, at: at)
@@ -148,7 +148,7 @@ public final class SyncService: Sendable {
     enum Writer {
         /// The enrolled device of the site, its user and the site's key.
         case known(DeviceRecord, UserRecord, key: String)
-        case refused(String)
+        case refused(Message)
     }
 
     /// The writer of `site`'s changesets: the pushing device itself (or its
@@ -157,21 +157,21 @@ public final class SyncService: Sendable {
     func writer(of site: SiteID, pusher device: DeviceRecord, user: UserRecord) async throws -> Writer {
         if device.speaksFor(site) {
             let key = site == device.site ? device.publicKey : (device.previousPublicKey ?? "")
-            guard !key.isEmpty else { return .refused("device \"\(device.name)\" of \(user.name) has no key enrolled for site \(site): run `recolha login` again") }
+            guard !key.isEmpty else { return .refused(Message(.rejectNoKey, ["device": .text(device.name), "user": .text(user.name), "site": .text(site.rawValue)])) }
             return .known(device, user, key: key)
         }
         guard user.role.seesAll else {
-            return .refused("changesets of site \(site) are not this device's (\(device.site)): only a supervisor's or admin's device relays other devices' work")
+            return .refused(Message(.rejectNotRelay, ["site": .text(site.rawValue), "device": .text(device.site.rawValue)]))
         }
         let enrolled = try await storage.devices(site: site).filter { !$0.publicKey.isEmpty }
         guard let writer = enrolled.first(where: { !$0.revoked }) ?? enrolled.first else {
-            return .refused("site \(site) is not enrolled on this server: its device must log in once before its work can be relayed; it stays on the relay")
+            return .refused(Message(.rejectSiteNotEnrolled, ["site": .text(site.rawValue)]))
         }
         guard !writer.revoked else {
-            return .refused("the device of site \(site) (\(writer.user)'s \"\(writer.name)\") was revoked: its work is not accepted")
+            return .refused(Message(.rejectRevoked, ["site": .text(site.rawValue), "user": .text(writer.user), "device": .text(writer.name)]))
         }
         guard let writerUser = try await storage.user(named: writer.user), !writerUser.disabled else {
-            return .refused("user \(writer.user) of site \(site) is disabled: their work is not accepted")
+            return .refused(Message(.rejectUserDisabled, ["user": .text(writer.user), "site": .text(site.rawValue)]))
         }
         return .known(writer, writerUser, key: writer.publicKey)
     }
@@ -179,14 +179,14 @@ public final class SyncService: Sendable {
     /// Why a changeset cannot be trusted as its writer's work, or nil: its
     /// shape, the site it claims, and its signature against the key
     /// enrolled for that site. Names the device and changeset, never values.
-    static func signatureProblem(_ c: Changeset, writer: Writer) -> String? {
-        if let m = c.malformation { return m }
+    static func signatureProblem(_ c: Changeset, writer: Writer) -> Message? {
+        if let m = c.malformation { return Message(.rejectMalformed, ["reason": .text(m)]) }
         switch writer {
         case .refused(let reason):
-            return "changeset \(c.id): " + reason
+            return Message(.rejectInChangeset, ["changeset": .text(c.id.description), "reason": .message(reason)])
         case .known(let device, _, let key):
             guard c.verify(publicKey: key) else {
-                return "changeset \(c.id) does not match the signature of site \(c.site) (device \"\(device.name)\" of \(device.user)): it was altered after it was written, or forged; it was not stored"
+                return Message(.rejectSignature, ["changeset": .text(c.id.description), "site": .text(c.site.rawValue), "device": .text(device.name), "user": .text(device.user)])
             }
             return nil
         }
@@ -194,12 +194,12 @@ public final class SyncService: Sendable {
 
     /// Why a changeset from `device` of `user` cannot be trusted, for its
     /// own site (the fuzz tests call this).
-    static func signatureProblem(_ c: Changeset, device: DeviceRecord, user: UserRecord) -> String? {
+    static func signatureProblem(_ c: Changeset, device: DeviceRecord, user: UserRecord) -> Message? {
         guard device.speaksFor(c.site) else {
-            return "changeset \(c.id) was written by site \(c.site), not this device (\(device.site)): a device pushes only its own changesets"
+            return Message(.rejectNotOwnChangeset, ["changeset": .text(c.id.description), "site": .text(c.site.rawValue), "device": .text(device.site.rawValue)])
         }
         let key = c.site == device.site ? device.publicKey : (device.previousPublicKey ?? "")
-        return signatureProblem(c, writer: key.isEmpty ? .refused("no key enrolled") : .known(device, user, key: key))
+        return signatureProblem(c, writer: key.isEmpty ? .refused(Message(.rejectNoKey, ["device": .text(device.name), "user": .text(user.name), "site": .text(c.site.rawValue)])) : .known(device, user, key: key))
     }
 
     /// Enrolments a supervisor's or admin's device carries for devices that

@@ -28,53 +28,53 @@ enum VersionRules {
 
     /// The reason to refuse `v` from `device` of `user`, or nil. Messages name
     /// ids and fields, never values.
-    static func check(_ v: Version, owner: String?, device: DeviceRecord, user: UserRecord, forms: [String: Form], now: Int64) -> String? {
+    static func check(_ v: Version, owner: String?, device: DeviceRecord, user: UserRecord, forms: [String: Form], now: Int64) -> Message? {
         if !device.speaksFor(v.id.site) {
-            return "version \(v.id) was written by site \(v.id.site), not this device (\(device.site)): a device pushes only its own versions"
+            return Message(.rejectNotThisSite, ["version": .text(v.id.description), "site": .text(v.id.site.rawValue), "device": .text(device.site.rawValue)])
         }
         if v.author != user.name {
-            return "version \(v.id) names another author than this device's user \(user.name): log in again with `recolha login` so this device writes as \(user.name)"
+            return Message(.rejectOtherAuthor, ["version": .text(v.id.description), "user": .text(user.name)])
         }
         if v.clock.ms > now + WireProtocol.maxClockAheadMs {
             let minutes = (v.clock.ms - now) / 60_000
-            return "its clock is \(minutes) minutes ahead of the server's: set the device's date and time, then edit and sync again"
+            return Message(.rejectClockAhead, ["minutes": .int(Int(minutes))])
         }
         if let owner, owner != user.name, !user.role.seesAll {
-            return "record \(v.record) belongs to \(owner): enumerators change only their own records"
+            return Message(.rejectNotOwner, ["record": .text(v.record), "owner": .text(owner)])
         }
         guard let form = forms[v.form + "\u{1}" + v.formVersion] else {
-            return "form \(v.form) version \(v.formVersion) is not published on this server: publish it with `recolha-server forms publish`"
+            return Message(.rejectFormNotPublished, ["form": .text(v.form), "version": .text(v.formVersion)])
         }
-        if (v.value?.utf8.count ?? 0) > maxValueBytes { return "field \(v.field) holds more than \(maxValueBytes) bytes" }
+        if (v.value?.utf8.count ?? 0) > maxValueBytes { return Message(.rejectTooLarge, ["field": .text(v.field), "bytes": .int(maxValueBytes)]) }
         switch v.field {
         case MetaField.status:
             guard let value = v.value, value.hasPrefix("\""), value.hasSuffix("\""),
                   statuses.contains(String(value.dropFirst().dropLast()))
-            else { return "_status is draft or finalized" }
+            else { return Message(.rejectStatus) }
             return nil
         case MetaField.review:
             guard let review = Review.parse(v.value) else {
-                return "_review holds no review (a state, a comment and field comments within their bounds)"
+                return Message(.rejectReviewShape)
             }
             if !user.role.seesAll && review.state != .corrected {
-                return "the \(user.role.rawValue) role cannot approve, return or reject a record: only supervisors and admins review"
+                return Message(.rejectRoleCannotReview, ["role": .text(user.role.rawValue)])
             }
             for name in (review.fields?.keys ?? [:].keys).sorted() where form.questions[FormRules.name(of: name)] == nil {
-                return "the review of record \(v.record) comments on \(name), which is not a question of form \(form.id)"
+                return Message(.rejectReviewField, ["record": .text(v.record), "name": .text(name), "form": .text(form.id)])
             }
             return nil
         case MetaField.deleted:
-            return v.value == "true" || v.value == "false" ? nil : "_deleted is true or false"
+            return v.value == "true" || v.value == "false" ? nil : Message(.rejectDeleted)
         default:
             let name = FormRules.name(of: v.field)
             guard let q = form.questions[name],
                   q.repeats.count == v.field.filter({ $0 == "[" }).count
-            else { return "field \(v.field) is not a question of form \(form.id) version \(form.version)" }
+            else { return Message(.rejectNotAQuestion, ["field": .text(v.field), "form": .text(form.id), "version": .text(form.version)]) }
             guard let json = v.value else { return nil }
-            guard let answer = Answer(json: json) else { return "field \(v.field) holds a value that is not an answer" }
+            guard let answer = Answer(json: json) else { return Message(.rejectNotAnAnswer, ["field": .text(v.field)]) }
             var normalized = answer
             if case .integer(let i) = answer, q.type == .decimal { normalized = .decimal(Double(i)) }
-            if let reason = normalized.problem(for: q) { return "field \(v.field) \(reason)" }
+            if let reason = normalized.problem(for: q) { return Message(.rejectField, ["field": .text(v.field), "reason": .message(reason)]) }
             if q.type.hasChoices {
                 let names = ChoiceNames.shared.names(form, q)
                 let picked: [String]
@@ -83,7 +83,9 @@ enum VersionRules {
                 case .choices(let c): picked = c
                 default: picked = []
                 }
-                if picked.contains(where: { !names.contains($0) }) { return "field \(v.field) is not one of the choices of list \(q.listName ?? "")" }
+                if picked.contains(where: { !names.contains($0) }) {
+                    return Message(.rejectField, ["field": .text(v.field), "reason": .message(Message(.answerNotOffered, ["list": .text(q.listName ?? "")]))])
+                }
             }
             return nil
         }

@@ -3,6 +3,7 @@ import Foundation
 import Store
 import Sync
 import SyncClient
+import Words
 
 extension Recolha {
     /// Sync on a USB stick: this device's work out to a relay, receipts back.
@@ -37,26 +38,26 @@ extension Recolha {
                 do {
                     written = try BundleFile.write(s, for: user, now: now)
                 } catch let e as BundleFile.Failure {
-                    throw CLIError(e.description, code: e.notFound ? .notFound : .refused)
+                    throw CLIError(e.message, code: e.notFound ? .notFound : .refused)
                 }
                 let content = written.content, readers = written.readers, versions = written.versions
                 do {
                     try written.sealed.write(to: URL(fileURLWithPath: out), options: .atomic)
                 } catch {
-                    throw CLIError("cannot write \(out): \((error as NSError).localizedDescription)", code: .failed)
+                    throw CLIError(.cannotWrite, ["path": .text(out), "reason": .text((error as NSError).localizedDescription)], code: .failed)
                 }
                 try s.markHanded(content.changesets, to: (out as NSString).lastPathComponent, at: now)
-                let names = ["the server"] + readers.map { "\($0.user)'s \"\($0.name)\"" }
+                let names = [Message(.bundleServer).localized] + readers.map { "\($0.user) (\"\($0.name)\")" }
                 if json {
                     JSONOut.print(.object([
                         "file": .string(out), "changesets": .number(Double(content.changesets.count)), "versions": .number(Double(versions)),
                         "receipts": .number(Double(content.receipts.count)), "readers": .array(names.map { .string($0) }),
                     ]))
                 } else if let user {
-                    print("Wrote \(out): \(content.receipts.count) server receipts for \(user)'s work. Readable only by: \(names.joined(separator: ", ")).")
+                    say(.bundleWroteReceipts, ["path": .text(out), "count": .int(content.receipts.count), "user": .text(user), "names": .text(names.joined(separator: ", "))])
                 } else {
-                    print("Wrote \(out): \(versions) changes (\(content.changesets.count == 1 ? "1 save" : "\(content.changesets.count) saves")) not yet confirmed by the server. Readable only by: \(names.joined(separator: ", ")).")
-                    print("Hand it to your supervisor; the changes stay here until a server receipt confirms them.")
+                    say(.bundleWrote, ["path": .text(out), "count": .int(versions), "saves": .int(content.changesets.count), "names": .text(names.joined(separator: ", "))])
+                    say(.bundleHandIt)
                 }
             }
         }
@@ -71,17 +72,17 @@ extension Recolha {
             func run() throws {
                 let s = try store.open()
                 let size = (try? FileManager.default.attributesOfItem(atPath: file)[.size] as? Int) ?? nil
-                guard let size else { throw CLIError("no bundle at \(file)", code: .notFound) }
+                guard let size else { throw CLIError(.bundleMissing, ["path": .text(file)], code: .notFound) }
                 guard size <= BundleEnvelope.maxBytes, let data = FileManager.default.contents(atPath: file) else {
-                    throw CLIError("\(file) is not a Recolha bundle (too large or unreadable)", code: .refused)
+                    throw CLIError(.bundleNotABundle, ["path": .text(file)], code: .refused)
                 }
                 let content: BundleContent
                 do {
                     content = try BundleFile.read(data, with: s)
                 } catch let e as BundleError {
-                    throw CLIError("\(file): \(e.description)", code: .refused)
+                    throw CLIError(.bundleFileSaid, ["path": .text(file), "reason": .message(e.message)], code: .refused)
                 } catch let e as BundleFile.Failure {
-                    throw CLIError("\(file): \(e.description)", code: .refused)
+                    throw CLIError(.bundleFileSaid, ["path": .text(file), "reason": .message(e.message)], code: .refused)
                 }
                 let r = try s.importBundle(content)
                 if json {
@@ -89,24 +90,27 @@ extension Recolha {
                         "from": .string(content.from.rawValue), "from_user": .string(content.fromUser),
                         "stored": .number(Double(r.stored)), "already": .number(Double(r.already)),
                         "confirmed": .number(Double(r.confirmed)), "receipts_kept": .number(Double(r.receiptsKept)),
-                        "refused": .array(r.refused.map { .string($0) }), "forms_added": .number(Double(r.formsAdded)),
+                        "refused": .array(r.refused.map { .string($0.description) }), "forms_added": .number(Double(r.formsAdded)),
                     ]))
                 } else {
                     let relays = ["supervisor", "admin"].contains(try s.syncState()?.role ?? "")
-                    print("Imported \(file) from \(content.fromUser)'s device (site \(content.from)): \(r.stored) new saves"
-                          + (relays ? " to relay to the server" : "") + ", \(r.already) already here"
-                          + (r.confirmed > 0 ? "; \(r.confirmed) of your changes confirmed by the server" : "")
-                          + (r.receiptsKept > 0 ? "; \(r.receiptsKept) receipts kept for their devices" : "")
-                          + (r.formsAdded > 0 ? "; \(r.formsAdded) new forms" : ""))
+                    var line = [Message(.bundleImported, ["path": .text(file), "user": .text(content.fromUser), "site": .text(content.from.rawValue),
+                                                          "count": .int(r.stored)])]
+                    if relays { line.append(Message(.bundleToRelay)) }
+                    line.append(Message(.bundleAlreadyHere, ["count": .int(r.already)]))
+                    if r.confirmed > 0 { line.append(Message(.bundleConfirmedYours, ["count": .int(r.confirmed)])) }
+                    if r.receiptsKept > 0 { line.append(Message(.bundleReceiptsKept, ["count": .int(r.receiptsKept)])) }
+                    if r.formsAdded > 0 { line.append(Message(.bundleNewForms, ["count": .int(r.formsAdded)])) }
+                    print(line.map(\.localized).joined())
                     let me = try s.device()?.enumerator
                     let returned = try s.returnedRecords().filter { $0.author == me }.count
-                    if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
-                    for line in r.refused { print("  refused: \(line)") }
-                    for n in r.notices { Console.note("note: " + n) }
-                    if r.stored > 0 && relays { print("Next: recolha sync (when there is a connection) relays them.") }
+                    if returned > 0 { say(.syncReturned, ["count": .int(returned)]) }
+                    for line in r.refused { say(.refusedLine, ["reason": .message(line)]) }
+                    for n in r.notices { Console.note(n) }
+                    if r.stored > 0 && relays { say(.bundleRelayNext) }
                 }
                 if !r.refused.isEmpty {
-                    throw CLIError("\(r.refused.count) parts of the bundle were refused (listed above); the rest was imported", code: .refused)
+                    throw CLIError(.bundleSomeRefused, ["count": .int(r.refused.count)], code: .refused)
                 }
             }
         }

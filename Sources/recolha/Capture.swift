@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Forms
 import Store
+import Words
 
 extension Recolha {
     struct Capture: ParsableCommand {
@@ -14,7 +15,6 @@ extension Recolha {
                 """)
 
         @OptionGroup var store: StoreOptions
-        @OptionGroup var language: LanguageOption
         @Argument(help: "The form id.") var formID: String
         @Option(help: "A JSON object of answers keyed by question name.") var answers: String?
         @Flag(help: "Finalize the record (all required answers must be given).") var finalize = false
@@ -22,7 +22,7 @@ extension Recolha {
 
         func validate() throws {
             if finalize && answers == nil {
-                throw ValidationError("--finalize goes with --answers; an interactive capture asks at the end")
+                throw ValidationError(Message(.finalizeGoesWithAnswers).localized)
             }
         }
 
@@ -30,14 +30,14 @@ extension Recolha {
             let s = try store.open()
             let form = try s.form(id: formID)
             guard let answers else {
-                var session = CaptureSession(store: s, form: form, language: language.code(for: form, store: s), record: nil)
+                var session = CaptureSession(store: s, form: form, language: store.code(for: form, store: s), record: nil)
                 try session.run()
                 return
             }
             let object = try AnswersFile.read(answers)
             let now = Store.wallClock()
             let (read, problems) = Answers.read(object, form: form) { RepeatKey.make(ms: now, index: $0) }
-            let rules = FormRules(form: form, language: language.code(for: form, store: s), nowMs: now)
+            let rules = FormRules(form: form, language: store.code(for: form, store: s), nowMs: now)
             if !problems.isEmpty {
                 // Report these with any rule problems of the answers that did read.
                 let more = rules.problems(rules.settle(read).answers, finalizing: finalize)
@@ -50,7 +50,7 @@ extension Recolha {
                 JSONOut.print(.object(["id": .string(result.record), "status": .string(result.status),
                                        "versions": .number(Double(result.versions))]))
             } else {
-                print("Saved record \(result.record) (\(result.status), \(result.versions) change\(result.versions == 1 ? "" : "s") recorded)")
+                say(.saved, ["record": .text(result.record), "status": .message(Worded.status(result.status)), "count": .int(result.versions)])
             }
         }
     }
@@ -63,16 +63,16 @@ enum AnswersFile {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw CLIError("cannot read \(path): \((error as NSError).localizedDescription)", code: .notFound)
+            throw CLIError(.cannotRead, ["path": .text(path), "reason": .text((error as NSError).localizedDescription)], code: .notFound)
         }
         let value: JSONValue
         do {
             value = try JSONValue.parse(data)
         } catch {
-            throw CLIError("\(path) is not valid JSON (\(error)): nothing was saved", code: .usage)
+            throw CLIError(.answersNotJSON, ["path": .text(path), "reason": .text("\(error)")], code: .usage)
         }
         guard case .object(let o) = value else {
-            throw CLIError("\(path) must hold one JSON object keyed by question name: nothing was saved", code: .usage)
+            throw CLIError(.answersNotObject, ["path": .text(path)], code: .usage)
         }
         return o
     }

@@ -40,7 +40,7 @@ struct CaptureSession {
     func text(_ l: Localized) -> String? { l.text(language, fallback: form.defaultLanguage) }
 
     mutating func run() throws {
-        print("\(form.title) (\(form.id) v\(form.version))" + (recordID.map { " — record \($0)" } ?? ""))
+        print(ui.title(form.title(language), form: form.id, version: form.version, record: recordID))
         print(ui.help)
         if let review {
             print("\n\(ui.returned)")
@@ -109,7 +109,7 @@ struct CaptureSession {
                 print(ui.finalized(recordID))
             } catch {
                 guard case .invalid(let problems, _) = error else { throw error }
-                for p in problems { print("  ! \(p)") }
+                for p in problems { print("  ! \(ui.say(p.worded))") }
                 print(ui.keptDraft(recordID))
             }
             return
@@ -199,7 +199,7 @@ struct CaptureSession {
             let answer: Answer
             switch Answer.parse(input, for: q, choices: choices) {
             case .failure(let e):
-                print("  ! \(ui.reason(e.reason))")
+                print("  ! \(ui.say(e.message))")
                 continue
             case .success(let a): answer = a
             }
@@ -207,7 +207,7 @@ struct CaptureSession {
             tentative[path] = answer
             let field = FormRules.Field(question: q, path: path, scope: scope, relevant: true)
             if let reason = rules.check(answer, field: field, answers: tentative) {
-                print("  ! \(reason)")
+                print("  ! \(ui.say(reason))")
                 continue
             }
             do {
@@ -219,7 +219,7 @@ struct CaptureSession {
                 return .next(newInstance: nil)
             } catch {
                 guard case .invalid(let problems, _) = error else { throw error }
-                for p in problems { print("  ! \(p)") }
+                for p in problems { print("  ! \(ui.say(p.worded))") }
             }
         }
     }

@@ -1,13 +1,19 @@
 import Foundation
+import Words
 
 /// Reading and writing the terminal (or whatever stdin and stdout are).
 enum Console {
-    static func error(_ message: String) {
-        FileHandle.standardError.write(Data(("error: " + message + "\n").utf8))
+    static func error(_ message: Message) {
+        FileHandle.standardError.write(Data((Message(.errorPrefix, ["message": .message(message)]).localized + "\n").utf8))
     }
 
-    static func note(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+    /// A note on standard error ("note: ...").
+    static func note(_ message: Message) {
+        FileHandle.standardError.write(Data((Message(.notePrefix, ["message": .message(message)]).localized + "\n").utf8))
+    }
+
+    static func warning(_ message: Message) {
+        FileHandle.standardError.write(Data((Message(.warningPrefix, ["message": .message(message)]).localized + "\n").utf8))
     }
 
     static var stdinIsTerminal: Bool { isatty(0) == 1 }
@@ -29,7 +35,7 @@ enum Console {
         do {
             try Data(text.utf8).write(to: url, options: .atomic)
         } catch {
-            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription)", code: .failed)
+            throw CLIError(Message(.cannotWrite, ["path": .text(path), "reason": .text((error as NSError).localizedDescription)]), code: .failed)
         }
     }
 }
@@ -47,7 +53,7 @@ final class StreamedFile {
         self.path = path
         temp = path + ".partial-\(getpid())"
         guard FileManager.default.createFile(atPath: temp, contents: nil), let h = FileHandle(forWritingAtPath: temp) else {
-            throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", code: .failed)
+            throw CLIError(Message(.cannotWrite, ["path": .text(path), "reason": .text(String(cString: strerror(errno)))]), code: .failed)
         }
         handle = h
     }
@@ -59,7 +65,7 @@ final class StreamedFile {
 
     private func flush() throws {
         do { try handle.write(contentsOf: buffer) } catch {
-            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription): nothing was written", code: .failed)
+            throw CLIError(Message(.cannotWriteNothing, ["path": .text(path), "reason": .text((error as NSError).localizedDescription)]), code: .failed)
         }
         buffer.removeAll(keepingCapacity: true)
     }
@@ -70,13 +76,18 @@ final class StreamedFile {
             try handle.synchronize()
             try handle.close()
         } catch {
-            throw CLIError("cannot write \(path): \((error as NSError).localizedDescription): nothing was written", code: .failed)
+            throw CLIError(Message(.cannotWriteNothing, ["path": .text(path), "reason": .text((error as NSError).localizedDescription)]), code: .failed)
         }
-        guard rename(temp, path) == 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))", code: .failed) }
+        guard rename(temp, path) == 0 else { throw CLIError(Message(.cannotWrite, ["path": .text(path), "reason": .text(String(cString: strerror(errno)))]), code: .failed) }
         committed = true
     }
 
     deinit {
         if !committed { try? handle.close(); unlink(temp) }
     }
+}
+
+/// Prints one message of the catalogue in the chosen language.
+func say(_ key: Key, _ args: [String: Message.Arg] = [:]) {
+    print(Message(key, args).localized)
 }

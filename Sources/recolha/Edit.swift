@@ -1,6 +1,7 @@
 import ArgumentParser
 import Forms
 import Store
+import Words
 
 extension Recolha {
     struct Edit: ParsableCommand {
@@ -13,21 +14,20 @@ extension Recolha {
                 """)
 
         @OptionGroup var store: StoreOptions
-        @OptionGroup var language: LanguageOption
         @Argument(help: "The record id (or a unique prefix of it).") var recordID: String
         @Option(name: .customLong("set"), help: "An answer to set: name=value.") var assignments: [String] = []
         @Flag(help: "Print the result as JSON.") var json = false
 
         func validate() throws {
             for a in assignments where !a.contains("=") {
-                throw ValidationError("--set takes name=value, not \(a)")
+                throw ValidationError(Message(.editSetShape, ["given": .text(a)]).localized)
             }
         }
 
         func run() throws {
             let (s, record, form) = try store.changeableRecord(recordID)
             let id = record.id
-            let lang = language.code(for: form, store: s)
+            let lang = store.code(for: form, store: s)
             guard !assignments.isEmpty else {
                 var session = CaptureSession(store: s, form: form, language: lang, record: record)
                 try session.run()
@@ -44,7 +44,7 @@ extension Recolha {
                 guard let path = answers.resolve(positional: name, form: form, makeKey: {
                     RepeatKey.make(ms: Store.wallClock())
                 }), let q = form.questions[FormRules.name(of: path)] else {
-                    problems.append(AnswerProblem(field: name, reason: "is not a question of form \(form.id) (inside a repeat write repeat[N].name)"))
+                    problems.append(AnswerProblem(field: name, reason: Message(.answerNotInFormRepeat, ["form": .text(form.id)])))
                     continue
                 }
                 touched.insert(path)
@@ -52,7 +52,7 @@ extension Recolha {
                 let scope = rules.fields(answers).first { $0.path == path }?.scope ?? [:]
                 switch Answer.parse(text, for: q, choices: rules.context(answers, scope: scope).choices(for: q)) {
                 case .success(let a): answers[path] = a
-                case .failure(let e): problems.append(AnswerProblem(field: path, reason: e.reason))
+                case .failure(let e): problems.append(AnswerProblem(field: path, reason: e.message))
                 }
             }
             if !problems.isEmpty { throw StoreError.invalid(problems, finalizing: false) }
@@ -62,8 +62,8 @@ extension Recolha {
                                        "versions": .number(Double(result.versions)),
                                        "cleared": .array(result.cleared.map(JSONValue.string))]))
             } else {
-                print("Saved record \(id) (\(result.versions) change\(result.versions == 1 ? "" : "s") recorded)")
-                for c in result.cleared { print("  cleared \(c): no longer relevant") }
+                say(.savedEdit, ["record": .text(id), "count": .int(result.versions)])
+                for c in result.cleared { print("  " + Message(.clearedNotRelevant, ["field": .text(c)]).localized) }
             }
         }
     }
@@ -72,7 +72,6 @@ extension Recolha {
         static let configuration = CommandConfiguration(
             abstract: "Mark a record finished; refuses while a required answer is missing.")
         @OptionGroup var store: StoreOptions
-        @OptionGroup var language: LanguageOption
         @Argument(help: "The record id (or a unique prefix of it).") var recordID: String
         @Flag(help: "Print the result as JSON.") var json = false
 
@@ -83,9 +82,9 @@ extension Recolha {
             if json {
                 JSONOut.print(.object(["id": .string(id), "status": .string(result.status)]))
             } else if result.versions == 0 {
-                print("Record \(id) was already finalized")
+                say(.alreadyFinalized, ["record": .text(id)])
             } else {
-                print("Finalized record \(id)")
+                say(.finalizedRecord, ["record": .text(id)])
             }
         }
     }
@@ -101,16 +100,16 @@ extension Recolha {
             let s = try store.open()
             let id = try s.resolveRecordID(recordID)
             if !yes {
-                guard let answer = Console.line("Delete record \(id)? [y/N] ") else {
-                    throw CLIError("no confirmation on stdin: pass --yes to delete without asking", code: .usage)
+                guard let answer = Console.line(Message(.deleteAsk, ["record": .text(id)]).localized) else {
+                    throw CLIError(.deleteNeedsYes, code: .usage)
                 }
                 guard ["y", "yes", "s", "sim"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased()) else {
-                    print("Nothing deleted")
+                    say(.nothingDeleted)
                     return
                 }
             }
             try s.delete(record: id)
-            print("Deleted record \(id)")
+            say(.deletedRecord, ["record": .text(id)])
         }
     }
 }

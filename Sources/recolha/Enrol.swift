@@ -4,6 +4,7 @@ import Forms
 import Store
 import Sync
 import SyncClient
+import Words
 
 extension Recolha {
     /// A new device that has never reached the server joins through a supervisor's hub.
@@ -31,14 +32,15 @@ extension Recolha {
                 response = try transport.send(HTTPRequest(method: "POST", path: "/v1/hub/enrol",
                                                           headers: ["Content-Type": "application/json"], body: body))
             } catch {
-                throw CLIError("cannot reach the hub at \(hub): \(error.message)", code: .unreachable)
+                throw CLIError(.enrolUnreachable, ["hub": .text(hub), "reason": .message(error.words)], code: .unreachable)
             }
             guard response.status == 200 else {
-                let said = (try? JSONDecoder().decode(ErrorBody.self, from: response.body))?.message ?? "HTTP \(response.status)"
-                throw CLIError("the hub refused: \(said)", code: .serverRefused)
+                let body = try? JSONDecoder().decode(ErrorBody.self, from: response.body)
+                let said = body.flatMap { SyncError.worded(code: $0.error) } ?? .verbatim(body?.message ?? "HTTP \(response.status)")
+                throw CLIError(.enrolRefused, ["reason": .message(said)], code: .serverRefused)
             }
             guard let answer = try? JSONDecoder().decode(HubEnrolAnswer.self, from: response.body) else {
-                throw CLIError("the hub's answer could not be read", code: .unreachable)
+                throw CLIError(.hubUnreadable, code: .unreachable)
             }
             var added = 0
             for definition in answer.forms {
@@ -51,8 +53,8 @@ extension Recolha {
                             serverKey: answer.serverKey)
             try s.saveRecipients(answer.recipients)
             try s.rememberHub(hub)
-            print("Enrolled this device for \(user) through \(answer.hubUser)'s hub (site \(identity.site)); \(added) forms received.")
-            print("The server confirms the enrolment with \(answer.hubUser)'s next sync. Next: capture, then recolha sync (it goes to this hub until the device logs in to the server)")
+            say(.enrolDone, ["user": .text(user), "hubUser": .text(answer.hubUser), "site": .text(identity.site.rawValue), "count": .int(added)])
+            say(.enrolNext, ["hubUser": .text(answer.hubUser)])
         }
     }
 }

@@ -1,4 +1,5 @@
 import Store
+import Words
 import SyncClient
 
 /// The documented exit codes (README, `recolha --help`).
@@ -39,11 +40,15 @@ extension ExitStatus {
 
 /// An error the CLI reports as one line and an exit code.
 struct CLIError: Error {
-    var message: String
+    var message: Message
     var code: ExitStatus
 
-    init(_ message: String, code: ExitStatus = .failed) {
+    init(_ message: Message, code: ExitStatus = .failed) {
         self.message = message
         self.code = code
+    }
+
+    init(_ key: Key, _ args: [String: Message.Arg] = [:], code: ExitStatus = .failed) {
+        self.init(Message(key, args), code: code)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Forms
 import Store
+import Words
 
 extension Recolha {
     struct Export: ParsableCommand {
@@ -49,12 +50,12 @@ extension Recolha {
                 }
                 try sink.write(count == 0 ? "]\n" : "\n]\n")
                 try sink.commit()
-                if let out { print("Wrote \(count) records to \(out)") }
+                if let out { say(.exportWrote, ["count": .int(count), "path": .text(out)]) }
             case .csv:
                 let layout = CSVExport.Layout(form: latest)
                 let repeats = layout.tables.compactMap(\.name)
                 if out == nil && !repeats.isEmpty {
-                    throw CLIError("form \(form) has repeat groups (\(repeats.joined(separator: ", "))): pass --out FILE.csv so their tables can be written beside it", code: .usage)
+                    throw CLIError(.exportNeedsOut, ["form": .text(form), "repeats": .text(repeats.joined(separator: ", "))], code: .usage)
                 }
                 let base = out.map { $0.hasSuffix(".csv") ? String($0.dropLast(4)) : $0 }
                 let sinks = try layout.tables.map { t in try Sink(t.name.map { "\(base!)-\($0).csv" } ?? out) }
@@ -69,7 +70,7 @@ extension Recolha {
                 }
                 for sink in sinks {
                     try sink.commit()
-                    if let path = sink.path { print("Wrote \(sink.count) rows to \(path)") }
+                    if let path = sink.path { say(.exportWroteRows, ["count": .int(sink.count), "path": .text(path)]) }
                 }
             }
         }
@@ -128,53 +129,59 @@ extension Recolha {
                         return .object(o)
                     }),
                     "rejected": .array(rejected.map { .object(["id": .string($0.id.description), "record": .string($0.record),
-                                                               "field": .string($0.field), "reason": .string($0.reason)]) }),
+                                                               "field": .string($0.field), "reason": .string($0.reason), "code": .string($0.message.key.rawValue)]) }),
                 ]))
                 return
             }
             // What an enumerator must act on comes first.
             if !returned.isEmpty {
-                print("Returned for correction: \(returned.count) record\(returned.count == 1 ? "" : "s") (fix with `recolha edit ID`)")
+                say(.statusReturned, ["count": .int(returned.count)])
                 for r in returned {
                     print("  \(r.id)  \(r.formID)")
                     if let review = r.review { ReviewText.lines(review).forEach { print("    " + $0) } }
                 }
             }
-            print("Store: \(st.path)")
-            if let d = st.device { print("Device: \(d.site) (enumerator \(d.enumerator))") } else {
-                print("Device: not set up: run `recolha init --enumerator NAME`")
+            say(.statusStore, ["path": .text(st.path)])
+            if let d = st.device { say(.statusDevice, ["site": .text(d.site.rawValue), "enumerator": .text(d.enumerator)]) } else {
+                say(.statusNoDevice)
             }
-            let counts = st.records.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }
-            print("Records: \(counts.isEmpty ? "none" : counts.joined(separator: ", "))\(st.deleted > 0 ? ", \(st.deleted) deleted" : "")")
+            var counts = st.records.sorted { $0.key < $1.key }.map { "\(Numbers.format($0.value, Lang.current)) \(Worded.status($0.key).localized)" }
+            if st.deleted > 0 { counts.append(Message(.statusDeletedCount, ["count": .int(st.deleted)]).localized) }
+            say(.statusRecords, ["counts": .text(counts.isEmpty ? Message(.statusNone).localized : counts.joined(separator: ", "))])
             if !st.reviews.isEmpty {
-                print("Review: " + st.reviews.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+                let reviews = st.reviews.sorted { $0.key < $1.key }
+                    .map { "\(Numbers.format($0.value, Lang.current)) \(Worded.state(code: $0.key).localized)" }
+                say(.statusReviews, ["counts": .text(reviews.joined(separator: ", "))])
             }
-            if st.conflicts > 0 { print("Conflicts: \(st.conflicts) records need review") }
-            print("Changes not yet sent: \(st.unsent)")
-            print("  saved here only: \(relay.savedHere)")
-            for h in relay.handed { print("  handed to a relay in \(h.to) at \(Time.iso(h.at)): \(h.versions) (waiting for the server's receipt)") }
-            print("Confirmed by the server: \(relay.confirmed) changes")
+            if st.conflicts > 0 { say(.statusConflicts, ["count": .int(st.conflicts)]) }
+            say(.statusUnsent, ["count": .int(st.unsent)])
+            say(.statusSavedHere, ["count": .int(relay.savedHere)])
+            for h in relay.handed { say(.statusHanded, ["to": .text(h.to), "time": .time(h.at), "count": .int(h.versions)]) }
+            say(.statusConfirmed, ["count": .int(relay.confirmed)])
             for c in relay.carried {
-                print("Carried for \(c.user): \(c.waiting) changes waiting for the server, \(c.confirmed) confirmed (their receipts: `recolha bundle export --for \(c.user)`)")
-                if c.missing > 0 {
-                    print("  gap: \(c.missing) earlier changes of \(c.user)'s device never reached this device (drafts still on it, or work handed to someone else)")
-                }
+                say(.statusCarried, ["user": .text(c.user), "waiting": .int(c.waiting), "confirmed": .int(c.confirmed)])
+                if c.missing > 0 { say(.statusGap, ["count": .int(c.missing), "user": .text(c.user)]) }
             }
             if let sync {
-                print("Server: \(sync.server) as \(sync.user) (\(sync.role)); last sync: \(sync.lastSyncAt.map(Time.iso) ?? "never")"
-                      + (sync.token.isEmpty ? " (not logged in: enrolled through a hub)" : ""))
-                if let hub = sync.hub { print("Hub: \(hub)\(sync.token.isEmpty ? " (plain `recolha sync` goes there)" : "")") }
+                print(Message(.statusServer, ["server": .text(sync.server), "user": .text(sync.user), "role": .message(Worded.role(sync.role)),
+                                              "time": sync.lastSyncAt.map { .time($0) } ?? .message(Message(.statusNever))]).localized
+                      + (sync.token.isEmpty ? Message(.statusHubOnly).localized : ""))
+                if let hub = sync.hub { say(sync.token.isEmpty ? .statusHubDefault : .statusHub, ["hub": .text(hub)]) }
                 if let skew = sync.skewMs, abs(skew) >= 5 * 60_000 {
-                    print("Clock: this device is \(abs(skew) / 60_000) minutes \(skew > 0 ? "ahead of" : "behind") the server: set the date and time")
+                    let said = Message(skew > 0 ? .clockAhead : .clockBehind, ["minutes": .int(Int(abs(skew) / 60_000))])
+                    say(.statusClock, ["said": .message(said)])
                 }
             } else {
-                print("Server: none yet: run `recolha login --server URL --user NAME`")
+                say(.statusNoServer)
             }
             if !rejected.isEmpty {
-                print("Rejected by the server (kept here): \(rejected.count)")
-                for r in rejected { print("  \(r.id) record \(r.record) field \(r.field): \(r.reason)") }
+                say(.statusRejected, ["count": .int(rejected.count)])
+                for r in rejected {
+                    say(.statusRejectedLine, ["version": .text(r.id.description), "record": .text(r.record), "field": .text(r.field),
+                                              "reason": .message(r.message)])
+                }
             }
-            print("Forms: \(st.forms)")
+            say(.statusForms, ["count": .int(st.forms)])
         }
     }
 }

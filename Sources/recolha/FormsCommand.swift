@@ -3,6 +3,7 @@ import Foundation
 import Forms
 import Store
 import XLSForm
+import Words
 
 extension Recolha {
     struct FormsCommand: ParsableCommand {
@@ -27,9 +28,10 @@ extension Recolha.FormsCommand {
                 JSONOut.print(.object(["form_id": .string(form.id), "version": .string(form.version),
                                        "added": .bool(result == .added)]))
             } else if result == .added {
-                print("Added form \(form.id) version \(form.version): \(form.title) (\(form.orderedQuestions.count) questions)")
+                say(.formAdded, ["form": .text(form.id), "version": .text(form.version), "title": .text(form.title(Lang.current.rawValue)),
+                                 "count": .int(form.orderedQuestions.count)])
             } else {
-                print("Form \(form.id) version \(form.version) is already in the store, unchanged")
+                say(.formAlreadyHeld, ["form": .text(form.id), "version": .text(form.version)])
             }
         }
     }
@@ -48,36 +50,36 @@ extension Recolha.FormsCommand {
                 }), keyOrder: ["form_id", "version", "title"])
                 return
             }
-            if forms.isEmpty { print("No forms yet: add one with `recolha forms add FILE`"); return }
-            for f in forms { print("\(f.id)  v\(f.version)  \(f.title)  (\(f.records) records)") }
+            if forms.isEmpty { say(.formsNone); return }
+            for f in forms { say(.formsLine, ["form": .text(f.id), "version": .text(f.version), "title": .text(f.title), "count": .int(f.records)]) }
         }
     }
 
     struct ShowForm: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a form's questions.")
         @OptionGroup var store: StoreOptions
-        @OptionGroup var language: LanguageOption
         @Argument(help: "The form id.") var formID: String
         @Flag(help: "Print as JSON.") var json = false
 
         func run() throws {
             let s = try store.open()
             let form = try s.form(id: formID)
-            let lang = language.code(for: form, store: s)
+            let lang = store.code(for: form, store: s)
             if json {
                 JSONOut.print(FormFile.resolved(form), keyOrder: ["form_id", "version", "title", "path", "name", "type"])
                 return
             }
-            print("\(form.title) (\(form.id) v\(form.version)), languages: \(form.languages.map(\.code).joined(separator: ", "))")
+            say(.formShowHead, ["title": .text(form.title(lang)), "form": .text(form.id), "version": .text(form.version),
+                                 "languages": .text(form.languages.map(\.code).joined(separator: ", "))])
             func walk(_ nodes: [Node], depth: Int) {
                 let pad = String(repeating: "  ", count: depth)
                 for n in nodes {
                     switch n {
                     case .question(let q):
                         let label = q.label.text(lang, fallback: form.defaultLanguage) ?? ""
-                        print("\(pad)\(q.name) [\(q.type.name)\(q.listName.map { " " + $0 } ?? "")\(q.required != nil ? ", required" : "")] \(label)")
+                        print("\(pad)\(q.name) [\(q.type.name)\(q.listName.map { " " + $0 } ?? "")\(q.required != nil ? ", " + Message(.formShowRequired).localized : "")] \(label)")
                     case .group(let g):
-                        print("\(pad)\(g.isRepeat ? "repeat" : "group") \(g.name): \(g.label.text(lang, fallback: form.defaultLanguage) ?? "")")
+                        print("\(pad)\(Message(g.isRepeat ? .formShowRepeat : .formShowGroup).localized) \(g.name): \(g.label.text(lang, fallback: form.defaultLanguage) ?? "")")
                         walk(g.children, depth: depth + 1)
                     }
                 }
@@ -97,7 +99,7 @@ extension Recolha.FormsCommand {
         func run() throws {
             let form = try FormFiles.load(file)
             try Console.writeAtomically(FormFile.json(form.definition), to: out)
-            print("Wrote \(out): \(form.id) version \(form.version), \(form.orderedQuestions.count) questions")
+            say(.formWrote, ["path": .text(out), "form": .text(form.id), "version": .text(form.version), "count": .int(form.orderedQuestions.count)])
         }
     }
 }
@@ -106,14 +108,15 @@ enum FormFiles {
     /// Reads and checks a form file (.xlsx or .json); notes go to stderr.
     static func load(_ path: String) throws -> Form {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw CLIError("cannot read \(path): no such file, or not readable", code: .notFound)
+            throw CLIError(.cannotReadMissing, ["path": .text(path)], code: .notFound)
         }
         do {
             let loaded = try FormFile.load(data: data, name: path)
-            for note in loaded.notes { Console.note("note: " + note) }
+            // A survey designer's notes and problems stay in English, as pyxform's.
+            for note in loaded.notes { Console.note(.verbatim(note)) }
             return loaded.form
         } catch {
-            throw CLIError(error.description, code: .refused)
+            throw CLIError(.verbatim(error.description), code: .refused)
         }
     }
 }

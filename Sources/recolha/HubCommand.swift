@@ -3,6 +3,7 @@ import Foundation
 import Hub
 import Logging
 import Store
+import Words
 
 extension Recolha {
     /// A supervisor's laptop serves the team on a local network.
@@ -25,11 +26,10 @@ extension Recolha {
         func run() async throws {
             let s = try store.open()
             guard let state = try s.syncState(), state.role == "supervisor" || state.role == "admin" else {
-                throw CLIError("only a supervisor's or admin's device serves as a hub: log in as one with `recolha login`", code: .refused)
+                throw CLIError(.hubOnlySupervisors, code: .refused)
             }
             guard try s.recipients().serverKey != nil else {
-                throw CLIError("this device has not synced with the server since logging in: run `recolha sync` once, so it knows the team's devices",
-                               code: .refused)
+                throw CLIError(.hubNeedsSync, code: .refused)
             }
             LoggingSystem.bootstrap { label in
                 var h = StreamLogHandler.standardError(label: label)
@@ -39,11 +39,11 @@ extension Recolha {
             let host = self.host
             let user = state.user
             let service = HubService(store: s, onNewCode: { code in
-                print("enrolment code for a new device: \(code) (once, for 10 minutes): recolha enrol --hub URL --user NAME --code \(code)")
+                say(.hubCode, ["code": .text(code)])
                 fflush(nil)
             })
             let app = HubServer.application(service, host: host, port: port, logger: Logger(label: "recolha-hub")) { port in
-                print("recolha hub listening on http://\(host):\(port) (\(user)'s device); enumerators run: recolha sync --hub http://ADDRESS:\(port)")
+                say(.hubListening, ["host": .text(host), "port": .text(String(port)), "user": .text(user)])
                 fflush(nil)
             }
             if stopWhenStdinCloses {

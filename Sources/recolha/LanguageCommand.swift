@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Store
+import Words
 
 extension Recolha {
     /// Shows or keeps the language this device's person reads.
@@ -21,9 +22,9 @@ extension Recolha {
 
         func validate() throws {
             if let code, !Self.codes.contains(code.lowercased()) {
-                throw ValidationError("the language must be en or pt, not \(code)")
+                throw ValidationError(Message(.languageInvalid, ["lang": .text(code)]).localized)
             }
-            if code != nil && clear { throw ValidationError("give a language or --clear, not both") }
+            if code != nil && clear { throw ValidationError(Message(.languageOrClear).localized) }
         }
 
         func run() throws {
@@ -33,16 +34,16 @@ extension Recolha {
             } else if clear {
                 try s.setLanguage(nil)
             }
-            let (chosen, from) = LanguageOption.chosen(lang: nil, store: s)
-            let pt = chosen == "pt"
-            let name = pt ? "português" : "English"
-            let why: String
+            let (chosen, from) = LanguageChoice.chosen(lang: store.lang, store: s)
+            let language = chosen.flatMap(Lang.init(rawValue:)) ?? .en
+            Lang.current = language
+            let why: Message
             switch from {
-            case "store": why = pt ? "guardada nesta base de dados local" : "kept in this store"
-            case "none": why = pt ? "nenhuma escolhida" : "none chosen, English by default"
-            default: why = pt ? "de \(from)" : "from \(from)"
+            case "store": why = Message(.languageFromStore)
+            case "none": why = Message(.languageNone)
+            default: why = Message(.languageFrom, ["variable": .text(from)])
             }
-            print(pt ? "Língua: \(name) (\(why))" : "Language: \(name) (\(why))")
+            say(.languageIs, ["name": .message(Message(language == .pt ? .languagePortuguese : .languageEnglish)), "why": .message(why)])
         }
     }
 }

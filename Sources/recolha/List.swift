@@ -3,6 +3,7 @@ import Foundation
 import Forms
 import Store
 import Sync
+import Words
 
 extension Recolha {
     struct List: ParsableCommand {
@@ -19,7 +20,7 @@ extension Recolha {
         static let page = 50
 
         func validate() throws {
-            if returned && reviewState != nil { throw ValidationError("give --returned or --review-state, not both") }
+            if returned && reviewState != nil { throw ValidationError(Message(.listReturnedOrState).localized) }
         }
 
         func run() throws {
@@ -42,17 +43,17 @@ extension Recolha {
                 }), keyOrder: JSONOut.recordKeys)
                 return
             }
-            if records.isEmpty { print(returned ? "No records returned for correction" : "No records"); return }
+            if records.isEmpty { say(returned ? .listNoneReturned : .listNone); return }
             for r in records {
-                var line = "\(r.id)  \(r.formID) v\(r.formVersion)  \(r.status)  \(r.author)  \(Time.iso(r.updatedAt))"
-                if let state = r.reviewState, state != .received { line += "  \(state.rawValue)" }
-                if r.deleted { line += "  deleted" }
-                if r.conflicts > 0 { line += "  \(r.conflicts) conflict\(r.conflicts == 1 ? "" : "s")" }
+                var line = "\(r.id)  \(r.formID) v\(r.formVersion)  \(Worded.status(r.status).localized)  \(r.author)  \(Time.shown(r.updatedAt))"
+                if let state = r.reviewState, state != .received { line += "  \(Worded.state(state).localized)" }
+                if r.deleted { line += "  " + Message(.listDeleted).localized }
+                if r.conflicts > 0 { line += "  " + Message(.listConflicts, ["count": .int(r.conflicts)]).localized }
                 print(line)
                 if returned, let review = r.review { ReviewText.lines(review).forEach { print("    " + $0) } }
             }
             if matching > records.count {
-                print("(the newest \(records.count) of \(matching) records; --all lists every one)")
+                say(.listNewest, ["shown": .int(records.count), "count": .int(matching)])
             }
         }
     }
@@ -60,7 +61,6 @@ extension Recolha {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one record's answers.")
         @OptionGroup var store: StoreOptions
-        @OptionGroup var language: LanguageOption
         @Argument(help: "The record id (or a unique prefix of it).") var recordID: String
         @Flag(help: "Print as JSON, in the shape of an answers file.") var json = false
 
@@ -72,14 +72,16 @@ extension Recolha {
                 JSONOut.print(.object(RecordJSON.object(record, form: form)), keyOrder: JSONOut.recordKeys)
                 return
             }
-            let lang = language.code(for: form, store: s)
-            print("Record \(record.id)  \(form.title) v\(record.formVersion)  \(record.status)\(record.deleted ? "  DELETED" : "")")
-            print("By \(record.author), updated \(Time.iso(record.updatedAt))")
+            let lang = store.code(for: form, store: s)
+            print(Message(.showHead, ["record": .text(record.id), "title": .text(form.title(lang)), "version": .text(record.formVersion),
+                                      "status": .message(Worded.status(record.status))]).localized
+                  + (record.deleted ? "  " + Message(.showDeleted).localized : ""))
+            say(.showBy, ["author": .text(record.author), "time": .time(record.updatedAt)])
             if !record.conflicts.isEmpty {
-                print("Conflicts in: \(record.conflicts.joined(separator: ", "))")
+                say(.showConflicts, ["fields": .text(record.conflicts.joined(separator: ", "))])
             }
             if let state = record.reviewState {
-                print("Review: \(state.rawValue)")
+                say(.showReview, ["state": .message(Worded.state(state))])
                 if let review = record.review { ReviewText.lines(review).forEach { print("  " + $0) } }
             }
             let rules = FormRules(form: form, language: lang, nowMs: Store.wallClock())
@@ -106,9 +108,13 @@ enum RecordJSON {
 }
 
 enum Time {
+    /// For scripts (JSON): ISO 8601 in local time.
     static func iso(_ ms: Int64) -> String {
         Timestamp.iso(ms: ms, utcOffsetSeconds: TimeZone.current.secondsFromGMT())
     }
+
+    /// For people: as their language writes dates.
+    static func shown(_ ms: Int64) -> String { Dates.format(ms, Lang.current) }
 }
 
 enum Labels {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Store
 import Sync
+import Words
 
 /// Sync's `Review` (inside `Recolha`, `Review` is this command and `Sync` the sync command).
 typealias RecordReview = Sync.Review
@@ -31,13 +32,13 @@ extension Recolha {
 
         func validate() throws {
             let chosen = [approve, returnMessage != nil, reject != nil, reopen].filter { $0 }.count
-            guard chosen == 1 else { throw ValidationError("give one of --approve, --return MESSAGE, --reject MESSAGE or --reopen") }
+            guard chosen == 1 else { throw ValidationError(Message(.reviewGiveOne).localized) }
             if comment != nil && (returnMessage != nil || reject != nil) {
-                throw ValidationError("--return and --reject carry their own message: leave out --comment")
+                throw ValidationError(Message(.reviewNoComment).localized)
             }
-            if !field.isEmpty && returnMessage == nil { throw ValidationError("--field goes with --return") }
+            if !field.isEmpty && returnMessage == nil { throw ValidationError(Message(.reviewFieldWithReturn).localized) }
             for f in field where !f.contains("=") || f.hasPrefix("=") {
-                throw ValidationError("--field takes NAME=MESSAGE (the question's name, then what to fix), not '\(f.prefix(40))'")
+                throw ValidationError(Message(.reviewFieldShape, ["given": .text(String(f.prefix(40)))]).localized)
             }
         }
 
@@ -55,14 +56,14 @@ extension Recolha {
             let s = try store.open()
             let id = try s.resolveRecordID(recordID)
             try s.review(record: id, verdict)
-            let said: String
+            let said: Key
             switch verdict.state {
-            case .approved: said = "Approved"
-            case .hasIssues: said = "Returned to its enumerator"
-            case .rejected: said = "Rejected"
-            default: said = "Reopened for review"
+            case .approved: said = .reviewApproved
+            case .hasIssues: said = .reviewReturnedTo
+            case .rejected: said = .reviewRejectedSaid
+            default: said = .reviewReopenedFor
             }
-            print("\(said): record \(id); it travels with the next `recolha sync`")
+            say(.reviewDone, ["said": .message(Message(said)), "record": .text(id)])
         }
     }
 }

@@ -2,12 +2,18 @@ import ArgumentParser
 import Foundation
 import Forms
 import Store
+import Words
 
-/// The store every command works on.
+/// The store every command works on, and the language its person reads.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp(
         "The store file (else $RECOLHA_STORE, else $XDG_DATA_HOME/recolha/store.sqlite).", valueName: "path"))
     var store: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The language to speak: en or pt (else the one `recolha language` keeps in the store, else $LC_ALL, $LC_MESSAGES or $LANG).",
+        valueName: "code"))
+    var lang: String?
 
     var path: String {
         if let store { return store }
@@ -18,26 +24,41 @@ struct StoreOptions: ParsableArguments {
         return data + "/recolha/store.sqlite"
     }
 
+    func validate() throws {
+        if let lang {
+            guard let chosen = Lang(rawValue: lang.lowercased()) else {
+                throw ValidationError(Message(.langInvalid, ["lang": .text(lang)]).localized)
+            }
+            Lang.current = chosen
+        }
+    }
+
     /// Opens the store; says so on standard error when opening found the
-    /// file is a copy of another device's and took a new identity.
+    /// file is a copy of another device's and took a new identity. From
+    /// here on, the store's language speaks unless --lang was given.
     func open(create: Bool = false) throws -> Store {
         let store = try Store(path: path, create: create)
-        if let notice = store.upgradeNotice { Console.note("note: " + notice) }
-        if let notice = store.copiedNotice { Console.note("note: " + notice) }
+        if lang == nil, let kept = try? store.language(), let language = Lang(rawValue: kept) { Lang.current = language }
+        if let notice = store.upgradeNotice { Console.note(notice) }
+        if let notice = store.copiedNotice { Console.note(notice) }
         return store
+    }
+
+    /// The chosen language, and where the choice came from.
+    func chosen(store: Store?) -> (code: String?, from: String) { LanguageChoice.chosen(lang: lang, store: store) }
+
+    /// The language to show a form in: the chosen one when the form has
+    /// it, else the form's default.
+    func code(for form: Form, store: Store?) -> String {
+        let code = chosen(store: store).code ?? ""
+        return form.languages.contains { $0.code == code } ? code : form.defaultLanguage
     }
 }
 
 /// The language a person reads: `--lang`, else the one kept in the store
 /// (`recolha init --lang`, `recolha language`), else the environment's
 /// (LC_ALL, LC_MESSAGES, LANG: pt_MZ, pt_PT and pt_BR all mean Portuguese).
-struct LanguageOption: ParsableArguments {
-    @Option(name: .long, help: "Language: en or pt (default: the one `recolha language` keeps, else $LC_ALL, $LC_MESSAGES or $LANG).")
-    var lang: String?
-
-    /// The chosen language, and where the choice came from.
-    func chosen(store: Store?) -> (code: String?, from: String) { Self.chosen(lang: lang, store: store) }
-
+enum LanguageChoice {
     static func chosen(lang: String?, store: Store?) -> (code: String?, from: String) {
         if let lang { return (lang.lowercased(), "--lang") }
         if let kept = try? store?.language() { return (kept, "store") }
@@ -53,17 +74,6 @@ struct LanguageOption: ParsableArguments {
             return ["en", "pt"].contains(code) ? (code, variable) : nil
         }
         return nil
-    }
-
-    func code(for form: Form, store: Store?) -> String {
-        let code = chosen(store: store).code ?? ""
-        return form.languages.contains { $0.code == code } ? code : form.defaultLanguage
-    }
-
-    func validate() throws {
-        if let lang, !["en", "pt"].contains(lang.lowercased()) {
-            throw ValidationError("--lang must be en or pt, not \(lang)")
-        }
     }
 }
 

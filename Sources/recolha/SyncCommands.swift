@@ -4,6 +4,7 @@ import Forms
 import Store
 import Sync
 import SyncClient
+import Words
 
 extension Recolha {
     struct Login: ParsableCommand {
@@ -23,8 +24,8 @@ extension Recolha {
             if passwordStdin {
                 password = readLine(strippingNewline: true) ?? ""
             } else {
-                guard Console.stdinIsTerminal else { throw CLIError("no terminal to ask the password on: pass --password-stdin", code: .usage) }
-                password = getpass("Password for \(user): ").map { String(cString: $0) } ?? ""
+                guard Console.stdinIsTerminal else { throw CLIError(.loginNoTerminal, code: .usage) }
+                password = getpass(Message(.loginPassword, ["user": .text(user)]).localized).map { String(cString: $0) } ?? ""
             }
             let transport = try CurlTransport(baseURL: server, cacert: cacert, retry: RetryPolicy(attempts: 2))
             let name = deviceName ?? ProcessInfo.processInfo.hostName
@@ -39,7 +40,7 @@ extension Recolha {
                 guard case .refused(409, ErrorCode.siteTaken, _, _) = error else { throw error }
                 try s.reassign(site: ids.current.site, from: device.nextSeq)
                 ids = try s.identity()
-                Console.note("this store is a copy of another user's device: it now writes as its own site \(ids.current.site)")
+                Console.note(Message(.loginCopy, ["site": .text(ids.current.site.rawValue)]))
                 answer = try SyncClient.Login.run(transport: transport, user: user, password: password, deviceName: name,
                                                   identity: ids.current, previous: ids.previous)
             }
@@ -48,10 +49,10 @@ extension Recolha {
                             serverKey: answer.serverKey)
             let renamed = try s.adoptUser(answer.user)
             if device.enumerator != answer.user {
-                Console.note("this device now writes as \(answer.user), the name the server knows (it was \(device.enumerator))"
-                             + (renamed > 0 ? "; \(renamed) unsent changes re-attributed" : ""))
+                Console.note(Message(renamed > 0 ? .loginRenamedCount : .loginRenamed,
+                                     ["user": .text(answer.user), "was": .text(device.enumerator), "count": .int(renamed)]))
             }
-            print("Logged in to \(server) as \(answer.user) (\(answer.role)). Next: recolha sync")
+            say(.loginDone, ["server": .text(server), "user": .text(answer.user), "role": .message(Worded.role(answer.role))])
         }
     }
 
@@ -78,7 +79,7 @@ extension Recolha {
             // A device enrolled through a hub has no token of its own: its
             // sync goes to the hub it knows until it logs in to the server.
             if state.token.isEmpty, let remembered = state.hub {
-                if !json { print("This device has not logged in to the server: syncing with the hub at \(remembered) (`recolha sync --hub URL` for another)") }
+                if !json { say(.syncToRememberedHub, ["hub": .text(remembered)]) }
                 return try syncWithHub(s, remembered)
             }
             if retryRejected { _ = try s.retryRejected() }
@@ -89,7 +90,9 @@ extension Recolha {
             if showProgress {
                 engine.progress = { p in
                     let count = p.total.map { "\(p.done)/\($0)" } ?? "\(p.done)"
-                    FileHandle.standardError.write(Data("\r\(p.phase) \(count) changes   ".utf8))
+                    let phase = Message(p.phase == "push" ? .phasePush : .phasePull)
+                    let line = Message(.syncProgress, ["phase": .message(phase), "count": .text(count)]).localized
+                    FileHandle.standardError.write(Data("\r\(line)   ".utf8))
                 }
             }
             let summary = try engine.run(SyncOptions(includeDrafts: includeDrafts))
@@ -99,27 +102,28 @@ extension Recolha {
                 JSONOut.print(.object([
                     "sent": .number(Double(summary.sent)), "already_on_server": .number(Double(summary.alreadyOnServer)),
                     "received": .number(Double(summary.received)), "conflicts": .number(Double(summary.conflicts)),
-                    "rejected": .array(summary.rejected.map { .object(["id": .string($0.id.description), "reason": .string($0.reason)]) }),
+                    "rejected": .array(summary.rejected.map { r in
+                        .object(["id": .string(r.id.description), "reason": .string(r.reason), "code": r.message.map { .string($0.key.rawValue) } ?? .null])
+                    }),
                     "forms_added": .array(summary.formsAdded.map(JSONValue.string)),
                     "clock_skew_ms": .number(Double(summary.skewMs)),
-                    "notices": .array(summary.notices.map(JSONValue.string)),
+                    "notices": .array(summary.notices.map { .string($0.description) }),
                 ]))
             } else {
-                print("Synced with \(state.server): sent \(summary.sent), received \(summary.received), "
-                      + "conflicts \(summary.conflicts), rejected \(summary.rejected.count)"
-                      + (summary.formsAdded.isEmpty ? "" : ", new forms: \(summary.formsAdded.joined(separator: ", "))"))
-                for r in summary.rejected { print("  rejected \(r.id): \(r.reason)") }
-                for n in summary.notices { print("  note: \(n)") }
-                if summary.conflicts > 0 { print("  review conflicts with `recolha conflicts`") }
+                print(Message(.syncSummary, ["server": .text(state.server), "sent": .int(summary.sent), "received": .int(summary.received),
+                                             "conflicts": .int(summary.conflicts), "rejected": .int(summary.rejected.count)]).localized
+                      + (summary.formsAdded.isEmpty ? "" : Message(.syncNewForms, ["forms": .text(summary.formsAdded.joined(separator: ", "))]).localized))
+                for r in summary.rejected { say(.syncRejectedLine, ["version": .text(r.id.description), "reason": .message(r.worded)]) }
+                for n in summary.notices { say(.syncNoteLine, ["message": .message(n)]) }
+                if summary.conflicts > 0 { say(.syncSeeConflicts) }
                 let returned = try s.returnedRecords().filter { $0.author == state.user }.count
-                if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
+                if returned > 0 { say(.syncReturned, ["count": .int(returned)]) }
             }
             if abs(skewMinutes) >= 5 {
-                Console.note("warning: this device's clock is \(abs(skewMinutes)) minutes \(skewMinutes > 0 ? "ahead of" : "behind") the server's: set the date and time")
+                Console.warning(Message(skewMinutes > 0 ? .clockAhead : .clockBehind, ["minutes": .int(Int(abs(skewMinutes)))]))
             }
             if !summary.rejected.isEmpty {
-                throw CLIError("\(summary.rejected.count) changes were rejected (listed above); they stay on this device: see `recolha status`",
-                               code: .partlyRejected)
+                throw CLIError(.syncSomeRejected, ["count": .int(summary.rejected.count)], code: .partlyRejected)
             }
         }
     }
@@ -150,16 +154,18 @@ extension Recolha.Conflicts {
                 }), keyOrder: ["record", "form_id", "field", "version"])
                 return
             }
-            if conflicts.isEmpty { print("No conflicts"); return }
+            if conflicts.isEmpty { say(.conflictsNone); return }
             for c in conflicts {
-                print("record \(c.record)  field \(c.field):")
+                say(.conflictsHead, ["record": .text(c.record), "field": .text(c.field)])
                 for (i, h) in c.heads.enumerated() {
-                    let value = h.value.flatMap { Answer(json: $0)?.display } ?? (h.value ?? "(cleared)")
-                    let what = c.field == MetaField.deleted && h.field != MetaField.deleted ? "edit of \(h.field): \(value)" : value
-                    print("  \(i == 0 ? "*" : " ") \(h.id)  \(what)  by \(h.author) at \(Time.iso(h.clock.ms))")
+                    let value = h.value.flatMap { Answer(json: $0)?.display } ?? (h.value ?? Message(.conflictsCleared).localized)
+                    let what = c.field == MetaField.deleted && h.field != MetaField.deleted
+                        ? Message(.conflictsEditOf, ["field": .text(h.field), "value": .text(value)]).localized : value
+                    say(.conflictsLine, ["mark": .text(i == 0 ? "*" : " "), "version": .text(h.id.description), "value": .text(what),
+                                         "author": .text(h.author), "time": .time(h.clock.ms)])
                 }
             }
-            print("Resolve with `recolha conflicts resolve RECORD FIELD --keep VERSION` or `--value V`")
+            say(.conflictsHowTo)
         }
     }
 
@@ -174,7 +180,7 @@ extension Recolha.Conflicts {
         @Option(help: "The version whose value to keep.") var keep: String?
 
         func validate() throws {
-            if (value == nil) == (keep == nil) { throw ValidationError("give exactly one of --value and --keep") }
+            if (value == nil) == (keep == nil) { throw ValidationError(Message(.conflictsValueOrKeep).localized) }
         }
 
         func run() throws {
@@ -183,31 +189,30 @@ extension Recolha.Conflicts {
             let json: String?
             if let keep {
                 guard let vid = VersionID(keep), let v = try s.versions(record: id).first(where: { $0.id == vid }) else {
-                    throw CLIError("no version \(keep) in record \(id): see `recolha conflicts`", code: .notFound)
+                    throw CLIError(.conflictsNoVersion, ["version": .text(keep), "record": .text(id)], code: .notFound)
                 }
                 json = v.field == field ? v.value : (field == MetaField.deleted ? "false" : v.value)
             } else if field == MetaField.review {
-                throw CLIError("for _review keep one of the verdicts with --keep VERSION (see `recolha conflicts`), or write a new one with `recolha review`",
-                               code: .usage)
+                throw CLIError(.conflictsReviewKeep, code: .usage)
             } else if field == MetaField.deleted {
-                guard value == "true" || value == "false" else { throw CLIError("for _deleted give --value true (delete) or false (restore)", code: .usage) }
+                guard value == "true" || value == "false" else { throw CLIError(.conflictsDeletedValue, code: .usage) }
                 json = value
             } else {
                 let record = try s.record(id)
                 let form = try s.formOfRecord(record)
                 guard let q = form.questions[FormRules.name(of: field)] else {
-                    throw CLIError("\(field) is not a question of form \(form.id)", code: .usage)
+                    throw CLIError(.conflictsNotAQuestion, ["field": .text(field), "form": .text(form.id)], code: .usage)
                 }
                 if value!.isEmpty { json = nil } else {
                     let rules = FormRules(form: form, nowMs: Store.wallClock())
                     switch Answer.parse(value!, for: q, choices: rules.context(record.answers).choices(for: q)) {
                     case .success(let a): json = a.json
-                    case .failure(let e): throw StoreError.invalid([AnswerProblem(field: field, reason: e.reason)], finalizing: false)
+                    case .failure(let e): throw StoreError.invalid([AnswerProblem(field: field, reason: e.message)], finalizing: false)
                     }
                 }
             }
             try s.resolve(record: id, field: field, value: json)
-            print("Resolved \(field) of record \(id); it syncs with the next `recolha sync`")
+            say(.conflictsResolved, ["field": .text(field), "record": .text(id)])
         }
     }
 }
@@ -225,32 +230,32 @@ extension Recolha.Sync {
             r = try HubSync.run(store: s, transport: transport, hubURL: hub, now: Store.wallClock())
         } catch {
             // Nothing reached the hub when this device cannot write a bundle yet.
-            if case .refused(let status, _, let message, _) = error, status == 0 { throw CLIError(message, code: .refused) }
+            if case .refused(let status, let code, let message, _) = error, status == 0 {
+                throw CLIError(SyncError.refused(status: 0, code: code, message: message).message, code: .refused)
+            }
             throw error
         }
         if json {
             JSONOut.print(.object([
                 "hub_user": .string(r.hubUser), "handed": .number(Double(r.handed)), "saves": .number(Double(r.saves)),
                 "stored": .number(Double(r.stored)), "already_on_hub": .number(Double(r.already)),
-                "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map(JSONValue.string)),
+                "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map { .string($0.description) }),
                 "received": .number(Double(r.received)), "forms_added": .number(Double(r.formsAdded)),
             ]))
         } else {
-            print("Synced with the hub at \(hub) (\(r.hubUser)'s device): handed \(r.handed) changes "
-                  + "(\(r.saves == 1 ? "1 save" : "\(r.saves) saves"): \(r.stored) new to the hub, \(r.already) it already held); "
-                  + "\(r.confirmed) of your changes confirmed by the server")
+            say(.hubSynced, ["hub": .text(hub), "hubUser": .text(r.hubUser), "handed": .int(r.handed), "saves": .int(r.saves),
+                             "stored": .int(r.stored), "already": .int(r.already), "confirmed": .int(r.confirmed)])
             if r.received > 0 || r.formsAdded > 0 {
-                print("Received from the hub: \(r.received) saves on your records (reviews, resolutions)"
-                      + (r.formsAdded > 0 ? ", \(r.formsAdded) new forms" : ""))
+                say(r.formsAdded > 0 ? .hubReceivedForms : .hubReceived, ["count": .int(r.received), "forms": .int(r.formsAdded)])
             }
             let me = try s.device()?.enumerator
             let returned = try s.returnedRecords().filter { $0.author == me }.count
-            if returned > 0 { print("Returned for correction: \(returned) record\(returned == 1 ? "" : "s") (`recolha list --returned`)") }
-            for line in r.refused { print("  refused: \(line)") }
-            if r.handed > r.confirmed { print("They stay here until a server receipt confirms them (`recolha status`).") }
+            if returned > 0 { say(.syncReturned, ["count": .int(returned)]) }
+            for line in r.refused { say(.refusedLine, ["reason": .message(line)]) }
+            if r.handed > r.confirmed { say(.hubStayHere) }
         }
         if !r.refused.isEmpty {
-            throw CLIError("\(r.refused.count) saves were refused by the hub (listed above); they stay on this device", code: .partlyRejected)
+            throw CLIError(.hubSomeRefused, ["count": .int(r.refused.count)], code: .partlyRejected)
         }
     }
 }

@@ -33,7 +33,7 @@ import Testing
         #expect(ana.run(["sync"]).status == 0)
         try TestServer.admin(["users", "disable", "ana", "--data", server.data])
         let r = ana.run(["sync"])
-        #expect(r.status == 7 && r.stderr.contains("user ana is disabled"))
+        #expect(r.status == 7 && r.stderr.contains("your user is disabled on the server"))
         try TestServer.admin(["users", "enable", "ana", "--data", server.data])
         #expect(ana.run(["sync"]).status == 0)
 

@@ -110,7 +110,7 @@ struct Fixture {
             Issue.record("finalize should refuse")
         } catch {
             guard case .invalid(let problems, true) = error else { Issue.record("\(error)"); return }
-            #expect(problems == [AnswerProblem(field: "isolation_beds", reason: "is required")])
+            #expect(problems == [AnswerProblem(field: "isolation_beds", reason: Message(.answerRequired))])
         }
         #expect(try f.store.record(draft.record).status == "draft")
     }
@@ -247,10 +247,10 @@ struct Fixture {
             try db.execute(sql: "INSERT INTO device (id, site_id, enumerator, next_seq, clock_ms, clock_counter, created_at) VALUES (1, '00000000000000aa', 'ana', 1, 0, 0, 0)")
         }
         let store = try Store(path: path)
-        #expect(store.upgradeNotice?.contains("v3-identity") == true)
+        #expect(store.upgradeNotice?.description.contains("v3-identity") == true)
         #expect(try store.identity().current.site != SiteID("00000000000000aa"))  // no secret yet: it takes its own
         let again = try Store(path: path)
-        #expect(again.upgradeNotice == nil)
+        #expect(again.upgradeNotice?.description == nil)
     }
 
     /// A store of protocol 1 held a secret its site id was hashed from, not
@@ -265,11 +265,11 @@ struct Fixture {
             try db.execute(sql: "UPDATE device SET site_id = '1111111111111111', site_secret = ?", arguments: [v1Secret])
         }
         let store = try Store(path: path)
-        #expect(store.copiedNotice?.contains("before device keys") == true)
+        #expect(store.copiedNotice?.description.contains("before device keys") == true)
         let ids = try store.identity()
         #expect(ids.current.site != SiteID("1111111111111111"))
         #expect(ids.previous == nil, "a protocol 1 secret proves nothing under protocol 2")
-        #expect(try Store(path: path).copiedNotice == nil, "said once")
+        #expect(try Store(path: path).copiedNotice?.description == nil, "said once")
     }
 
     @Test func aFolderIsNotAStore() {

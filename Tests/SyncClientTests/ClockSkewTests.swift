@@ -17,6 +17,6 @@ import Testing
         #expect(abs(summary.skewMs - tenMinutes) < 5_000, "\(summary.skewMs)")
         #expect(abs((try d.store.syncState()?.skewMs ?? 0) - tenMinutes) < 5_000)
         let status = CLI.run(["status", "--store", d.store.path])
-        #expect(status.stdout.contains("Clock: this device is 10 minutes ahead of the server: set the date and time"), "\(status.stdout)")
+        #expect(status.stdout.contains("Clock: this device's clock is 10 minutes ahead of the server's: set the date and time"), "\(status.stdout)")
     }
 }

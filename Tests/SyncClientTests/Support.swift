@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Forms
 import RecolhaTesting
@@ -106,12 +107,12 @@ final class FaultyTransport: Transport {
         let roll = Int.random(in: 0..<(faultOneIn * 3), using: &rng)
         if roll == 0 {
             faults += 1
-            throw TransportError(kind: .interrupted, message: "test: request dropped", retryable: false)
+            throw TransportError(kind: .interrupted, .verbatim("test: request dropped"), retryable: false)
         }
         let response = try inner.send(request)
         if roll == 1 {
             faults += 1
-            throw TransportError(kind: .interrupted, message: "test: answer lost", retryable: false)
+            throw TransportError(kind: .interrupted, .verbatim("test: answer lost"), retryable: false)
         }
         if roll == 2 {
             faults += 1
@@ -137,9 +138,9 @@ final class CuttingTransport: Transport {
     func send(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         if request.path == path { seen += 1 }
         let cut = request.path == path && seen == nth
-        if cut && moment == .beforeSending { throw TransportError(kind: .interrupted, message: "cut before sending", retryable: false) }
+        if cut && moment == .beforeSending { throw TransportError(kind: .interrupted, .verbatim("cut before sending"), retryable: false) }
         let response = try inner.send(request)
-        if cut { throw TransportError(kind: .interrupted, message: "cut after sending", retryable: false) }
+        if cut { throw TransportError(kind: .interrupted, .verbatim("cut after sending"), retryable: false) }
         return response
     }
 }

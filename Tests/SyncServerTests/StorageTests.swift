@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import GRDB
 import RecolhaTesting
@@ -28,8 +29,8 @@ struct StorageSuite {
         let a = SiteID("00000000000000aa")!
         var c = Changeset(versions: (1...3).map { version(a, $0) })!
         c.signature = String(repeating: "1", count: 128)
-        let r = try await s.push([c], carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq == 2 ? "bad" : nil }
-        #expect(r.rejected == [Rejection(id: c.id, reason: "bad")] && r.accepted.isEmpty)
+        let r = try await s.push([c], carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq == 2 ? .verbatim("bad") : nil }
+        #expect(r.rejected == [Rejection(id: c.id, .verbatim("bad"))] && r.accepted.isEmpty)
         #expect(try await s.versionCount() == 0)
         let ok = try await s.push([c], carrier: "d1", by: "ana", at: 2) { _, _ in nil }
         #expect(ok.accepted == [c.id])
@@ -83,7 +84,7 @@ struct StorageSuite {
     func rejectionsAreOneByOne() async throws {
         let s = try await make()
         let a = SiteID("00000000000000aa")!
-        let r = try await s.push(Self.each((1...4).map { version(a, $0) }), carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq % 2 == 0 ? "even" : nil }
+        let r = try await s.push(Self.each((1...4).map { version(a, $0) }), carrier: "d1", by: "ana", at: 1) { v, _ in v.id.seq % 2 == 0 ? .verbatim("even") : nil }
         #expect(r.accepted.map(\.seq) == [1, 3] && r.rejected.map(\.id.seq) == [2, 4])
         #expect(try await s.versionCount() == 2)
     }
@@ -110,7 +111,7 @@ struct StorageSuite {
         let notMine = try await s.pull(after: 0, limit: 100, maxBytes: 1 << 20, owner: nil, excludingSite: a)
         #expect(Set(notMine.versions.map(\.version.version.id.site)) == [b])
         #expect(notMine.next == 20)
-        let owners = try await s.push(Self.each([version(b, 11, record: "ra", author: "bento")]), carrier: "d1", by: "bento", at: 2) { _, owner in owner == "ana" ? "not yours" : nil }
+        let owners = try await s.push(Self.each([version(b, 11, record: "ra", author: "bento")]), carrier: "d1", by: "bento", at: 2) { _, owner in owner == "ana" ? .verbatim("not yours") : nil }
         #expect(owners.rejected.count == 1)
     }
 

@@ -25,7 +25,7 @@ import Testing
 
     func check(_ v: Version, owner: String? = nil, user: UserRecord? = nil, device: DeviceRecord? = nil) -> String? {
         let user = user ?? ana
-        return VersionRules.check(v, owner: owner, device: device ?? self.device, user: user, forms: forms, now: now)
+        return VersionRules.check(v, owner: owner, device: device ?? self.device, user: user, forms: forms, now: now)?.description
     }
 
     @Test func aGoodAnswerPasses() {
