@@ -1,3 +1,4 @@
+import Words
 import Foundation
 import Forms
 import GRDB
@@ -165,7 +166,7 @@ extension Store {
             }
             var guardian = SiteClock(site: device.site, ms: device.clock.ms, counter: device.clock.counter)
             for c in content.changesets {
-                if let problem = content.problem(with: c) { result.refused.append(.verbatim(problem)); continue }
+                if let problem = content.problem(with: c) { result.refused.append(problem); continue }
                 let held = try Int.fetchOne(exists, arguments: [c.site.rawValue, c.seq, c.lastSeq]) ?? 0
                 if held == c.entries.count { result.already += 1; continue }
                 guard try Bool.fetchOne(hasForm, arguments: [c.form, c.formVersion]) == true else {

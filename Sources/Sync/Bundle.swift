@@ -29,13 +29,13 @@ public struct BundleContent: Codable, Sendable, Hashable {
 
     /// Why a changeset of this bundle cannot be trusted, or nil: its shape,
     /// a key that derives its site, and its signature.
-    public func problem(with c: Changeset) -> String? {
+    public func problem(with c: Changeset) -> Message? {
         if let m = c.malformation { return m }
         guard let key = keys[c.site.rawValue], SiteIdentity.derive(publicKey: key) == c.site else {
-            return "changeset \(c.id) (by \(c.author)) comes without the key of its site \(c.site)"
+            return Message(.bundleNoKey, ["changeset": .text(c.id.description), "author": .text(c.author), "site": .text(c.site.rawValue)])
         }
         guard c.verify(publicKey: key) else {
-            return "changeset \(c.id) (by \(c.author), site \(c.site)) does not match its signature: it was altered after it was written"
+            return Message(.bundleAltered, ["changeset": .text(c.id.description), "author": .text(c.author), "site": .text(c.site.rawValue)])
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// The versions one local transaction wrote (a save, a delete, a
@@ -105,10 +106,10 @@ public struct Changeset: Hashable, Sendable {
     }
 
     /// What is wrong with its shape (before any signature is checked), or nil.
-    public var malformation: String? {
-        if entries.isEmpty { return "changeset \(id) holds no version" }
-        if entries.count > Self.maxEntries { return "changeset \(id) holds more than \(Self.maxEntries) versions" }
-        if seq < 1 || seq > Int64.max - Int64(entries.count) { return "changeset \(id) has an impossible sequence number" }
+    public var malformation: Message? {
+        if entries.isEmpty { return Message(.changesetEmpty, ["changeset": .text(id.description)]) }
+        if entries.count > Self.maxEntries { return Message(.changesetTooLong, ["changeset": .text(id.description), "max": .int(Self.maxEntries)]) }
+        if seq < 1 || seq > Int64.max - Int64(entries.count) { return Message(.changesetBadSequence, ["changeset": .text(id.description)]) }
         return nil
     }
 }

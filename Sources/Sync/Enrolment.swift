@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// A supervisor's word that a device belongs to a user, for a device that
@@ -61,12 +62,12 @@ public struct Enrolment: Codable, Sendable, Hashable {
     }
 
     /// Why the enrolment cannot be trusted, given the sponsor's key, or nil.
-    public func problem(sponsorKey: String) -> String? {
+    public func problem(sponsorKey: String) -> Message? {
         guard SiteIdentity.proves(site: site, publicKey: publicKey, proof: proof, user: user, hpkeKey: hpkeKey) else {
-            return "the enrolment of site \(site) for \(user) does not prove the device holds its key"
+            return Message(.enrolmentUnproven, ["site": .text(site.rawValue), "user": .text(user)])
         }
         guard SiteIdentity.verify(signature: signature, of: signedBytes, publicKey: sponsorKey) else {
-            return "the enrolment of site \(site) for \(user) is not signed by the device of site \(sponsor)"
+            return Message(.enrolmentNotSigned, ["site": .text(site.rawValue), "user": .text(user), "sponsor": .text(sponsor.rawValue)])
         }
         return nil
     }

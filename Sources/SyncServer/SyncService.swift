@@ -1,3 +1,4 @@
+import Words
 import Crypto
 import Forms
 import Foundation
@@ -180,7 +181,7 @@ public final class SyncService: Sendable {
     /// shape, the site it claims, and its signature against the key
     /// enrolled for that site. Names the device and changeset, never values.
     static func signatureProblem(_ c: Changeset, writer: Writer) -> Message? {
-        if let m = c.malformation { return Message(.rejectMalformed, ["reason": .text(m)]) }
+        if let m = c.malformation { return m }
         switch writer {
         case .refused(let reason):
             return Message(.rejectInChangeset, ["changeset": .text(c.id.description), "reason": .message(reason)])
@@ -220,7 +221,7 @@ public final class SyncService: Sendable {
                 continue
             }
             if let problem = e.problem(sponsorKey: device.publicKey) {
-                results[results.count - 1].reason = problem
+                results[results.count - 1].reason = problem.description
                 continue
             }
             guard let enrolled = try await storage.user(named: e.user) else {

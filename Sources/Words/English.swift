@@ -128,7 +128,6 @@ extension Catalogue {
         case .rejectSiteNotEnrolled: "site {site} is not enrolled on this server: its device must log in once before its work can be relayed; it stays on the relay"
         case .rejectRevoked: "the device of site {site} ({user}'s \"{device}\") was revoked: its work is not accepted"
         case .rejectUserDisabled: "user {user} of site {site} is disabled: their work is not accepted"
-        case .rejectMalformed: "{reason}"
         // recolha: the commands
         case .exitCodes: "Exit codes: 0 done, 1 failed, 2 bad usage, 3 answers refused (listed), 4 unknown form or record, 5 store unusable (missing, not a store, newer, disk full), 6 nothing could reach the server, 7 the server refused, 8 synced but some changes were rejected."
         case .errorPrefix: "error: {message}"
@@ -352,6 +351,13 @@ extension Catalogue {
         case .hubNotReady: "the hub's device has not logged in to the server yet: the supervisor must log in and sync once"
         case .hubUnknownDevice: "this device is not known to the hub yet: the supervisor's device must sync with the server once; what was sent is kept on the hub"
         case .hubEnrolmentRefused: "the server refused this device's enrolment: ask the supervisor"
+        case .changesetEmpty: "changeset {changeset} holds no version"
+        case .changesetTooLong: "changeset {changeset} holds more than {max} versions"
+        case .changesetBadSequence: "changeset {changeset} has an impossible sequence number"
+        case .enrolmentUnproven: "the enrolment of site {site} for {user} does not prove the device holds its key"
+        case .enrolmentNotSigned: "the enrolment of site {site} for {user} is not signed by the device of site {sponsor}"
+        case .bundleNoKey: "changeset {changeset} (by {author}) comes without the key of its site {site}"
+        case .bundleAltered: "changeset {changeset} (by {author}, site {site}) does not match its signature: it was altered after it was written"
         }
     }
 }

@@ -127,7 +127,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case rejectSiteNotEnrolled
     case rejectRevoked
     case rejectUserDisabled
-    case rejectMalformed
     // recolha: the commands
     case exitCodes
     case errorPrefix
@@ -351,4 +350,11 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case hubNotReady
     case hubUnknownDevice
     case hubEnrolmentRefused
+    case changesetEmpty
+    case changesetTooLong
+    case changesetBadSequence
+    case enrolmentUnproven
+    case enrolmentNotSigned
+    case bundleNoKey
+    case bundleAltered
 }

@@ -129,7 +129,6 @@ extension Catalogue {
         case .rejectSiteNotEnrolled: "o sítio {site} não está registado neste servidor: o seu dispositivo tem de iniciar sessão uma vez antes de o seu trabalho poder ser levado; fica com quem o leva"
         case .rejectRevoked: "o dispositivo do sítio {site} (\"{device}\" de {user}) foi revogado: o seu trabalho não é aceite"
         case .rejectUserDisabled: "o utilizador {user} do sítio {site} está desactivado: o seu trabalho não é aceite"
-        case .rejectMalformed: "{reason}"
         // recolha: the commands
         case .exitCodes: "Códigos de saída: 0 feito, 1 falhou, 2 uso errado, 3 respostas recusadas (listadas), 4 formulário ou registo desconhecido, 5 base de dados local inutilizável (em falta, não é uma base, mais recente, disco cheio), 6 nada chegou ao servidor, 7 o servidor recusou, 8 sincronizado mas algumas alterações foram rejeitadas."
         case .errorPrefix: "erro: {message}"
@@ -353,6 +352,13 @@ extension Catalogue {
         case .hubNotReady: "o dispositivo do ponto de sincronização ainda não iniciou sessão no servidor: o supervisor tem de iniciar sessão e sincronizar uma vez"
         case .hubUnknownDevice: "este dispositivo ainda não é conhecido pelo ponto de sincronização: o dispositivo do supervisor tem de sincronizar com o servidor uma vez; o que foi enviado fica guardado no ponto"
         case .hubEnrolmentRefused: "o servidor recusou o registo deste dispositivo: fale com o supervisor"
+        case .changesetEmpty: "a gravação {changeset} não contém nenhuma alteração"
+        case .changesetTooLong: "a gravação {changeset} contém mais de {max} alterações"
+        case .changesetBadSequence: "a gravação {changeset} tem um número de sequência impossível"
+        case .enrolmentUnproven: "o registo do sítio {site} para {user} não prova que o dispositivo tem a sua chave"
+        case .enrolmentNotSigned: "o registo do sítio {site} para {user} não está assinado pelo dispositivo do sítio {sponsor}"
+        case .bundleNoKey: "a gravação {changeset} (de {author}) vem sem a chave do seu sítio {site}"
+        case .bundleAltered: "a gravação {changeset} (de {author}, sítio {site}) não corresponde à sua assinatura: foi alterada depois de escrita"
         }
     }
 }
