@@ -30,9 +30,23 @@ extension Answer {
             let a = Answer.text(text)
             if let reason = a.problem(for: q) { return .failure(.init(reason)) }
             return .success(a)
+        case .barcode:
+            return .success(.text(text))
+        case .time, .geotrace, .geoshape:
+            let a = Answer.text(text)
+            if let reason = a.problem(for: q) { return .failure(.init(reason)) }
+            return .success(a)
+        case .acknowledge:
+            guard ["ok", "y", "yes", "s", "sim", "1"].contains(text.lowercased()) else { return .failure(.init(.answerAcknowledge)) }
+            return .success(.text("OK"))
+        case .range:
+            guard let d = Double(text), d.isFinite else { return .failure(.init(Answer.rangeMessage(q))) }
+            let a: Answer = q.parameters.isWhole && d == d.rounded() && abs(d) < 1e15 ? .integer(Int(d)) : .decimal(d)
+            if let reason = a.problem(for: q) { return .failure(.init(reason)) }
+            return .success(a)
         case .note:
             return .failure(.init(.answerNote))
-        case .start, .end, .today, .deviceid, .username:
+        case .start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid, .hidden:
             return .failure(.init(.answerAutomatic))
         }
     }
@@ -65,6 +79,12 @@ extension Answer {
             return .success(.decimal(n))
         case (.decimal, _):
             return .failure(.init(.answerNumberJSON))
+        case (.range, .number(let n)):
+            return .success(q.parameters.isWhole && n == n.rounded() && abs(n) < 1e15 ? .integer(Int(n)) : .decimal(n))
+        case (.range, _):
+            return .failure(.init(.answerNumberJSON))
+        case (.acknowledge, .bool(true)):
+            return .success(.text("OK"))
         case (.selectMultiple, .array(let items)):
             var out: [String] = []
             for item in items {
@@ -93,6 +113,20 @@ extension Answer {
         switch (q.type, self) {
         case (.text, .text), (.calculate, .text): return nil
         case (.start, .text), (.end, .text), (.today, .text), (.deviceid, .text), (.username, .text): return nil
+        case (.phonenumber, .text), (.simserial, .text), (.subscriberid, .text), (.hidden, .text), (.barcode, .text): return nil
+        case (.time, .text(let s)):
+            return TimeText.seconds(s) == nil ? Message(.answerTime) : nil
+        case (.acknowledge, .text(let s)):
+            return s == "OK" ? nil : Message(.answerAcknowledge)
+        case (.range, .integer(let i)):
+            return q.parameters.holds(Double(i)) ? nil : Answer.rangeMessage(q)
+        case (.range, .decimal(let d)):
+            return q.parameters.holds(d) ? nil : Answer.rangeMessage(q)
+        case (.geotrace, .text(let s)):
+            return Geopoint.trace(s).map { $0.count >= 2 } == true ? nil : Message(.answerGeotrace)
+        case (.geoshape, .text(let s)):
+            guard let points = Geopoint.trace(s), points.count >= 4, points.first == points.last else { return Message(.answerGeoshape) }
+            return nil
         case (.integer, .integer): return nil
         case (.decimal, .decimal), (.decimal, .integer): return nil
         case (.selectOne, .text(let s)):
@@ -136,5 +170,51 @@ public struct Geopoint: Hashable, Sendable {
         altitude = parts.count > 2 ? parts[2] : nil
         accuracy = parts.count > 3 ? parts[3] : nil
         guard (-90...90).contains(latitude), (-180...180).contains(longitude), (accuracy ?? 0) >= 0 else { return nil }
+    }
+}
+
+extension Answer {
+    /// What a range takes, in its own numbers.
+    static func rangeMessage(_ q: Question) -> Message {
+        let p = q.parameters
+        return Message(.answerRange, ["start": .text(XValue.format(p.start)), "end": .text(XValue.format(p.end)),
+                                      "step": .text(XValue.format(p.step))])
+    }
+}
+
+extension Geopoint {
+    /// Points separated by `;` (a geotrace or geoshape), nil when one is not a point.
+    public static func trace(_ text: String) -> [Geopoint]? {
+        let parts = text.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !parts.isEmpty, parts.count <= 10_000 else { return nil }
+        var points: [Geopoint] = []
+        for part in parts {
+            guard let p = Geopoint(part) else { return nil }
+            points.append(p)
+        }
+        return points
+    }
+}
+
+/// Times of day as ODK writes them: `HH:MM` or `HH:MM:SS` (a zone or
+/// fraction after the seconds is allowed and kept).
+public enum TimeText {
+    /// Seconds since midnight, nil when not a time.
+    public static func seconds(_ text: String) -> Int? {
+        let u = Array(text.utf8)
+        guard u.count >= 5, u[2] == UInt8(ascii: ":") else { return nil }
+        func two(_ i: Int) -> Int? {
+            guard i + 1 < u.count, (48...57).contains(u[i]), (48...57).contains(u[i + 1]) else { return nil }
+            return Int(u[i] - 48) * 10 + Int(u[i + 1] - 48)
+        }
+        guard let h = two(0), let m = two(3), h < 24, m < 60 else { return nil }
+        if u.count == 5 { return h * 3600 + m * 60 }
+        guard u[5] == UInt8(ascii: ":"), let sec = two(6), sec < 60 else { return nil }
+        if u.count > 8 {
+            let rest = u[8...]
+            guard rest.count <= 16, rest.allSatisfy({ (48...57).contains($0) || [UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: ":"), UInt8(ascii: "Z")].contains($0) }),
+                  [UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "Z")].contains(rest.first!) else { return nil }
+        }
+        return h * 3600 + m * 60 + sec
     }
 }

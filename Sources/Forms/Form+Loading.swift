@@ -97,6 +97,32 @@ struct FormLoader {
         languages.sort { $0.code == defaultLanguage ? true : ($1.code == defaultLanguage ? false : $0.code < $1.code) }
     }
 
+    static let expressionColumns = ["constraint", "relevant", "calculation", "choice_filter", "required", "default", "repeat_count", "trigger"]
+    static let curlyQuotes: [Unicode.Scalar: Unicode.Scalar] = ["\u{2018}": "'", "\u{2019}": "'", "\u{201C}": "\"", "\u{201D}": "\""]
+
+    /// A range's `parameters` (`start=0 end=10 step=1`, spaces or commas
+    /// between them, as pyxform reads them): 1, 10 and 1 unless given.
+    mutating func rangeParameters(_ row: FormRow) -> RangeParameters {
+        var p = RangeParameters()
+        for pair in (row["parameters"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
+                problem("survey", row.row, "parameters", "a range takes start=N end=N step=N, not \(pair)")
+                continue
+            }
+            switch parts[0] {
+            case "start": p.start = value
+            case "end": p.end = value
+            case "step": p.step = value
+            default: problem("survey", row.row, "parameters", "a range takes start, end and step, not \(parts[0])")
+            }
+        }
+        if p.step <= 0 || p.start > p.end {
+            problem("survey", row.row, "parameters", "a range needs start <= end and a step above 0")
+        }
+        return p
+    }
+
     /// The form's title per language: `recolha_title::Português (pt)` in
     /// settings (pyxform ignores the column; it refuses a translated
     /// `form_title`), over `form_title`.
@@ -201,8 +227,10 @@ struct FormLoader {
             problem("survey", row, "name", "\(name) is reserved: `recolha show --json` prints the record's \(name) under that key; rename the question")
             return false
         }
-        if name.hasPrefix("_") {
-            problem("survey", row, "name", "names starting with _ are reserved for Recolha")
+        // Recolha's own fields of a record; every other name pyxform takes
+        // (`_1`, `_note`) is the survey designer's.
+        if ["_status", "_review", "_deleted"].contains(name) {
+            problem("survey", row, "name", "\(name) is the name of a field Recolha keeps for every record: rename the question")
             return false
         }
         rowOfName[name] = row
@@ -232,15 +260,32 @@ struct FormLoader {
             if stack.isEmpty { top.append(node) } else { stack[stack.count - 1].nodes.append(node) }
         }
         let lang = defaultLanguage
-        for row in definition.survey where !row.isBlank {
+        for surveyRow in definition.survey where !surveyRow.isBlank {
+            var row = surveyRow
+            // Excel types ‘curly’ quotes; in expressions pyxform reads them straight.
+            for column in Self.expressionColumns {
+                if let v = row.cells[column], v.unicodeScalars.contains(where: { Self.curlyQuotes[$0] != nil }) {
+                    row.cells[column] = String(String.UnicodeScalarView(v.unicodeScalars.map { Self.curlyQuotes[$0] ?? $0 }))
+                }
+            }
             guard let typeText = row["type"] else {
                 problem("survey", row.row, "type", "the row has no type")
                 continue
             }
-            guard let kind = RowKind.parse(typeText) else {
+            if let reason = QuestionType.refusal(typeText) {
+                problem("survey", row.row, "type", "\(typeText) is not captured by Recolha: \(reason)")
+                continue
+            }
+            guard var kind = RowKind.parse(typeText) else {
                 problem("survey", row.row, "type",
                         "unsupported type \(typeText): Recolha supports \(QuestionType.supportedList)")
                 continue
+            }
+            if kind == .phoneNumber {
+                // As pyxform's `phone number`: text, digits only unless the row says otherwise.
+                kind = .question(.text, list: nil, orOther: false)
+                if row["constraint"] == nil { row.cells["constraint"] = #"regex(., '^\d*$')"# }
+                if !row.cells.keys.contains(where: { $0 == "hint" || $0.hasPrefix("hint::") }) { row.cells["hint"] = "Enter numbers only." }
             }
             noteLabelRefs(row)
             let enclosing = stack.map(\.group.name)
@@ -270,6 +315,8 @@ struct FormLoader {
                 open.group.children = open.nodes
                 if !open.group.name.isEmpty { groups[open.group.name] = open.group }
                 append(.group(open.group), &stack, &top)
+            case .phoneNumber:
+                continue  // read as text above
             case .question(let type, let list, let orOther):
                 guard let name = row["name"] else {
                     problem("survey", row.row, "name", "a \(type.name) question needs a name")
@@ -299,6 +346,7 @@ struct FormLoader {
                 q.orOther = orOther
                 q.requiredText = row["required"].map(Self.requiredText)
                 q.relevantText = row["relevant"]
+                if type == .range { q.parameters = rangeParameters(row) }
                 questions[name] = q
                 append(.question(q), &stack, &top)
                 if orOther, let list { otherLists.insert(list) }

@@ -114,6 +114,8 @@ public struct Question: Sendable {
     public var requiredText: String?
     public var relevantText: String?
     public var appearance: String?
+    /// A range's start, end and step.
+    public var parameters = RangeParameters()
     /// The spreadsheet row of the survey sheet it came from.
     public var row: Int
     /// Names of the groups and repeats around it, outermost first.
@@ -153,5 +155,24 @@ public extension Form {
     /// The title in a language, else the default language's, else `title`.
     func title(_ language: String) -> String {
         titles.text(language, fallback: defaultLanguage) ?? title
+    }
+}
+
+/// Where a `range` question's answers lie.
+public struct RangeParameters: Hashable, Sendable {
+    public var start: Double = 1
+    public var end: Double = 10
+    public var step: Double = 1
+
+    public init() {}
+
+    /// Whole numbers only when every bound and the step are whole.
+    public var isWhole: Bool { [start, end, step].allSatisfy { $0 == $0.rounded() } }
+
+    /// Whether `x` is within bounds and on a step from `start`.
+    public func holds(_ x: Double) -> Bool {
+        guard x >= start - 1e-9, x <= end + 1e-9 else { return false }
+        let steps = (x - start) / step
+        return abs(steps - steps.rounded()) < 1e-6
     }
 }

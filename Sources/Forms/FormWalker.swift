@@ -64,13 +64,15 @@ extension FormRules {
     /// deviceid and username when a record is made, end when it is finalized.
     public func fillMetadata(_ input: Answers, isNew: Bool, finalizing: Bool, deviceID: String, username: String) -> Answers {
         var answers = input
-        for f in fields(answers) where f.question.type.isMetadata {
+        for f in fields(answers) where f.question.type.isMetadata || f.question.type == .hidden {
             let value: String?
             switch f.question.type {
             case .start where isNew: value = Timestamp.iso(ms: nowMs, utcOffsetSeconds: utcOffsetSeconds)
             case .today where isNew: value = DateText.date(days: Int((Double(nowMs + Int64(utcOffsetSeconds) * 1000) / 86_400_000).rounded(.down)))
             case .deviceid where isNew: value = "recolha:" + deviceID
             case .username where isNew: value = username
+            // A hidden question holds its default; a laptop has no phone number or SIM.
+            case .hidden where isNew: value = f.question.defaultValue
             case .end where finalizing: value = Timestamp.iso(ms: nowMs, utcOffsetSeconds: utcOffsetSeconds)
             default: value = nil
             }

@@ -3,31 +3,67 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     case text, integer, decimal
     case selectOne = "select_one", selectMultiple = "select_multiple"
     case date, datetime, geopoint, note, calculate
+    /// `HH:MM` (or `HH:MM:SS`), as ODK's time.
+    case time
+    /// A code typed or pasted (a laptop has no camera scanner).
+    case barcode
+    /// "OK" once acknowledged, as ODK Collect stores it.
+    case acknowledge
+    /// A number from `start` to `end` in `step`s (the `parameters` column).
+    case range
+    /// Never shown: its value is its `default`.
+    case hidden
+    /// Points `lat lon [alt acc]` separated by `;`: a line (2 or more), a
+    /// closed shape (4 or more, the last the first).
+    case geotrace, geoshape
     /// Metadata the device fills in itself (XLSForm's start, end, today,
-    /// deviceid, username): never asked.
-    case start, end, today, deviceid, username
+    /// deviceid, username; phonenumber, simserial and subscriberid stay
+    /// empty on a laptop, as Collect leaves them when absent): never asked.
+    case start, end, today, deviceid, username, phonenumber, simserial, subscriberid
 
     /// The XLSForm spelling: `select_one`, `integer`, ...
     public var name: String { rawValue }
 
     public var hasChoices: Bool { self == .selectOne || self == .selectMultiple }
 
-    public var isMetadata: Bool { [.start, .end, .today, .deviceid, .username].contains(self) }
+    public var isMetadata: Bool {
+        [.start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid].contains(self)
+    }
 
-    /// Calculated or filled in by the device: never typed, never in an answers file.
-    public var isAutomatic: Bool { self == .calculate || isMetadata }
+    /// Calculated, hidden or filled in by the device: never typed, never in an answers file.
+    public var isAutomatic: Bool { self == .calculate || self == .hidden || isMetadata }
 
     /// Every type the survey sheet accepts, structure rows included, for
     /// messages that list them.
     public static let supportedList =
-        "text, integer, decimal, select_one LIST, select_multiple LIST, date, datetime, "
-        + "geopoint, note, calculate, start, end, today, deviceid, username, begin_group, end_group, begin_repeat, end_repeat"
+        "text, integer, decimal, select_one LIST, select_multiple LIST, date, datetime, time, geopoint, geotrace, geoshape, "
+        + "barcode, acknowledge, range, phone number, note, calculate, hidden, start, end, today, deviceid, username, "
+        + "phonenumber, simserial, subscriberid, begin_group, end_group, begin_repeat, end_repeat"
+}
+
+extension QuestionType {
+    /// Types pyxform converts that Recolha refuses, with the reason; nil
+    /// for every other type.
+    public static func refusal(_ typeText: String) -> String? {
+        let head = typeText.split(whereSeparator: \.isWhitespace).first.map { $0.lowercased() } ?? ""
+        switch head {
+        case "image", "audio", "video", "file", "photo", "q_image", "q_audio", "q_video":
+            return "photos, audio, video and files are not captured yet (planned: issue 11's attachments)"
+        case "background-audio", "background_audio":
+            return "a laptop in the field does not record sound in the background"
+        case "audit":
+            return "the audit log of Collect's screens has no meaning in a terminal capture"
+        default: return nil
+        }
+    }
 }
 
 /// What the `type` cell of a survey row says.
 enum RowKind: Equatable {
     case question(QuestionType, list: String?, orOther: Bool)
     case beginGroup, endGroup, beginRepeat, endRepeat
+    /// pyxform's `phone number`: a text question of digits.
+    case phoneNumber
 
     /// Reads a type cell as XLSForm writers spell it (`select one x`,
     /// `select_one x`, `begin group`, `begin_group`); nil when unknown.
@@ -50,6 +86,7 @@ enum RowKind: Equatable {
         if (head == "select_one" || head == "select_multiple"), rest.count >= 2, rest[0].lowercased() == "from" {
             rest.removeFirst()
         }
+        if head == "phone", rest.map({ $0.lowercased() }) == ["number"] { return .phoneNumber }
         switch head {
         case "begin_group": return rest.isEmpty ? .beginGroup : nil
         case "end_group": return rest.isEmpty ? .endGroup : nil
@@ -68,6 +105,11 @@ enum RowKind: Equatable {
                 "decimal": .decimal, "date": .date, "datetime": .datetime, "datetime_": .datetime,
                 "geopoint": .geopoint, "note": .note, "calculate": .calculate,
                 "start": .start, "end": .end, "today": .today, "deviceid": .deviceid, "username": .username,
+                "time": .time, "barcode": .barcode, "acknowledge": .acknowledge, "trigger": .acknowledge,
+                "range": .range, "hidden": .hidden, "geotrace": .geotrace, "geoshape": .geoshape,
+                "phonenumber": .phonenumber, "simserial": .simserial, "subscriberid": .subscriberid,
+                "uri:deviceid": .deviceid, "uri:username": .username, "uri:phonenumber": .phonenumber,
+                "uri:simserial": .simserial, "uri:subscriberid": .subscriberid,
             ]
             return aliases[head].map { .question($0, list: nil, orOther: false) }
         }

@@ -46,7 +46,7 @@ public struct Review: Hashable, Sendable, Codable {
         if let fields {
             if fields.count > Self.maxFields { return Message(.reviewTooManyFields, ["max": .int(Self.maxFields)]) }
             for (name, text) in fields {
-                if name.isEmpty || name.count > Self.maxFieldName || name.hasPrefix("_") {
+                if name.isEmpty || name.count > Self.maxFieldName || MetaField.isMeta(name) {
                     return Message(.reviewFieldUnnamed)
                 }
                 if text.isEmpty || text.count > Self.maxComment {

@@ -44,5 +44,6 @@ public enum MetaField {
     /// The record's review: a `Review` as canonical JSON (docs/sync-protocol.md, Review).
     public static let review = "_review"
 
-    public static func isMeta(_ field: String) -> Bool { field.hasPrefix("_") }
+    /// Recolha's own fields; a question may be called `_1` (pyxform allows it).
+    public static func isMeta(_ field: String) -> Bool { field == deleted || field == status || field == review }
 }

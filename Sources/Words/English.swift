@@ -358,6 +358,15 @@ extension Catalogue {
         case .enrolmentNotSigned: "the enrolment of site {site} for {user} is not signed by the device of site {sponsor}"
         case .bundleNoKey: "changeset {changeset} (by {author}) comes without the key of its site {site}"
         case .bundleAltered: "changeset {changeset} (by {author}, site {site}) does not match its signature: it was altered after it was written"
+        case .answerTime: "must be a time written HH:MM"
+        case .answerAcknowledge: "type OK (or y) to acknowledge"
+        case .answerRange: "must be a number from {start} to {end} in steps of {step}"
+        case .answerGeotrace: "must be 2 or more points `latitude longitude` separated by ;"
+        case .answerGeoshape: "must be 4 or more points `latitude longitude` separated by ;, the last the same as the first"
+        case .captureTimeHint: "HH:MM"
+        case .captureRangeHint: "{start} to {end}, in steps of {step}"
+        case .captureAckHint: "OK to acknowledge"
+        case .captureTraceHint: "points `latitude longitude` separated by ;"
         }
     }
 }

@@ -357,4 +357,13 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case enrolmentNotSigned
     case bundleNoKey
     case bundleAltered
+    case answerTime
+    case answerAcknowledge
+    case answerRange
+    case answerGeotrace
+    case answerGeoshape
+    case captureTimeHint
+    case captureRangeHint
+    case captureAckHint
+    case captureTraceHint
 }

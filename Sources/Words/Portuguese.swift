@@ -359,6 +359,15 @@ extension Catalogue {
         case .enrolmentNotSigned: "o registo do sítio {site} para {user} não está assinado pelo dispositivo do sítio {sponsor}"
         case .bundleNoKey: "a gravação {changeset} (de {author}) vem sem a chave do seu sítio {site}"
         case .bundleAltered: "a gravação {changeset} (de {author}, sítio {site}) não corresponde à sua assinatura: foi alterada depois de escrita"
+        case .answerTime: "tem de ser uma hora escrita HH:MM"
+        case .answerAcknowledge: "escreva OK (ou s) para confirmar"
+        case .answerRange: "tem de ser um número de {start} a {end}, de {step} em {step}"
+        case .answerGeotrace: "tem de ser 2 ou mais pontos `latitude longitude` separados por ;"
+        case .answerGeoshape: "tem de ser 4 ou mais pontos `latitude longitude` separados por ;, o último igual ao primeiro"
+        case .captureTimeHint: "HH:MM"
+        case .captureRangeHint: "{start} a {end}, de {step} em {step}"
+        case .captureAckHint: "OK para confirmar"
+        case .captureTraceHint: "pontos `latitude longitude` separados por ;"
         }
     }
 }

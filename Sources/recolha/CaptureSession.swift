@@ -169,6 +169,12 @@ struct CaptureSession {
         case .selectMultiple: print("    (\(ui.multiHint))")
         case .geopoint: print("    (\(ui.geoHint))")
         case .date: print("    (\(ui.dateHint))")
+        case .time: print("    (\(ui.say(Message(.captureTimeHint))))")
+        case .acknowledge: print("    (\(ui.say(Message(.captureAckHint))))")
+        case .geotrace, .geoshape: print("    (\(ui.say(Message(.captureTraceHint))))")
+        case .range:
+            let p = q.parameters
+            print("    (\(ui.say(Message(.captureRangeHint, ["start": .text(XValue.format(p.start)), "end": .text(XValue.format(p.end)), "step": .text(XValue.format(p.step))]))))")
         default: break
         }
         let existing = answers[path]

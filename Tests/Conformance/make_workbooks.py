@@ -116,6 +116,29 @@ book(os.path.join(W, "cascading.xlsx"), [
     ("settings", [["form_id"], ["cascading"]]),
 ])
 
+# Every question type a terminal can fill beyond the basics, a name
+# starting with _, and an expression typed with Excel's curly quotes.
+book(os.path.join(W, "types.xlsx"), [
+    ("survey", [
+        ["type", "name", "label", "parameters", "default", "constraint", "required"],
+        ["time", "opens_at", "Opening time", None, None, None, "yes"],
+        ["barcode", "batch", "Vaccine batch code", None, None, None, None],
+        ["acknowledge", "agreed", "I read the consent text", None, None, None, "yes"],
+        ["range", "satisfaction", "Satisfaction", "start=0 end=10 step=2", None, None, None],
+        ["range", "ph", "Water pH", "start=0.5 end=14 step=0.5", None, None, None],
+        ["hidden", "survey_round", None, None, "2026-R2", None, None],
+        ["geotrace", "road", "Road to the facility", None, None, None, None],
+        ["geoshape", "compound", "Facility compound", None, None, None, None],
+        ["phonenumber", "phone_meta", None, None, None, None, None],
+        ["simserial", "sim", None, None, None, None, None],
+        ["subscriberid", "subscriber", None, None, None, None, None],
+        ["phone number", "contact", "Contact number", None, None, None, None],
+        ["text", "_1", "A name starting with _", None, None, ". != \u2018other\u2019", None],
+        ["text", "remarks", "Remarks", None, None, "string-length(.) < 200 and . != \u201cnone\u201d", None],
+    ]),
+    ("settings", [["form_id", "version"], ["types", "1"]]),
+])
+
 # pyxform refuses these: Recolha must too, naming the row.
 book(os.path.join(W, "refused_unknown_list.xlsx"), [
     ("survey", [["type", "name", "label"], ["text", "a", "A"], ["select_one nowhere", "b", "B"]]),

@@ -21,7 +21,9 @@ BODY_TYPES = {"select1": "select_one", "select": "select_multiple"}
 INPUT_TYPES = {"int": "integer", "decimal": "decimal", "date": "date", "dateTime": "datetime",
                "geopoint": "geopoint", "string": "text"}
 PRELOAD = {("timestamp", "start"): "start", ("timestamp", "end"): "end", ("date", "today"): "today",
-           ("property", "deviceid"): "deviceid", ("property", "username"): "username"}
+           ("property", "deviceid"): "deviceid", ("property", "username"): "username",
+           ("property", "phonenumber"): "phonenumber", ("property", "simserial"): "simserial",
+           ("property", "subscriberid"): "subscriberid"}
 
 
 def expression(text, names):
@@ -87,6 +89,10 @@ def main(path):
             qtype = PRELOAD[preload]
         elif bind.get("calculate") is not None and control is None:
             qtype = "calculate"
+        elif control is None and bind.get("calculate") is None:
+            qtype = "hidden"
+        elif tag == "trigger":
+            qtype = "acknowledge"
         elif tag in BODY_TYPES:
             qtype = BODY_TYPES[tag]
         elif tag == "input" and bind.get("readonly") == "true()" and bind.get("type") == "string":

@@ -8,7 +8,7 @@ import Testing
 struct CatalogueTests {
     /// Entries that read the same in both languages on purpose.
     static let sameInBoth: Set<Key> = [
-        .verbatim, .answerProblem, .captureTitle, .captureSupervisorSays, .roleSupervisor,
+        .verbatim, .answerProblem, .captureTitle, .captureTimeHint, .captureSupervisorSays, .roleSupervisor,
         .bundleFileSaid, .syncNoteLine,
     ]
 

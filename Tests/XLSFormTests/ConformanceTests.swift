@@ -21,10 +21,8 @@ import Testing
     /// Workbooks pyxform converts (it checks neither types Recolha does not
     /// capture nor XPath) that Recolha refuses on purpose, by row.
     static let refusedOnPurpose: [String: String] = [
-        "ODKValidateWarnings.xlsx": "unsupported type phone number",
-        "attribute_columns_test.xlsx": "unsupported type acknowledge",
-        "flat_xlsform_test.xlsx": "unsupported type acknowledge",
-        "group.xlsx": "unsupported type phone number",
+        "attribute_columns_test.xlsx": "is not captured by Recolha: photos, audio, video and files",
+        "flat_xlsform_test.xlsx": "is not captured by Recolha: photos, audio, video and files",
         "case_insensitivity.xlsx": "unsupported type select_one_external",
         "loop.xlsx": "unsupported type",
         "bad_calc.xlsx": "cannot parse",

@@ -1,0 +1,88 @@
+import Foundation
+import RecolhaTesting
+import Testing
+
+/// The types real ODK and Kobo forms carry beyond the basics, captured from
+/// a terminal and checked as Collect checks them (Tests/Conformance/
+/// workbooks/recolha/types.xlsx, which pyxform converts the same way).
+@Suite struct QuestionTypesTests {
+    static let workbook = Package.path("Tests/Conformance/workbooks/recolha/types.xlsx")
+
+    static func device() -> Device {
+        let d = Device()
+        precondition(d.run(["init", "--enumerator", "ana"]).status == 0)
+        precondition(d.run(["forms", "add", workbook]).status == 0)
+        return d
+    }
+
+    /// Each answer as its JSON text.
+    static let good: [String: String] = [
+        "opens_at": #""07:30""#, "batch": #""AB-1234/x""#, "agreed": #""OK""#, "satisfaction": "4", "ph": "7.5",
+        "road": #""-25.9 32.5;-25.91 32.51""#, "compound": #""-25.9 32.5;-25.91 32.5;-25.91 32.51;-25.9 32.5""#,
+        "contact": #""841234567""#, "_1": #""mine""#, "remarks": #""fine""#,
+    ]
+
+    func answers(_ d: Device, _ changes: [String: String]) throws -> String {
+        let path = d.dir.file("answers-\(UUID().uuidString).json")
+        let all = Self.good.merging(changes) { $1 }
+        let text = "{" + all.map { "\"\($0.key)\": \($0.value)" }.joined(separator: ", ") + "}"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func everyTypeIsCapturedFromAnAnswersFile() throws {
+        let d = Self.device()
+        let r = d.run(["capture", "types", "--answers", try answers(d, [:]), "--finalize"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let id = try #require((try d.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
+        let shown = try #require(try d.json(["show", id]) as? [String: Any])
+        #expect(shown["opens_at"] as? String == "07:30")
+        #expect(shown["agreed"] as? String == "OK")
+        #expect(shown["satisfaction"] as? Int == 4)
+        #expect(shown["ph"] as? Double == 7.5)
+        #expect(shown["survey_round"] as? String == "2026-R2", "a hidden question holds its default")
+        #expect(shown["_1"] as? String == "mine", "a name starting with _ is the survey designer's")
+        #expect(shown["phone_meta"] == nil && shown["sim"] == nil, "a laptop has no phone number or SIM")
+    }
+
+    @Test(arguments: [
+        (["satisfaction": "5"], "must be a number from 0 to 10 in steps of 2"),
+        (["ph": "15"], "must be a number from 0.5 to 14 in steps of 0.5"),
+        (["opens_at": #""25:00""#], "must be a time written HH:MM"),
+        (["agreed": #""no""#], "type OK (or y) to acknowledge"),
+        (["road": #""-25.9 32.5""#], "must be 2 or more points"),
+        (["compound": #""-25.9 32.5;-25.91 32.5;-25.91 32.51;-25.92 32.5""#], "the last the same as the first"),
+        (["_1": #""other""#], "does not meet its constraint `. != 'other'`"),
+        (["contact": #""84 123""#], "does not meet its constraint"),
+        (["survey_round": #""x""#], "cannot be given"),
+    ])
+    func aWrongAnswerIsRefusedAndSaysWhy(change: [String: String], says: String) throws {
+        let d = Self.device()
+        let r = d.run(["capture", "types", "--answers", try answers(d, change), "--finalize"])
+        #expect(r.status == 3 && r.stderr.contains(says), "\(r.stderr)")
+        #expect(try d.count("SELECT count(*) FROM records") == 0)
+    }
+
+    @Test func typedInATerminalInPortuguese() throws {
+        let d = Self.device()
+        let typed = ["7:30", "07:30", "ABC-1", "não", "s", "3", "4", "", "-25.9 32.5;-25.91 32.51", "", "12345", "", ""]
+        let r = d.run(["capture", "types", "--lang", "pt"], stdin: typed.joined(separator: "\n") + "\n:save\n")
+        #expect(r.stdout.contains("(HH:MM)") && r.stdout.contains("! tem de ser uma hora escrita HH:MM"), "\(r.stdout)")
+        #expect(r.stdout.contains("! escreva OK (ou s) para confirmar"))
+        #expect(r.stdout.contains("(0 a 10, de 2 em 2)") && r.stdout.contains("! tem de ser um número de 0 a 10, de 2 em 2"))
+        let id = try #require((try d.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
+        let shown = try #require(try d.json(["show", id]) as? [String: Any])
+        #expect(shown["opens_at"] as? String == "07:30" && shown["agreed"] as? String == "OK" && shown["satisfaction"] as? Int == 4)
+        #expect(shown["road"] as? String == "-25.9 32.5;-25.91 32.51")
+    }
+
+    @Test func mediaAndBackgroundTypesAreRefusedWithTheirReason() throws {
+        let d = Device()
+        _ = d.run(["init", "--enumerator", "ana"])
+        let path = d.dir.file("photo.json")
+        try #"{"settings": [{"form_id": "p"}], "survey": [{"type": "image", "name": "entrance", "label": "Entrance"}], "choices": []}"#
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        let r = d.run(["forms", "add", path])
+        #expect(r.status == 3 && r.stderr.contains("image is not captured by Recolha: photos, audio, video and files"), "\(r.stderr)")
+    }
+}
