@@ -36,6 +36,10 @@ extension Answers {
                 if case .null = value { continue }
                 switch node {
                 case .question(let q):
+                    if q.readOnly && !q.type.isAutomatic {
+                        problems.append(AnswerProblem(field: shownPath, reason: Message(.answerReadOnly)))
+                        continue
+                    }
                     if q.type.isAutomatic {
                         problems.append(AnswerProblem(field: shownPath, reason: Message(q.type == .calculate ? .answerCalculated : .answerDeviceFilled)))
                         continue

@@ -297,11 +297,12 @@ struct FormLoader {
                 } else {
                     _ = register(name: name, row: row.row)
                 }
-                let g = Group(
+                var g = Group(
                     name: name, isRepeat: kind == .beginRepeat,
                     label: localized(row, "label", defaultLanguage: lang),
                     relevant: parse(row, "relevant"), appearance: row["appearance"],
                     children: [], row: row.row, enclosing: enclosing)
+                if kind == .beginRepeat { g.repeatCount = parse(row, "repeat_count") }
                 stack.append(OpenGroup(group: g))
             case .endGroup, .endRepeat:
                 guard var open = stack.popLast() else {
@@ -347,6 +348,8 @@ struct FormLoader {
                 q.requiredText = row["required"].map(Self.requiredText)
                 q.relevantText = row["relevant"]
                 if type == .range { q.parameters = rangeParameters(row) }
+                q.readOnly = ["yes", "true", "true()"].contains(row["read_only"]?.lowercased() ?? "")
+                q.guidance = localized(row, "guidance_hint", defaultLanguage: lang)
                 questions[name] = q
                 append(.question(q), &stack, &top)
                 if orOther, let list { otherLists.insert(list) }

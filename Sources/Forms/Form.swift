@@ -90,6 +90,8 @@ public struct Group: Sendable {
     public var row: Int
     /// Names of the groups and repeats around this one, outermost first.
     public var enclosing: [String]
+    /// `repeat_count`: how many instances the repeat has (never asked).
+    public var repeatCount: Expr?
 }
 
 public struct Question: Sendable {
@@ -116,6 +118,10 @@ public struct Question: Sendable {
     public var appearance: String?
     /// A range's start, end and step.
     public var parameters = RangeParameters()
+    /// `read_only`: shown with its default or calculation, never asked or given.
+    public var readOnly = false
+    /// `guidance_hint`: shown under the hint.
+    public var guidance = Localized()
     /// The spreadsheet row of the survey sheet it came from.
     public var row: Int
     /// Names of the groups and repeats around it, outermost first.
@@ -129,6 +135,19 @@ public struct Choice: Hashable, Sendable {
     public var label: Localized
     /// Every other column of the choice row (for choice_filter).
     public var columns: [String: String]
+
+    /// The image a choice shows in Collect (`media::image`, per language),
+    /// named in a terminal.
+    public func image(_ language: String, fallback: String) -> String? {
+        let keys = columns.keys.filter { $0 == "media::image" || $0 == "image" || $0.hasPrefix("media::image::") || $0.hasPrefix("image::") }
+        guard !keys.isEmpty else { return nil }
+        var byLanguage: [String: String] = [:]
+        for k in keys {
+            let lang = k.range(of: "image::").map { Language(column: String(k[$0.upperBound...])).code } ?? fallback
+            if let v = columns[k], !v.isEmpty { byLanguage[lang] = v }
+        }
+        return Localized(byLanguage).text(language, fallback: fallback)
+    }
 }
 
 extension Form {

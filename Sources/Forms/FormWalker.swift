@@ -60,6 +60,15 @@ extension FormRules {
 }
 
 extension FormRules {
+    /// How many instances a repeat with `repeat_count` has in this scope
+    /// (0 to 1,000), or nil when the form lets the person decide.
+    public func repeatCount(_ g: Group, answers: Answers, scope: [String: String]) -> Int? {
+        guard let e = g.repeatCount else { return nil }
+        let n = e.evaluate(in: context(answers, scope: scope)).asNumber
+        guard n.isFinite, n > 0 else { return 0 }
+        return Int(min(n, 1000).rounded(.down))
+    }
+
     /// Fills the metadata questions the device answers itself: start, today,
     /// deviceid and username when a record is made, end when it is finalized.
     public func fillMetadata(_ input: Answers, isNew: Bool, finalizing: Bool, deviceID: String, username: String) -> Answers {

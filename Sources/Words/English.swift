@@ -367,6 +367,8 @@ extension Catalogue {
         case .captureRangeHint: "{start} to {end}, in steps of {step}"
         case .captureAckHint: "OK to acknowledge"
         case .captureTraceHint: "points `latitude longitude` separated by ;"
+        case .answerReadOnly: "is read-only and cannot be given"
+        case .captureImage: "image: {file}"
         }
     }
 }

@@ -366,4 +366,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case captureRangeHint
     case captureAckHint
     case captureTraceHint
+    case answerReadOnly
+    case captureImage
 }

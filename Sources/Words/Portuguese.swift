@@ -368,6 +368,8 @@ extension Catalogue {
         case .captureRangeHint: "{start} a {end}, de {step} em {step}"
         case .captureAckHint: "OK para confirmar"
         case .captureTraceHint: "pontos `latitude longitude` separados por ;"
+        case .answerReadOnly: "é só de leitura e não pode ser dada"
+        case .captureImage: "imagem: {file}"
         }
     }
 }

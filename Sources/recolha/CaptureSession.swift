@@ -17,6 +17,7 @@ struct CaptureSession {
     var open: Set<String> = []
     /// Ids of the steps answered, for :back.
     var history: [String] = []
+    /// The groups around the last question shown, with its repeat instances.
     var lastHeading: [String] = []
     /// The supervisor's review when the record was returned: its comment
     /// is shown first, each field comment beside its question.
@@ -59,8 +60,8 @@ struct CaptureSession {
             case .question(let path, let name, let scope):
                 outcome = try ask(path: path, question: form.questions[name]!, scope: scope,
                                   position: "\(index + 1)/\(steps.count)")
-            case .addRepeat(let name, let prefix, _, let count):
-                outcome = askRepeat(form.groups[name]!, prefix: prefix, count: count)
+            case .addRepeat(let name, let prefix, let scope, let count):
+                outcome = askRepeat(form.groups[name]!, prefix: prefix, scope: scope, count: count)
             }
             switch outcome {
             case .stop:
@@ -117,8 +118,10 @@ struct CaptureSession {
     }
 
     mutating func heading(for q: Question, scope: [String: String]) {
-        guard q.enclosing != lastHeading else { return }
-        lastHeading = q.enclosing
+        // A new group, or another instance of the same repeat.
+        let here = q.enclosing.map { $0 + (scope[$0].map { "[" + $0 + "]" } ?? "") }
+        guard here != lastHeading else { return }
+        lastHeading = here
         guard let inner = q.enclosing.last, let g = form.groups[inner] else { return }
         var title = text(g.label) ?? g.name
         if g.isRepeat, let key = scope[g.name] {
@@ -162,9 +165,15 @@ struct CaptureSession {
         let required = q.required?.isTrue(in: ctx) ?? false
         print("\n[\(position)] \(fill(text(q.label) ?? q.name, scope: scope))\(required ? " *" : "")")
         if let hint = text(q.hint) { print("    \(fill(hint, scope: scope))") }
+        if let guidance = text(q.guidance) { print("    › \(fill(guidance, scope: scope))") }
         if let note = review?.fields?[path] ?? review?.fields?[q.name] { print("    >> \(ui.supervisorSays): \"\(note)\"") }
         let choices = ctx.choices(for: q)
-        for (i, c) in choices.enumerated() { print("  \(i + 1). \(text(c.label) ?? c.name)") }
+        let shown = choices.enumerated().map { i, c in
+            "\(i + 1). \(text(c.label) ?? c.name)" + (c.image(language, fallback: form.defaultLanguage).map { " [\(ui.say(Message(.captureImage, ["file": .text($0)])))]" } ?? "")
+        }
+        // `likert`, `minimal` and `horizontal` lay the choices out in a row.
+        let inRow = ["likert", "minimal", "horizontal", "horizontal-compact"].contains { q.appearance?.lowercased().contains($0) == true }
+        if inRow, !shown.isEmpty { print("  " + shown.joined(separator: "   ")) } else { shown.forEach { print("  " + $0) } }
         switch q.type {
         case .selectMultiple: print("    (\(ui.multiHint))")
         case .geopoint: print("    (\(ui.geoHint))")
@@ -184,7 +193,9 @@ struct CaptureSession {
             print("    \(ui.defaultWord): \(d) — \(ui.keepHint)")
         }
         while true {
-            guard let raw = Console.line(q.type == .note ? "\(ui.pressEnter) " : "> ") else { return .stop }
+            // A note or a read-only question is shown, not asked.
+            let shownOnly = q.type == .note || q.readOnly
+            guard let raw = Console.line(shownOnly ? "\(ui.pressEnter) " : "> ") else { return .stop }
             let line = raw.trimmingCharacters(in: .whitespaces)
             switch line {
             case ":back": return .back
@@ -193,6 +204,11 @@ struct CaptureSession {
             }
             if q.type == .note { return .next(newInstance: nil) }
             var input = line
+            if q.readOnly {
+                // Shown, never typed: it keeps its default.
+                guard existing == nil, let d = q.defaultValue else { return .next(newInstance: nil) }
+                input = d
+            }
             if input.isEmpty {
                 if existing != nil { return .next(newInstance: nil) }
                 if let d = q.defaultValue { input = d } else if required {
@@ -230,8 +246,15 @@ struct CaptureSession {
         }
     }
 
-    mutating func askRepeat(_ g: Group, prefix: String, count: Int) -> Outcome {
+    mutating func askRepeat(_ g: Group, prefix: String, scope: [String: String], count: Int) -> Outcome {
         let label = text(g.label) ?? g.name
+        // `repeat_count`: as many instances as the form says, never asked.
+        if let wanted = rules.repeatCount(g, answers: answers, scope: scope) {
+            guard count < wanted else { return .next(newInstance: nil) }
+            let instance = Answers.prefix(prefix, repeat: g.name, key: RepeatKey.make(ms: Store.wallClock(), index: count))
+            open.insert(instance)
+            return .next(newInstance: instance)
+        }
         while true {
             guard let line = Console.line("\n\(ui.add(label, first: count == 0)) \(ui.yesNo) ") else { return .stop }
             let t = line.trimmingCharacters(in: .whitespaces)

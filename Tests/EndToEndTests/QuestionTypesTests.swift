@@ -85,4 +85,43 @@ import Testing
         let r = d.run(["forms", "add", path])
         #expect(r.status == 3 && r.stderr.contains("image is not captured by Recolha: photos, audio, video and files"), "\(r.stderr)")
     }
+
+    /// repeat_count, read_only, guidance_hint, likert and a choice's image,
+    /// as a terminal shows them.
+    @Test func columnsSurveyDesignersUse() throws {
+        let d = Device()
+        _ = d.run(["init", "--enumerator", "ana"])
+        let path = d.dir.file("columns.json")
+        try #"""
+        {"settings": [{"form_id": "columns", "version": "1"}],
+         "survey": [
+          {"type": "integer", "name": "rooms", "label": "Rooms", "guidance_hint": "Count the consulting rooms only."},
+          {"type": "begin_repeat", "name": "room", "label": "Room", "repeat_count": "${rooms}"},
+          {"type": "text", "name": "room_use", "label": "Use of the room"},
+          {"type": "end_repeat"},
+          {"type": "text", "name": "district_code", "label": "District code", "read_only": "yes", "default": "TE-05"},
+          {"type": "select_one clean", "name": "cleanliness", "label": "Cleanliness", "appearance": "likert"}],
+         "choices": [
+          {"list_name": "clean", "name": "poor", "label": "Poor", "media::image": "poor.png"},
+          {"list_name": "clean", "name": "fair", "label": "Fair"},
+          {"list_name": "clean", "name": "good", "label": "Good"}]}
+        """#.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(d.run(["forms", "add", path]).status == 0)
+        // Two rooms: two instances, no "Add another?"; the read-only code is shown, not asked.
+        let r = d.run(["capture", "columns", "--lang", "en"], stdin: ["2", "consulting", "maternity", "", "3", "y"].joined(separator: "\n") + "\n")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("› Count the consulting rooms only."), "\(r.stdout)")
+        #expect(!r.stdout.contains("Add another"), "a repeat_count repeat is never asked")
+        #expect(r.stdout.contains("-- Room #2 --"))
+        #expect(r.stdout.contains("1. Poor [image: poor.png]   2. Fair   3. Good"), "likert lays the choices in a row")
+        let id = try #require((try d.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
+        let shown = try #require(try d.json(["show", id]) as? [String: Any])
+        #expect((shown["room"] as? [[String: Any]])?.map { $0["room_use"] as? String } == ["consulting", "maternity"])
+        #expect(shown["district_code"] as? String == "TE-05" && shown["cleanliness"] as? String == "good")
+        // A read-only answer is not the person's to give.
+        let answers = d.dir.file("a.json")
+        try #"{"rooms": 0, "district_code": "XX"}"#.write(toFile: answers, atomically: true, encoding: .utf8)
+        let refused = d.run(["capture", "columns", "--answers", answers])
+        #expect(refused.status == 3 && refused.stderr.contains("district_code: is read-only and cannot be given"), "\(refused.stderr)")
+    }
 }
