@@ -10,7 +10,7 @@ extension Form {
         } catch {
             throw FormLoadError(problems: [FormProblem(
                 sheet: "file", row: nil, column: nil,
-                message: "not a form definition (\(Self.describe(error))): expected a JSON object with survey, choices and settings arrays")])
+                Message(.formNotDefinition, ["detail": .text(Self.describe(error))]))])
         }
         return try load(definition)
     }
@@ -51,15 +51,15 @@ struct FormLoader {
         self.definition = definition
     }
 
-    mutating func problem(_ sheet: String, _ row: Int?, _ column: String?, _ message: String) {
-        problems.append(FormProblem(sheet: sheet, row: row, column: column, message: message))
+    mutating func problem(_ sheet: String, _ row: Int?, _ column: String?, _ message: Message) {
+        problems.append(FormProblem(sheet: sheet, row: row, column: column, message))
     }
 
     mutating func run() throws(FormLoadError) -> Form {
         let settings = definition.settings.first
         let formID = settings?["form_id"] ?? settings?["id_string"]
         if formID == nil {
-            problem("settings", settings?.row ?? 2, "form_id", "the form needs a form_id")
+            problem("settings", settings?.row ?? 2, "form_id", Message(.formNeedsID))
         }
         let version = settings?["version"] ?? "1"
         let defaultLanguageName = settings?["default_language"]
@@ -97,70 +97,20 @@ struct FormLoader {
         languages.sort { $0.code == defaultLanguage ? true : ($1.code == defaultLanguage ? false : $0.code < $1.code) }
     }
 
-    static let expressionColumns = ["constraint", "relevant", "calculation", "choice_filter", "required", "default", "repeat_count", "trigger"]
-    static let curlyQuotes: [Unicode.Scalar: Unicode.Scalar] = ["\u{2018}": "'", "\u{2019}": "'", "\u{201C}": "\"", "\u{201D}": "\""]
-
-    /// A range's `parameters` (`start=0 end=10 step=1`, spaces or commas
-    /// between them, as pyxform reads them): 1, 10 and 1 unless given.
-    mutating func rangeParameters(_ row: FormRow) -> RangeParameters {
-        var p = RangeParameters()
-        for pair in (row["parameters"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" }) {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
-                problem("survey", row.row, "parameters", "a range takes start=N end=N step=N, not \(pair)")
-                continue
-            }
-            switch parts[0] {
-            case "start": p.start = value
-            case "end": p.end = value
-            case "step": p.step = value
-            default: problem("survey", row.row, "parameters", "a range takes start, end and step, not \(parts[0])")
-            }
-        }
-        if p.step <= 0 || p.start > p.end {
-            problem("survey", row.row, "parameters", "a range needs start <= end and a step above 0")
-        }
-        return p
-    }
-
-    /// The form's title per language: `recolha_title::Português (pt)` in
-    /// settings (pyxform ignores the column; it refuses a translated
-    /// `form_title`), over `form_title`.
-    func titles(_ settings: FormRow, defaultLanguage: String) -> Localized {
-        var out = localized(settings, "form_title", defaultLanguage: defaultLanguage).byLanguage
-        out.merge(localized(settings, "recolha_title", defaultLanguage: defaultLanguage).byLanguage) { $1 }
-        return Localized(out)
-    }
-
-    /// The texts of a column in every language: `label`, `label::English (en)`.
-    func localized(_ row: FormRow, _ column: String, defaultLanguage: String) -> Localized {
-        var out: [String: String] = [:]
-        for (key, value) in row.cells {
-            let text = value.trimmingSpaces
-            guard !text.isEmpty else { continue }
-            if key == column {
-                out[defaultLanguage] = out[defaultLanguage] ?? text
-            } else if key.hasPrefix(column + "::") {
-                out[Language(column: String(key.dropFirst(column.count + 2))).code] = text
-            }
-        }
-        return Localized(out)
-    }
-
     mutating func loadChoices(defaultLanguage: String, allowDuplicates: Bool) -> [String: [(choice: Choice, row: Int)]] {
         var lists: [String: [(choice: Choice, row: Int)]] = [:]
         for row in definition.choices where !row.isBlank {
             guard let list = row["list_name"] ?? row["list name"] else {
-                problem("choices", row.row, "list_name", "a choice needs a list_name")
+                problem("choices", row.row, "list_name", Message(.formChoiceNoList))
                 continue
             }
             guard let name = row["name"] ?? row["value"] else {
-                problem("choices", row.row, "name", "a choice of list \(list) needs a name")
+                problem("choices", row.row, "name", Message(.formChoiceNoName, ["list": .text(list)]))
                 continue
             }
             if !allowDuplicates, lists[list]?.contains(where: { $0.choice.name == name }) == true {
                 problem("choices", row.row, "name",
-                        "duplicate choice \(name) in list \(list) (if meant, set allow_choice_duplicates: yes in settings)")
+                        Message(.formChoiceDuplicate, ["name": .text(name), "list": .text(list)]))
                 continue
             }
             var columns: [String: String] = [:]
@@ -180,7 +130,7 @@ struct FormLoader {
             pending.append((row.row, column, e, filterList))
             return e
         } catch {
-            problem("survey", row.row, column, "cannot parse `\(text)`: \(error)")
+            problem("survey", row.row, column, Message(.formCannotParse, ["text": .text(text), "detail": .text("\(error)")]))
             return nil
         }
     }
@@ -215,22 +165,22 @@ struct FormLoader {
 
     mutating func register(name: String, row: Int) -> Bool {
         if let first = rowOfName[name] {
-            problem("survey", row, "name", "duplicate name \(name) (first used in row \(first))")
+            problem("survey", row, "name", Message(.formDuplicateName, ["name": .text(name), "first": .text(String(first))]))
             return false
         }
         if !Self.isValidName(name) {
             problem("survey", row, "name",
-                    "\(name) is not a valid name: start with a letter or _, then letters, digits, _ - or .")
+                    Message(.formBadName, ["name": .text(name)]))
             return false
         }
         if ["id", "form_id", "form_version", "status"].contains(name) {
-            problem("survey", row, "name", "\(name) is reserved: `recolha show --json` prints the record's \(name) under that key; rename the question")
+            problem("survey", row, "name", Message(.formReservedName, ["name": .text(name)]))
             return false
         }
         // Recolha's own fields of a record; every other name pyxform takes
         // (`_1`, `_note`) is the survey designer's.
         if ["_status", "_review", "_deleted"].contains(name) {
-            problem("survey", row, "name", "\(name) is the name of a field Recolha keeps for every record: rename the question")
+            problem("survey", row, "name", Message(.formMetaName, ["name": .text(name)]))
             return false
         }
         rowOfName[name] = row
@@ -269,16 +219,16 @@ struct FormLoader {
                 }
             }
             guard let typeText = row["type"] else {
-                problem("survey", row.row, "type", "the row has no type")
+                problem("survey", row.row, "type", Message(.formNoType))
                 continue
             }
             if let reason = QuestionType.refusal(typeText) {
-                problem("survey", row.row, "type", "\(typeText) is not captured by Recolha: \(reason)")
+                problem("survey", row.row, "type", Message(.formNotCaptured, ["type": .text(typeText), "reason": .message(reason)]))
                 continue
             }
             guard var kind = RowKind.parse(typeText) else {
                 problem("survey", row.row, "type",
-                        "unsupported type \(typeText): Recolha supports \(QuestionType.supportedList)")
+                        Message(.formUnsupportedType, ["type": .text(typeText), "supported": .text(QuestionType.supportedList)]))
                 continue
             }
             if kind == .phoneNumber {
@@ -293,7 +243,7 @@ struct FormLoader {
             case .beginGroup, .beginRepeat:
                 let name = row["name"] ?? ""
                 if name.isEmpty {
-                    problem("survey", row.row, "name", "a group needs a name")
+                    problem("survey", row.row, "name", Message(.formGroupNoName))
                 } else {
                     _ = register(name: name, row: row.row)
                 }
@@ -306,12 +256,13 @@ struct FormLoader {
                 stack.append(OpenGroup(group: g))
             case .endGroup, .endRepeat:
                 guard var open = stack.popLast() else {
-                    problem("survey", row.row, "type", "\(typeText) without a matching begin")
+                    problem("survey", row.row, "type", Message(.formEndWithoutBegin, ["type": .text(typeText)]))
                     continue
                 }
                 if open.group.isRepeat != (kind == .endRepeat) {
                     problem("survey", row.row, "type",
-                            "\(typeText) closes the \(open.group.isRepeat ? "repeat" : "group") \(open.group.name) begun in row \(open.group.row)")
+                            Message(.formEndCrosses, ["type": .text(typeText), "kind": .text(open.group.isRepeat ? "repeat" : "group"),
+                                                     "name": .text(open.group.name), "row": .text(String(open.group.row))]))
                 }
                 open.group.children = open.nodes
                 if !open.group.name.isEmpty { groups[open.group.name] = open.group }
@@ -320,16 +271,16 @@ struct FormLoader {
                 continue  // read as text above
             case .question(let type, let list, let orOther):
                 guard let name = row["name"] else {
-                    problem("survey", row.row, "name", "a \(type.name) question needs a name")
+                    problem("survey", row.row, "name", Message(.formQuestionNoName, ["type": .text(type.name)]))
                     continue
                 }
                 guard register(name: name, row: row.row) else { continue }
                 if let list, lists[list] == nil {
-                    problem("survey", row.row, "type", "unknown choice list \(list): add it to the choices sheet")
+                    problem("survey", row.row, "type", Message(.formUnknownList, ["list": .text(list)]))
                 }
                 let calculation = parse(row, "calculation")
                 if type == .calculate && calculation == nil && row["calculation"] == nil {
-                    problem("survey", row.row, "calculation", "a calculate row needs a calculation")
+                    problem("survey", row.row, "calculation", Message(.formCalculateEmpty))
                 }
                 var q = Question(
                     name: name, type: type, listName: list,
@@ -371,50 +322,9 @@ struct FormLoader {
         }
         for open in stack.reversed() {
             problem("survey", open.group.row, "type",
-                    "the \(open.group.isRepeat ? "repeat" : "group") \(open.group.name) is never closed: add an end_\(open.group.isRepeat ? "repeat" : "group") row")
+                    Message(.formNeverClosed, ["kind": .text(open.group.isRepeat ? "repeat" : "group"), "name": .text(open.group.name)]))
         }
         return top
     }
 
-    mutating func checkPending(lists: [String: [(choice: Choice, row: Int)]]) {
-        let known = Set(rowOfName.keys)
-        for (row, column, expr, _) in pending {
-            for name in Set(expr.references).sorted() where !known.contains(name) {
-                problem("survey", row, column, "${\(name)} refers to no question in this form")
-            }
-            for f in Set(expr.functions).sorted() {
-                if Functions.arity[f] == nil { problem("survey", row, column, "unknown function \(f)()") }
-            }
-            checkArity(expr, row: row, column: column)
-            let columns = Set(expr.columns)
-            if column == "choice_filter" {
-                // A bare name reads a column of the choices sheet; one that no
-                // choice has reads as empty, as in ODK (pyxform accepts it).
-            } else {
-                for c in columns.sorted() {
-                    problem("survey", row, column, "bare name \(c): write ${\(c)} to read an answer")
-                }
-            }
-        }
-        for (row, column, name) in labelRefs where !known.contains(name) {
-            problem("survey", row, column, "${\(name)} refers to no question in this form")
-        }
-        problems.sort { ($0.sheet, $0.row ?? 0) < ($1.sheet, $1.row ?? 0) }
-    }
-
-    mutating func checkArity(_ e: Expr, row: Int, column: String) {
-        switch e {
-        case .call(let name, let args):
-            if Functions.arity[name] != nil, let msg = Functions.check(name, argumentCount: args.count) {
-                problem("survey", row, column, msg)
-            }
-            args.forEach { checkArity($0, row: row, column: column) }
-        case .binary(_, let l, let r):
-            checkArity(l, row: row, column: column)
-            checkArity(r, row: row, column: column)
-        case .negate(let x):
-            checkArity(x, row: row, column: column)
-        default: break
-        }
-    }
 }

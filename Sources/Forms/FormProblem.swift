@@ -4,28 +4,36 @@ public struct FormProblem: Hashable, Sendable, CustomStringConvertible {
     public var sheet: String
     public var row: Int?
     public var column: String?
-    public var message: String
+    public var words: Message
 
-    public init(sheet: String, row: Int?, column: String?, message: String) {
+    public init(sheet: String, row: Int?, column: String?, _ words: Message) {
         self.sheet = sheet
         self.row = row
         self.column = column
-        self.message = message
+        self.words = words
     }
 
-    public var description: String {
-        var place = sheet
-        if let row { place += " row \(row)" }
-        if let column { place += ", column \(column)" }
-        return "\(place): \(message)"
+    /// In English (pyxform's language; tests).
+    public var message: String { words.description }
+
+    /// Where and what, in the catalogue's words.
+    public var worded: Message {
+        let place: Message
+        if let row {
+            place = column.map { Message(.formPlaceColumn, ["sheet": .text(sheet), "row": .text(String(row)), "column": .text($0)]) }
+                ?? Message(.formPlaceRow, ["sheet": .text(sheet), "row": .text(String(row))])
+        } else {
+            place = .verbatim(sheet + (column.map { ", " + $0 } ?? ""))
+        }
+        return Message(.formProblemAt, ["place": .message(place), "problem": .message(words)])
     }
+
+    public var description: String { worded.description }
 }
 
 /// A form definition that cannot be loaded, with every problem found.
 public struct FormLoadError: Error, Sendable, CustomStringConvertible {
     public var problems: [FormProblem]
-    public var description: String {
-        "the form has \(problems.count) problem\(problems.count == 1 ? "" : "s"):\n"
-            + problems.map { "  \($0)" }.joined(separator: "\n")
-    }
+    public var worded: Message { Message(.formHasProblems, ["count": .int(problems.count), "problems": .lines(problems.map(\.worded))]) }
+    public var description: String { worded.description }
 }

@@ -1,3 +1,4 @@
+import Words
 /// The question types Recolha captures.
 public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     case text, integer, decimal
@@ -44,15 +45,15 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
 extension QuestionType {
     /// Types pyxform converts that Recolha refuses, with the reason; nil
     /// for every other type.
-    public static func refusal(_ typeText: String) -> String? {
+    public static func refusal(_ typeText: String) -> Message? {
         let head = typeText.split(whereSeparator: \.isWhitespace).first.map { $0.lowercased() } ?? ""
         switch head {
         case "image", "audio", "video", "file", "photo", "q_image", "q_audio", "q_video":
-            return "photos, audio, video and files are not captured yet (planned: issue 11's attachments)"
+            return Message(.formMediaNotYet)
         case "background-audio", "background_audio":
-            return "a laptop in the field does not record sound in the background"
+            return Message(.formNoBackgroundAudio)
         case "audit":
-            return "the audit log of Collect's screens has no meaning in a terminal capture"
+            return Message(.formNoAudit)
         default: return nil
         }
     }

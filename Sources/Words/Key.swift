@@ -368,4 +368,55 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case captureTraceHint
     case answerReadOnly
     case captureImage
+    // Form problems (a survey designer's)
+    case formProblemAt
+    case formPlaceRow
+    case formPlaceColumn
+    case formHasProblems
+    case formNotDefinition
+    case formNeedsID
+    case formRangeShape
+    case formRangeKey
+    case formRangeBounds
+    case formChoiceNoList
+    case formChoiceNoName
+    case formChoiceDuplicate
+    case formCannotParse
+    case formDuplicateName
+    case formBadName
+    case formReservedName
+    case formMetaName
+    case formNoType
+    case formNotCaptured
+    case formMediaNotYet
+    case formNoBackgroundAudio
+    case formNoAudit
+    case formUnsupportedType
+    case formGroupNoName
+    case formEndWithoutBegin
+    case formEndCrosses
+    case formQuestionNoName
+    case formUnknownList
+    case formCalculateEmpty
+    case formNeverClosed
+    case formNoSuchQuestion
+    case formUnknownFunction
+    case formBareName
+    case formArity
+    case formArityRange
+    case xlsformAt
+    case xlsformAtSheet
+    case xlsformNoRoom
+    case xlsformCopyFailed
+    case xlsformNotZip
+    case xlsformPartTooLarge
+    case xlsformPartDamaged
+    case xlsformNotWorkbook
+    case xlsformOnlySheet
+    case xlsformSheetIgnored
+    case xlsformSheetPartMissing
+    case xlsformSheetPartPathMissing
+    case xlsformNoSurvey
+    case xlsformDuplicateHeader
+    case formFileSaid
 }

@@ -70,7 +70,7 @@ public enum Catalogue {
 }
 
 /// `{name}` is a parameter; `{name?one|other}` picks by whether the number
-/// `name` is 1; `{{` is a brace.
+/// `name` is 1. A literal brace is passed as a parameter.
 public enum Template {
     public static func render(_ template: String, _ args: [String: Message.Arg], _ language: Lang) -> String {
         var out = ""

@@ -7,12 +7,14 @@ public enum FormFile {
     public struct Loaded: Sendable {
         public var form: Form
         /// Things left aside while reading (other sheets).
-        public var notes: [String]
+        public var notes: [Message]
     }
 
     /// Why a form file cannot be used: one message naming file, sheet, row and column.
     public struct Failure: Error, Sendable, CustomStringConvertible {
-        public var description: String
+        public var worded: Message
+        /// In English (the server's administrators, logs, tests).
+        public var description: String { worded.description }
     }
 
     /// Reads and checks a form file; a workbook is recognized by its zip
@@ -21,17 +23,17 @@ public enum FormFile {
         let file = (name as NSString).lastPathComponent
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || name.lowercased().hasSuffix(".xlsx") {
             let read: XLSFormReader.Result
-            do { read = try XLSFormReader.read(data, name: name) } catch { throw Failure(description: error.description) }
+            do { read = try XLSFormReader.read(data, name: name) } catch { throw Failure(worded: error.worded) }
             do {
                 return Loaded(form: try Form.load(read.definition), notes: read.notes)
             } catch {
-                throw Failure(description: "\(file): " + error.description)
+                throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(error.worded)]))
             }
         }
         do {
             return Loaded(form: try Form.load(json: data), notes: [])
         } catch {
-            throw Failure(description: "\(file): " + error.description)
+            throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(error.worded)]))
         }
     }
 

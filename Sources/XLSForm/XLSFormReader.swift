@@ -16,7 +16,7 @@ public enum XLSFormReader {
     /// (other sheets).
     public struct Result: Sendable {
         public var definition: FormDefinition
-        public var notes: [String]
+        public var notes: [Message]
     }
 
     /// Reads a workbook.
@@ -30,22 +30,22 @@ public enum XLSFormReader {
         // FuzzTests.workbooks); its file-backed path reads through stdio.
         var template = Array((NSTemporaryDirectory() + "/recolha-xlsx-XXXXXX").utf8CString)
         let fd = mkstemp(&template)
-        guard fd >= 0 else { throw XLSFormError(file: file, "cannot be read: no room for a temporary copy (\(String(cString: strerror(errno))))") }
+        guard fd >= 0 else { throw XLSFormError(file: file, Message(.xlsformNoRoom, ["detail": .text(String(cString: strerror(errno)))])) }
         let tempPath = String(cString: template)
         defer { unlink(tempPath) }
         let written = data.withUnsafeBytes { raw in raw.isEmpty ? 0 : write(fd, raw.baseAddress, raw.count) }
         close(fd)
-        guard written == data.count else { throw XLSFormError(file: file, "cannot be read: the temporary copy could not be written (disk full?)") }
+        guard written == data.count else { throw XLSFormError(file: file, Message(.xlsformCopyFailed)) }
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: tempPath), accessMode: .read)
         } catch {
-            throw XLSFormError(file: file, "is not an .xlsx workbook (not a zip file): save it from Excel or LibreOffice as .xlsx")
+            throw XLSFormError(file: file, Message(.xlsformNotZip))
         }
         func part(_ path: String) throws(XLSFormError) -> Data? {
             guard let entry = archive[path] else { return nil }
             guard entry.uncompressedSize <= Self.maxPartBytes else {
-                throw XLSFormError(file: file, "its part \(path) unpacks to more than \(Self.maxPartBytes >> 20) MiB: a form workbook is far smaller; save it again")
+                throw XLSFormError(file: file, Message(.xlsformPartTooLarge, ["part": .text(path), "mib": .int(Int(Self.maxPartBytes >> 20))]))
             }
             var out = Data()
             do {
@@ -55,40 +55,40 @@ public enum XLSFormReader {
                     out.append(chunk)
                 }
             } catch {
-                throw XLSFormError(file: file, "its part \(path) is damaged: save the workbook again")
+                throw XLSFormError(file: file, Message(.xlsformPartDamaged, ["part": .text(path)]))
             }
             return out
         }
         guard let workbook = try part("xl/workbook.xml") else {
-            throw XLSFormError(file: file, "is a zip file but not an Excel workbook (it has no xl/workbook.xml)")
+            throw XLSFormError(file: file, Message(.xlsformNotWorkbook))
         }
         let sheets = WorkbookParser.sheets(workbook)
         let rels = try part("xl/_rels/workbook.xml.rels").map(WorkbookParser.relationships) ?? [:]
         let shared = try part("xl/sharedStrings.xml").map(SharedStringsParser.strings) ?? []
 
-        var notes: [String] = []
+        var notes: [Message] = []
         var found: [String: [[Int: String]]] = [:]
         var rowNumbers: [String: [Int]] = [:]
         for sheet in sheets {
             var key = sheet.name.trimmingCharacters(in: .whitespaces).lowercased()
             if sheets.count == 1 && key != "survey" {
                 // pyxform reads a workbook's only sheet as its survey.
-                notes.append("\(file): its only sheet, \(sheet.name), is read as the survey")
+                notes.append(Message(.xlsformOnlySheet, ["file": .text(file), "sheet": .text(sheet.name)]))
                 key = "survey"
             }
             guard ["survey", "choices", "settings"].contains(key) else {
-                notes.append("\(file): sheet \(sheet.name) is not survey, choices or settings: ignored")
+                notes.append(Message(.xlsformSheetIgnored, ["file": .text(file), "sheet": .text(sheet.name)]))
                 continue
             }
-            guard let target = rels[sheet.relationship] else { throw XLSFormError(file: file, sheet: sheet.name, "the sheet's part is missing") }
+            guard let target = rels[sheet.relationship] else { throw XLSFormError(file: file, sheet: sheet.name, Message(.xlsformSheetPartMissing)) }
             let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-            guard let xml = try part(path) else { throw XLSFormError(file: file, sheet: sheet.name, "the sheet's part \(path) is missing") }
+            guard let xml = try part(path) else { throw XLSFormError(file: file, sheet: sheet.name, Message(.xlsformSheetPartPathMissing, ["part": .text(path)])) }
             let (rows, numbers) = SheetParser.rows(xml, shared: shared)
             found[key] = rows
             rowNumbers[key] = numbers
         }
         guard found["survey"] != nil else {
-            throw XLSFormError(file: file, "has no survey sheet (its sheets: \(sheets.map(\.name).joined(separator: ", "))): an XLSForm needs one")
+            throw XLSFormError(file: file, Message(.xlsformNoSurvey, ["sheets": .text(sheets.map(\.name).joined(separator: ", "))]))
         }
         func table(_ key: String) throws(XLSFormError) -> [FormRow] {
             guard let rows = found[key], let numbers = rowNumbers[key] else { return [] }
@@ -101,7 +101,7 @@ public enum XLSFormReader {
                 guard !name.isEmpty else { continue }
                 if let first = seen[name] {
                     throw XLSFormError(file: file, sheet: key, row: numbers[headerIndex], column: SheetParser.letters(col),
-                                       "duplicate column header \(name) (also column \(SheetParser.letters(first))): keep one")
+                                       Message(.xlsformDuplicateHeader, ["name": .text(name), "other": .text(SheetParser.letters(first))]))
                 }
                 seen[name] = col
                 columns[col] = name
@@ -134,19 +134,23 @@ public struct XLSFormError: Error, Sendable, CustomStringConvertible {
     public var sheet: String?
     public var row: Int?
     public var column: String?
-    public var message: String
+    public var words: Message
 
-    init(file: String, sheet: String? = nil, row: Int? = nil, column: String? = nil, _ message: String) {
-        self.file = file; self.sheet = sheet; self.row = row; self.column = column; self.message = message
+    init(file: String, sheet: String? = nil, row: Int? = nil, column: String? = nil, _ words: Message) {
+        self.file = file; self.sheet = sheet; self.row = row; self.column = column; self.words = words
     }
 
-    public var description: String {
-        var place = file
-        if let sheet { place += ", sheet \(sheet)" }
-        if let row { place += ", row \(row)" }
-        if let column { place += ", column \(column)" }
-        return place + (sheet == nil ? " " : ": ") + message
+    /// In English (tests).
+    public var message: String { words.description }
+
+    /// Where and what, in the catalogue's words.
+    public var worded: Message {
+        guard let sheet else { return Message(.xlsformAt, ["file": .text(file), "problem": .message(words)]) }
+        let place = sheet + (row.map { ", row \($0)" } ?? "") + (column.map { ", column \($0)" } ?? "")
+        return Message(.xlsformAtSheet, ["file": .text(file), "sheet": .text(place), "problem": .message(words)])
     }
+
+    public var description: String { worded.description }
 }
 
 /// XLSForm's column spellings, folded into the names Recolha's loader reads.

@@ -112,11 +112,10 @@ enum FormFiles {
         }
         do {
             let loaded = try FormFile.load(data: data, name: path)
-            // A survey designer's notes and problems stay in English, as pyxform's.
-            for note in loaded.notes { Console.note(.verbatim(note)) }
+            for note in loaded.notes { Console.note(note) }
             return loaded.form
         } catch {
-            throw CLIError(.verbatim(error.description), code: .refused)
+            throw CLIError(error.worded, code: .refused)
         }
     }
 }

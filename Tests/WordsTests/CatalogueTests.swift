@@ -9,7 +9,7 @@ struct CatalogueTests {
     /// Entries that read the same in both languages on purpose.
     static let sameInBoth: Set<Key> = [
         .verbatim, .answerProblem, .captureTitle, .captureTimeHint, .captureSupervisorSays, .roleSupervisor,
-        .bundleFileSaid, .syncNoteLine,
+        .bundleFileSaid, .syncNoteLine, .formProblemAt, .xlsformAt, .formFileSaid,
     ]
 
     @Test func everyMessageHasBothLanguagesWithTheSameParameters() {

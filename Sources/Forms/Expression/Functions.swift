@@ -1,3 +1,4 @@
+import Words
 import Foundation
 
 /// The functions expressions may call, with how many arguments each takes.
@@ -15,12 +16,14 @@ public enum Functions {
 
     /// The problem with a call, or nil when the function exists and the
     /// number of arguments fits.
-    public static func check(_ name: String, argumentCount: Int) -> String? {
-        guard let range = arity[name] else { return "unknown function \(name)()" }
+    public static func check(_ name: String, argumentCount: Int) -> Message? {
+        guard let range = arity[name] else { return Message(.formUnknownFunction, ["name": .text(name)]) }
         guard range.contains(argumentCount) else {
-            let want = range.lowerBound == range.upperBound
-                ? "\(range.lowerBound)" : "\(range.lowerBound) to \(range.upperBound)"
-            return "\(name)() takes \(want) argument\(range.upperBound == 1 ? "" : "s"), not \(argumentCount)"
+            if range.lowerBound == range.upperBound {
+                return Message(.formArity, ["name": .text(name), "want": .int(range.lowerBound), "given": .int(argumentCount)])
+            }
+            return Message(.formArityRange, ["name": .text(name), "low": .int(range.lowerBound), "high": .int(range.upperBound),
+                                             "given": .int(argumentCount)])
         }
         return nil
     }

@@ -1,0 +1,98 @@
+import Foundation
+
+/// The loader's cell readers (titles, texts per language, range parameters,
+/// quotes) and the checks it runs once every name is known.
+extension FormLoader {
+    static let expressionColumns = ["constraint", "relevant", "calculation", "choice_filter", "required", "default", "repeat_count", "trigger"]
+    static let curlyQuotes: [Unicode.Scalar: Unicode.Scalar] = ["\u{2018}": "'", "\u{2019}": "'", "\u{201C}": "\"", "\u{201D}": "\""]
+
+    /// A range's `parameters` (`start=0 end=10 step=1`, spaces or commas
+    /// between them, as pyxform reads them): 1, 10 and 1 unless given.
+    mutating func rangeParameters(_ row: FormRow) -> RangeParameters {
+        var p = RangeParameters()
+        for pair in (row["parameters"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard parts.count == 2, let value = Double(parts[1]), value.isFinite else {
+                problem("survey", row.row, "parameters", Message(.formRangeShape, ["given": .text(String(pair))]))
+                continue
+            }
+            switch parts[0] {
+            case "start": p.start = value
+            case "end": p.end = value
+            case "step": p.step = value
+            default: problem("survey", row.row, "parameters", Message(.formRangeKey, ["given": .text(parts[0])]))
+            }
+        }
+        if p.step <= 0 || p.start > p.end {
+            problem("survey", row.row, "parameters", Message(.formRangeBounds))
+        }
+        return p
+    }
+
+    /// The form's title per language: `recolha_title::Português (pt)` in
+    /// settings (pyxform ignores the column; it refuses a translated
+    /// `form_title`), over `form_title`.
+    func titles(_ settings: FormRow, defaultLanguage: String) -> Localized {
+        var out = localized(settings, "form_title", defaultLanguage: defaultLanguage).byLanguage
+        out.merge(localized(settings, "recolha_title", defaultLanguage: defaultLanguage).byLanguage) { $1 }
+        return Localized(out)
+    }
+
+    /// The texts of a column in every language: `label`, `label::English (en)`.
+    func localized(_ row: FormRow, _ column: String, defaultLanguage: String) -> Localized {
+        var out: [String: String] = [:]
+        for (key, value) in row.cells {
+            let text = value.trimmingSpaces
+            guard !text.isEmpty else { continue }
+            if key == column {
+                out[defaultLanguage] = out[defaultLanguage] ?? text
+            } else if key.hasPrefix(column + "::") {
+                out[Language(column: String(key.dropFirst(column.count + 2))).code] = text
+            }
+        }
+        return Localized(out)
+    }
+
+
+    mutating func checkPending(lists: [String: [(choice: Choice, row: Int)]]) {
+        let known = Set(rowOfName.keys)
+        for (row, column, expr, _) in pending {
+            for name in Set(expr.references).sorted() where !known.contains(name) {
+                problem("survey", row, column, Message(.formNoSuchQuestion, ["ref": .text("${\(name)}")]))
+            }
+            for f in Set(expr.functions).sorted() {
+                if Functions.arity[f] == nil { problem("survey", row, column, Message(.formUnknownFunction, ["name": .text(f)])) }
+            }
+            checkArity(expr, row: row, column: column)
+            let columns = Set(expr.columns)
+            if column == "choice_filter" {
+                // A bare name reads a column of the choices sheet; one that no
+                // choice has reads as empty, as in ODK (pyxform accepts it).
+            } else {
+                for c in columns.sorted() {
+                    problem("survey", row, column, Message(.formBareName, ["name": .text(c), "ref": .text("${\(c)}")]))
+                }
+            }
+        }
+        for (row, column, name) in labelRefs where !known.contains(name) {
+            problem("survey", row, column, Message(.formNoSuchQuestion, ["ref": .text("${\(name)}")]))
+        }
+        problems.sort { ($0.sheet, $0.row ?? 0) < ($1.sheet, $1.row ?? 0) }
+    }
+
+    mutating func checkArity(_ e: Expr, row: Int, column: String) {
+        switch e {
+        case .call(let name, let args):
+            if Functions.arity[name] != nil, let msg = Functions.check(name, argumentCount: args.count) {
+                problem("survey", row, column, msg)
+            }
+            args.forEach { checkArity($0, row: row, column: column) }
+        case .binary(_, let l, let r):
+            checkArity(l, row: row, column: column)
+            checkArity(r, row: row, column: column)
+        case .negate(let x):
+            checkArity(x, row: row, column: column)
+        default: break
+        }
+    }
+}
