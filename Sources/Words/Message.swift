@@ -20,11 +20,17 @@ public enum Lang: String, Sendable, CaseIterable {
 /// device words them in its own language; `description` is the English
 /// wording (logs, the server, tests).
 public struct Message: Hashable, Sendable, CustomStringConvertible {
-    public var key: Key
+    /// The key's code. Kept as text so that a message's memory layout does
+    /// not depend on how many keys the catalogue has: an enum's spare
+    /// values move as cases are added, and a module an incremental build
+    /// did not recompile then read a nil message as a garbage key.
+    private let code: String
     public var args: [String: Arg]
 
+    public var key: Key { Key(rawValue: code) ?? .verbatim }
+
     public init(_ key: Key, _ args: [String: Arg] = [:]) {
-        self.key = key
+        self.code = key.rawValue
         self.args = args
     }
 
