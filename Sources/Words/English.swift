@@ -420,6 +420,13 @@ extension Catalogue {
         case .xlsformNoSurvey: "has no survey sheet (its sheets: {sheets}): an XLSForm needs one"
         case .xlsformDuplicateHeader: "duplicate column header {name} (also column {other}): keep one"
         case .formFileSaid: "{file}: {problem}"
+        case .usageLine: "Usage: {usage}"
+        case .usageSeeHelp: "  See '{command}' for more information."
+        case .usageMissingArgument: "Missing expected argument '{argument}'"
+        case .usageUnknownOption: "Unknown option '{option}'"
+        case .usageUnexpectedArgument: "Unexpected argument '{argument}'"
+        case .usageMissingValue: "Missing value for '{option}'"
+        case .usageInvalidValue: "The value '{value}' is invalid for '{option}'"
         }
     }
 }

@@ -419,4 +419,11 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case xlsformNoSurvey
     case xlsformDuplicateHeader
     case formFileSaid
+    case usageLine
+    case usageSeeHelp
+    case usageMissingArgument
+    case usageUnknownOption
+    case usageUnexpectedArgument
+    case usageMissingValue
+    case usageInvalidValue
 }

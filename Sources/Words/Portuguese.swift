@@ -421,6 +421,13 @@ extension Catalogue {
         case .xlsformNoSurvey: "não tem folha survey (as suas folhas: {sheets}): um XLSForm precisa de uma"
         case .xlsformDuplicateHeader: "cabeçalho de coluna {name} repetido (também na coluna {other}): mantenha um"
         case .formFileSaid: "{file}: {problem}"
+        case .usageLine: "Uso: {usage}"
+        case .usageSeeHelp: "  Veja '{command}' para mais informação (em inglês)."
+        case .usageMissingArgument: "Falta o argumento obrigatório '{argument}'"
+        case .usageUnknownOption: "Opção desconhecida '{option}'"
+        case .usageUnexpectedArgument: "Argumento inesperado '{argument}'"
+        case .usageMissingValue: "Falta o valor de '{option}'"
+        case .usageInvalidValue: "O valor '{value}' não é válido para '{option}'"
         }
     }
 }

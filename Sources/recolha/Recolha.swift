@@ -45,7 +45,8 @@ struct Recolha: AsyncParsableCommand {
             Foundation.exit(ExitStatus.of(error).rawValue)
         } catch {
             let code = exitCode(for: error)
-            let message = fullMessage(for: error)
+            if let language = UsageText.languageFromArguments() { Lang.current = language }
+            let message = UsageText.localized(fullMessage(for: error))
             if code == .success {
                 if !message.isEmpty { print(message) }
                 Foundation.exit(0)

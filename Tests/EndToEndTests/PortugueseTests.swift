@@ -32,6 +32,7 @@ import Testing
         t = t.replacingOccurrences(of: "(/[^/\\s]+)+", with: " ", options: .regularExpression)
         t = t.replacingOccurrences(of: "recolha( [a-z][a-z-]*)+", with: " ", options: .regularExpression)
         t = t.replacingOccurrences(of: "--[a-z][a-z-]*", with: " ", options: .regularExpression)
+        t = t.replacingOccurrences(of: "<[a-z-]+>", with: " ", options: .regularExpression)  // a usage line's placeholders
         return t.components(separatedBy: CharacterSet.whitespacesAndNewlines.union(CharacterSet(charactersIn: ".,:;!?()[]\"'*=<>/—-")))
             .filter { w in !w.isEmpty && !w.contains("_") && !w.contains(where: \.isNumber) && !choiceNames.contains(w) }
             .map { $0.lowercased() }
@@ -96,6 +97,10 @@ import Testing
         #expect(said.run(ana, ["sync"]).status == 0)
         #expect(said.run(ana, ["status"]).status == 0)
         #expect(said.run(ana, ["show", "ffffffff"]).status == 4)
+        // argument-parser's own usage errors too.
+        let usage = said.run(ana, ["list", "--review-state", "talvez"])
+        #expect(usage.status == 2 && usage.stderr.contains("erro: O valor 'talvez' não é válido para '--review-state"), "\(usage.stderr)")
+        #expect(said.run(ana, ["init"]).stderr.contains("erro: Falta o argumento obrigatório '--enumerator <enumerator>'"))
         #expect(said.run(sara, ["sync"]).status == 0)
         let corrected = said.run(sara, ["list"]).stdout
         #expect(corrected.contains("corrigido") && !corrected.contains("conflito"), "\(corrected)")
