@@ -79,6 +79,10 @@ public enum SyncError: Error, Sendable, CustomStringConvertible {
             "bad_code": .hubBadCode, "hub_not_ready": .hubNotReady, "unknown_device": .hubUnknownDevice,
             "enrolment_refused": .hubEnrolmentRefused,
         ]
+        if let theirs = code.split(separator: "@").last.flatMap({ Int($0) }), code.hasPrefix("protocol_mismatch@") {
+            return Message(theirs > WireProtocol.version ? .serverProtocolUpgradeDevice : .serverProtocolUpgradeServer,
+                           ["mine": .text(String(WireProtocol.version)), "theirs": .text(String(theirs))])
+        }
         return keys[code].map { Message($0) }
     }
 }
@@ -339,8 +343,12 @@ public final class SyncEngine {
             return .unreachable(body.map { Message(.syncServerFailedSaid, ["status": .text(String(r.status)), "said": .text($0.message)]) }
                 ?? Message(.syncServerFailed, ["status": .text(String(r.status))]))
         }
-        return .refused(status: r.status, code: body?.error ?? "http_\(r.status)",
-                        message: body?.message ?? "HTTP \(r.status) with no explanation", ids: body?.ids)
+        var code = body?.error ?? "http_\(r.status)"
+        // Which side is older: the server says its protocol in a header.
+        if code == "protocol_mismatch", let theirs = r.headers[WireProtocol.protocolHeader.lowercased()].flatMap({ Int($0) }) {
+            code += "@\(theirs)"
+        }
+        return .refused(status: r.status, code: code, message: body?.message ?? "HTTP \(r.status) with no explanation", ids: body?.ids)
     }
 }
 

@@ -427,6 +427,8 @@ extension Catalogue {
         case .usageUnexpectedArgument: "Unexpected argument '{argument}'"
         case .usageMissingValue: "Missing value for '{option}'"
         case .usageInvalidValue: "The value '{value}' is invalid for '{option}'"
+        case .serverProtocolUpgradeDevice: "this device speaks sync protocol {mine} and the server {theirs}: upgrade recolha on this device; nothing was changed"
+        case .serverProtocolUpgradeServer: "this device speaks sync protocol {mine} and the server {theirs}: upgrade the server (recolha-server); nothing was changed"
         }
     }
 }

@@ -426,4 +426,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case usageUnexpectedArgument
     case usageMissingValue
     case usageInvalidValue
+    case serverProtocolUpgradeDevice
+    case serverProtocolUpgradeServer
 }

@@ -428,6 +428,8 @@ extension Catalogue {
         case .usageUnexpectedArgument: "Argumento inesperado '{argument}'"
         case .usageMissingValue: "Falta o valor de '{option}'"
         case .usageInvalidValue: "O valor '{value}' não é válido para '{option}'"
+        case .serverProtocolUpgradeDevice: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o recolha neste dispositivo; nada foi alterado"
+        case .serverProtocolUpgradeServer: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o servidor (recolha-server); nada foi alterado"
         }
     }
 }

@@ -29,9 +29,15 @@ import Testing
              says: "the server failed (HTTP 500: boom)"),
         Case(name: "stall", reply: { _, _ in .stall }, says: "timed out"),
         Case(name: "closes at once", reply: { _, _ in .close }, says: "the connection broke"),
+        // The device words it from the server's protocol header, in its own language.
         Case(name: "wrong protocol version", reply: { _, _ in
-            ScriptedServer.http(400, "{\"error\":\"protocol_mismatch\",\"message\":\"this device speaks sync protocol 1 and the server speaks 2: upgrade recolha on this device; nothing was changed\"}")
-        }, says: "upgrade recolha on this device", refused: true),
+            ScriptedServer.http(400, "{\"error\":\"protocol_mismatch\",\"message\":\"the server's own sentence\"}",
+                                headers: ["Recolha-Protocol": String(WireProtocol.version + 1)])
+        }, says: "and the server \(WireProtocol.version + 1): upgrade recolha on this device", refused: true),
+        Case(name: "older server", reply: { _, _ in
+            ScriptedServer.http(400, "{\"error\":\"protocol_mismatch\",\"message\":\"the server's own sentence\"}",
+                                headers: ["Recolha-Protocol": String(WireProtocol.version - 1)])
+        }, says: "upgrade the server (recolha-server)", refused: true),
         Case(name: "push answer that forgets changesets", reply: { _, _ in
             ScriptedServer.http(200, "{\"accepted\":[],\"duplicates\":[],\"rejected\":[],\"receipts\":[],\"server_time\":1}")
         }, says: "did not account for every changeset"),
@@ -124,3 +130,16 @@ import Testing
 }
 
 extension StoreStatus: @retroactive Equatable {}
+
+/// A server's refusal is worded by the device from its code.
+struct RefusalWordingTests {
+    @Test func aProtocolMismatchIsSaidInTheDevicesLanguage() {
+        let newer = SyncError.refused(status: 400, code: "protocol_mismatch@\(WireProtocol.version + 1)", message: "the server's own sentence")
+        #expect(newer.message.text(.pt).contains("actualize o recolha neste dispositivo"))
+        let older = SyncError.refused(status: 400, code: "protocol_mismatch@\(WireProtocol.version - 1)", message: "x")
+        #expect(older.message.text(.pt).contains("actualize o servidor (recolha-server)"))
+        #expect(SyncError.refused(status: 400, code: "protocol_mismatch", message: "as the server said").description.contains("as the server said"),
+                "without the server's header, the server's own sentence")
+        #expect(SyncError.refused(status: 401, code: "token_expired", message: "x").message.text(.pt).contains("a autorização deste dispositivo expirou"))
+    }
+}
