@@ -61,7 +61,11 @@ extension FormLoader {
                 problem("survey", row, column, Message(.formNoSuchQuestion, ["ref": .text("${\(name)}")]))
             }
             for f in Set(expr.functions).sorted() {
-                if Functions.arity[f] == nil { problem("survey", row, column, Message(.formUnknownFunction, ["name": .text(f)])) }
+                if Functions.arity[f] == nil {
+                    // These read a form's attached files, which Recolha does not take yet.
+                    let needsFiles = ["pulldata", "search", "instance"].contains(f)
+                    problem("survey", row, column, Message(needsFiles ? .formNeedsFiles : .formUnknownFunction, ["name": .text(f)]))
+                }
             }
             checkArity(expr, row: row, column: column)
             let columns = Set(expr.columns)

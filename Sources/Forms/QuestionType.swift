@@ -54,6 +54,8 @@ extension QuestionType {
             return Message(.formNoBackgroundAudio)
         case "audit":
             return Message(.formNoAudit)
+        case "select_one_from_file", "select_multiple_from_file", "select_one_external", "select_multiple_external":
+            return Message(.formNoChoiceFiles)
         default: return nil
         }
     }

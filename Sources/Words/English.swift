@@ -429,6 +429,8 @@ extension Catalogue {
         case .usageInvalidValue: "The value '{value}' is invalid for '{option}'"
         case .serverProtocolUpgradeDevice: "this device speaks sync protocol {mine} and the server {theirs}: upgrade recolha on this device; nothing was changed"
         case .serverProtocolUpgradeServer: "this device speaks sync protocol {mine} and the server {theirs}: upgrade the server (recolha-server); nothing was changed"
+        case .formNoChoiceFiles: "choices from a CSV, XML or GeoJSON file are not read yet (planned: issue 11's form media)"
+        case .formNeedsFiles: "{name}() reads the form's attached files, which Recolha does not take yet (planned: issue 11's form media)"
         }
     }
 }

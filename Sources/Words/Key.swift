@@ -428,4 +428,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case usageInvalidValue
     case serverProtocolUpgradeDevice
     case serverProtocolUpgradeServer
+    case formNoChoiceFiles
+    case formNeedsFiles
 }

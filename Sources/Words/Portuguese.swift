@@ -430,6 +430,8 @@ extension Catalogue {
         case .usageInvalidValue: "O valor '{value}' não é válido para '{option}'"
         case .serverProtocolUpgradeDevice: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o recolha neste dispositivo; nada foi alterado"
         case .serverProtocolUpgradeServer: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o servidor (recolha-server); nada foi alterado"
+        case .formNoChoiceFiles: "as opções de um ficheiro CSV, XML ou GeoJSON ainda não são lidas (previsto: os ficheiros do formulário da issue 11)"
+        case .formNeedsFiles: "{name}() lê os ficheiros anexos ao formulário, que o Recolha ainda não aceita (previsto: os ficheiros do formulário da issue 11)"
         }
     }
 }

@@ -65,8 +65,13 @@ func problems(_ d: FormDefinition) -> [FormProblem] {
     }
 
     @Test func unsupportedTypeListsTheSupportedOnes() {
-        let p = problems(definition([["type": "select_one_external", "name": "facility"]]))
-        #expect(p.first?.message.hasPrefix("unsupported type select_one_external: Recolha supports text, integer") == true)
+        let p = problems(definition([["type": "rank", "name": "priorities"]]))
+        #expect(p.first?.message.hasPrefix("unsupported type rank: Recolha supports text, integer") == true)
+        let fromFile = problems(definition([["type": "select_one_from_file facilities.csv", "name": "facility"]]))
+        #expect(fromFile.first?.message.hasPrefix("select_one_from_file facilities.csv is not captured by Recolha: choices from a CSV") == true)
+        let pulldata = problems(definition([["type": "calculate", "name": "c", "calculation": "pulldata('facilities', 'name', 'code', ${a})"],
+                                            ["type": "text", "name": "a"]]))
+        #expect(pulldata.first?.message.hasPrefix("pulldata() reads the form's attached files") == true, "\(pulldata)")
         let media = problems(definition([["type": "image", "name": "photo"]]))
         #expect(media.first?.message == "image is not captured by Recolha: photos, audio, video and files are not captured yet (planned: issue 11's attachments)")
         for type in ["background-audio", "audit"] {

@@ -23,7 +23,7 @@ import Testing
     static let refusedOnPurpose: [String: String] = [
         "attribute_columns_test.xlsx": "is not captured by Recolha: photos, audio, video and files",
         "flat_xlsform_test.xlsx": "is not captured by Recolha: photos, audio, video and files",
-        "case_insensitivity.xlsx": "unsupported type select_one_external",
+        "case_insensitivity.xlsx": "is not captured by Recolha: choices from a CSV, XML or GeoJSON file",
         "loop.xlsx": "unsupported type",
         "bad_calc.xlsx": "cannot parse",
     ]
