@@ -112,15 +112,15 @@ on sara sync
 on sara status
 # Back at the office, she reviews what arrived: one record goes back to Ana.
 RETURNED=$("$BIN_DIR/recolha" list --json --store "$WORK/ana.sqlite" | sed -n 's/.*"id" \{0,1\}: "\([^"]*\)".*/\1/p' | tail -1)
-on sara review "${RETURNED:0:8}" --return "Confirm the phone number with the person in charge" \
-  --field respondent_phone="One digit seems missing"
+on sara review "${RETURNED:0:8}" --return "Confirme o telefone com o responsável" \
+  --field respondent_phone="Parece faltar um dígito"
 on sara list --review-state has_issues
 
 step "10. The next meeting: receipts and the review travel back; Ana fixes the returned record"
 start_hub
 on ana sync --hub "$HUB"
-on ana list --returned
-on ana edit "${RETURNED:0:8}" --set respondent_phone=+258823456789
+on ana list --returned --lang pt         # Ana reads Portuguese (or: recolha language pt, or LANG=pt_MZ)
+on ana edit "${RETURNED:0:8}" --set respondent_phone=+258823456789 --lang pt
 on ana sync --hub "$HUB"                 # the correction goes back to the review queue
 on dina sync --hub "$HUB"
 stop_hub
