@@ -7,7 +7,7 @@ extension Answer {
     public static func parse(_ raw: String, for q: Question, choices: [Choice]) -> Result<Answer, AnswerError> {
         let text = raw.trimmingSpaces
         switch q.type {
-        case .text, .calculate:
+        case .text, .calculate, .barcode:
             return .success(.text(text))
         case .integer:
             guard let i = Int(text) else { return .failure(.init(.answerWholeNumber)) }
@@ -26,13 +26,7 @@ extension Answer {
                 }
             }
             return .success(.choices(picked))
-        case .date, .datetime, .geopoint:
-            let a = Answer.text(text)
-            if let reason = a.problem(for: q) { return .failure(.init(reason)) }
-            return .success(a)
-        case .barcode:
-            return .success(.text(text))
-        case .time, .geotrace, .geoshape:
+        case .date, .datetime, .geopoint, .time, .geotrace, .geoshape:
             let a = Answer.text(text)
             if let reason = a.problem(for: q) { return .failure(.init(reason)) }
             return .success(a)

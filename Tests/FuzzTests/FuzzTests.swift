@@ -59,6 +59,29 @@ import XLSForm
         }
     }
 
+    /// Typed answers for every type beyond the basics (types.xlsx): parsed
+    /// and checked, never a trap.
+    @Test func typedAnswersOfEveryType() throws {
+        let loaded = try XLSFormReader.read(Package.data("Tests/Conformance/workbooks/recolha/types.xlsx"), name: "types.xlsx")
+        let form = try Form.load(loaded.definition)
+        let seeds = ["07:30", "07:30:15.000+02:00", "OK", "4", "7.5", "-25.9 32.5;-25.91 32.51 10 5", "841234567"].map { Array($0.utf8) }
+        try fuzz("typed", seeds: seeds) { input in
+            let text = String(decoding: input, as: UTF8.self)
+            for q in form.orderedQuestions {
+                if case .success(let a) = Answer.parse(text, for: q, choices: []) { _ = a.problem(for: q) }
+            }
+        }
+    }
+
+    /// A refusal's message as a server or hub sends it: decoded or refused, never a trap.
+    @Test func wireMessages() throws {
+        let seeds = [#"{"code":"rejectField","params":{"field":"a","reason":{"code":"answerRange","params":{"start":"0","end":"10","step":"2"}}}}"#,
+                     #"{"code":"showBy","params":{"author":"ana","time":{"time":0},"n":[{"code":"verbatim"}]}}"#].map { Array($0.utf8) }
+        try fuzz("messages", seeds: seeds) { input in
+            if let m = try? JSONDecoder().decode(Message.self, from: Data(input)) { _ = m.text(.pt) }
+        }
+    }
+
     /// The fast path for stored answers agrees with Foundation's decoder.
     @Test func storedAnswersAgreeWithTheDecoder() throws {
         let seeds = ["\"tete\"", "12", "-3", "0", "4.5", "[\"a\",\"b\"]", "\"a\\\"b\"", "\"\\ud800\\u0041\"", "1e3", "\"\""].map { Array($0.utf8) }
