@@ -33,7 +33,7 @@ let package = Package(
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
             name: "Store",
-            dependencies: ["Sync", "Forms", "Words", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["Sync", "Forms", "Words", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
             // Kill points for crash tests (FaultPoint) exist only in debug builds.
             swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),

@@ -134,3 +134,19 @@ ALTER TABLE device ADD COLUMN language TEXT CHECK (language IN ('en', 'pt'));
 CREATE INDEX records_created ON records (created_at, id);
 CREATE INDEX records_by_state ON records (deleted, status, review_state);
 CREATE INDEX versions_rejected ON versions (site_id, seq) WHERE rejected IS NOT NULL;
+
+-- migration v7-media
+CREATE TABLE media (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    held INTEGER NOT NULL DEFAULT 0,
+    sent INTEGER NOT NULL DEFAULT 0,
+    refused TEXT
+) WITHOUT ROWID;
+CREATE TABLE media_refs (
+    sha256 TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    PRIMARY KEY (sha256, record_id)
+) WITHOUT ROWID;
+CREATE INDEX media_refs_by_record ON media_refs (record_id);

@@ -38,6 +38,9 @@ extension Answer {
             let a: Answer = q.parameters.isWhole && d == d.rounded() && abs(d) < 1e15 ? .integer(Int(d)) : .decimal(d)
             if let reason = a.problem(for: q) { return .failure(.init(reason)) }
             return .success(a)
+        case .image, .audio, .video, .file:
+            // The command line takes the path and keeps the file first (Store.keepMedia).
+            return .failure(.init(.answerMediaPath))
         case .note:
             return .failure(.init(.answerNote))
         case .start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid, .hidden:
@@ -116,6 +119,8 @@ extension Answer {
             return q.parameters.holds(Double(i)) ? nil : Answer.rangeMessage(q)
         case (.range, .decimal(let d)):
             return q.parameters.holds(d) ? nil : Answer.rangeMessage(q)
+        case (.image, .file(let f)), (.audio, .file(let f)), (.video, .file(let f)), (.file, .file(let f)):
+            return f.size <= q.maxFileSize ? nil : Message(.answerFileTooLarge, ["limit": .text(FileAnswer.size(q.maxFileSize))])
         case (.geotrace, .text(let s)):
             return Geopoint.trace(s).map { $0.count >= 2 } == true ? nil : Message(.answerGeotrace)
         case (.geoshape, .text(let s)):

@@ -8,6 +8,8 @@ public enum Answer: Hashable, Sendable {
     case integer(Int)
     case decimal(Double)
     case choices([String])
+    /// A photo, recording, video or file (its hash, name and size).
+    case file(FileAnswer)
 
     /// Canonical JSON text: the same answer always gives the same bytes, so
     /// versions compare by text.
@@ -17,6 +19,7 @@ public enum Answer: Hashable, Sendable {
         case .integer(let i): return String(i)
         case .decimal(let d): return JSONText.number(d)
         case .choices(let c): return "[" + c.map(JSONText.quote).joined(separator: ",") + "]"
+        case .file(let f): return f.json
         }
     }
 
@@ -64,6 +67,9 @@ public enum Answer: Hashable, Sendable {
                 out.append(s)
             }
             self = .choices(out)
+        case .object:
+            guard let f = FileAnswer(jsonValue: value) else { return nil }
+            self = .file(f)
         default: return nil
         }
     }
@@ -75,6 +81,7 @@ public enum Answer: Hashable, Sendable {
         case .integer(let i): return .number(Double(i))
         case .decimal(let d): return .number(d)
         case .choices(let c): return .string(c.joined(separator: " "))
+        case .file(let f): return .string(f.name)
         }
     }
 
@@ -85,6 +92,7 @@ public enum Answer: Hashable, Sendable {
         case .integer(let i): return String(i)
         case .decimal(let d): return XValue.format(d)
         case .choices(let c): return c.joined(separator: " ")
+        case .file(let f): return f.name
         }
     }
 
@@ -95,6 +103,7 @@ public enum Answer: Hashable, Sendable {
         case .integer(let i): return .number(Double(i))
         case .decimal(let d): return .number(d)
         case .choices(let c): return .array(c.map(JSONValue.string))
+        case .file(let f): return f.jsonValue
         }
     }
 }

@@ -3,9 +3,11 @@ extension Answers {
     /// Reads an answers file: one JSON object keyed by question name, a
     /// repeat as an array of objects keyed by the names inside it.
     /// - Returns: the answers and every problem found (field, reason); keys
-    ///   of new repeat instances come from `makeKey(index)`.
+    ///   of new repeat instances come from `makeKey(index)`; a media
+    ///   question's value (a path) goes to `attach`, which keeps the file.
     public static func read(
-        _ object: [String: JSONValue], form: Form, makeKey: (Int) -> String
+        _ object: [String: JSONValue], form: Form, makeKey: (Int) -> String,
+        attach: (Question, String) -> Result<Answer, AnswerError> = { _, _ in .failure(.init(.answerMediaPath)) }
     ) -> (Answers, [AnswerProblem]) {
         var answers = Answers()
         var problems: [AnswerProblem] = []
@@ -42,6 +44,17 @@ extension Answers {
                     }
                     if q.type.isAutomatic {
                         problems.append(AnswerProblem(field: shownPath, reason: Message(q.type == .calculate ? .answerCalculated : .answerDeviceFilled)))
+                        continue
+                    }
+                    if q.type.isMedia {
+                        guard case .string(let given) = value else {
+                            problems.append(AnswerProblem(field: shownPath, reason: Message(.answerMediaPath)))
+                            continue
+                        }
+                        switch attach(q, given) {
+                        case .success(let a): answers[path] = a
+                        case .failure(let e): problems.append(AnswerProblem(field: shownPath, reason: e.message))
+                        }
                         continue
                     }
                     switch Answer.from(json: value, for: q) {

@@ -146,6 +146,7 @@ public enum CSVExport {
                 switch a {
                 case .text(let s)?: return [CSVTable.neutralize(s)]
                 case .choices?: return [CSVTable.neutralize(a!.display)]
+                case .file(let f)?: return [CSVTable.neutralize(f.exportName)]
                 default: return [a?.display ?? ""]
                 }
             }

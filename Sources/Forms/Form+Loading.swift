@@ -46,6 +46,8 @@ struct FormLoader {
     var labelRefs: [(row: Int, column: String, name: String)] = []
     /// Lists used by an `or_other` question.
     var otherLists: Set<String> = []
+    /// Settings `recolha_max_file_mb`, in bytes.
+    var maxFileSize = 10_000_000
 
     init(definition: FormDefinition) {
         self.definition = definition
@@ -66,6 +68,7 @@ struct FormLoader {
         let defaultLanguage = defaultLanguageName.map { Language(column: $0).code } ?? Language.unnamed
         collectLanguages(defaultLanguage: defaultLanguage)
 
+        maxFileSize = fileLimit(settings)
         let allowDuplicates = ["yes", "true", "true()"].contains(settings?["allow_choice_duplicates"]?.lowercased() ?? "")
         var lists = loadChoices(defaultLanguage: defaultLanguage, allowDuplicates: allowDuplicates)
         let nodes = loadSurvey(lists: lists, defaultLanguage: defaultLanguage)
@@ -299,6 +302,10 @@ struct FormLoader {
                 q.requiredText = row["required"].map(Self.requiredText)
                 q.relevantText = row["relevant"]
                 if type == .range { q.parameters = rangeParameters(row) }
+                if type.isMedia {
+                    q.maxFileSize = maxFileSize
+                    if type == .image { q.maxPixels = imageParameters(row) }
+                }
                 q.readOnly = ["yes", "true", "true()"].contains(row["read_only"]?.lowercased() ?? "")
                 q.guidance = localized(row, "guidance_hint", defaultLanguage: lang)
                 questions[name] = q

@@ -29,6 +29,31 @@ extension FormLoader {
         return p
     }
 
+    /// An image's `max-pixels` (pyxform's only image parameter besides `app`).
+    mutating func imageParameters(_ row: FormRow) -> Int? {
+        var out: Int?
+        for pair in (row["parameters"] ?? "").split(whereSeparator: { $0 == " " || $0 == "," || $0 == ";" }) {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            if parts.count == 2, parts[0] == "app" { continue }
+            guard parts.count == 2, parts[0] == "max-pixels", let n = Int(parts[1]), n > 0 else {
+                problem("survey", row.row, "parameters", Message(.formImageParameters, ["given": .text(String(pair))]))
+                continue
+            }
+            out = n
+        }
+        return out
+    }
+
+    /// Settings `recolha_max_file_mb` (1 to 100, 10 unless given) in bytes.
+    mutating func fileLimit(_ settings: FormRow?) -> Int {
+        guard let text = settings?["recolha_max_file_mb"] else { return 10_000_000 }
+        guard let mb = Double(text), mb >= 0.001, mb <= 100 else {
+            problem("settings", settings?.row ?? 2, "recolha_max_file_mb", Message(.formFileLimit))
+            return 10_000_000
+        }
+        return Int(mb * 1_000_000)
+    }
+
     /// The form's title per language: `recolha_title::Português (pt)` in
     /// settings (pyxform ignores the column; it refuses a translated
     /// `form_title`), over `form_title`.

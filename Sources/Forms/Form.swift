@@ -118,6 +118,12 @@ public struct Question: Sendable {
     public var appearance: String?
     /// A range's start, end and step.
     public var parameters = RangeParameters()
+    /// A media question's largest file in bytes (settings
+    /// `recolha_max_file_mb`, 10 MB unless given).
+    public var maxFileSize = 10_000_000
+    /// An image's `max-pixels` parameter: stated, not applied (Recolha
+    /// keeps a photo as taken, it has no image library to scale it).
+    public var maxPixels: Int?
     /// `read_only`: shown with its default or calculation, never asked or given.
     public var readOnly = false
     /// `guidance_hint`: shown under the hint.
@@ -155,6 +161,7 @@ extension Form {
     /// (else the form's default language, else its name); with `withNames`,
     /// as `name (label)`.
     public func display(_ a: Answer, question q: Question, language: String, withNames: Bool = false) -> String {
+        if case .file(let f) = a { return "\(f.name) (\(f.kind), \(FileAnswer.size(f.size)))" }
         guard q.type.hasChoices else { return a.display }
         let picked: [String]
         switch a {

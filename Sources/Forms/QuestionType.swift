@@ -21,11 +21,17 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     /// deviceid, username; phonenumber, simserial and subscriberid stay
     /// empty on a laptop, as Collect leaves them when absent): never asked.
     case start, end, today, deviceid, username, phonenumber, simserial, subscriberid
+    /// A file the person gives (a path on a laptop): kept in the store's
+    /// media folder by its SHA-256, the answer its hash, name and size.
+    case image, audio, video, file
 
     /// The XLSForm spelling: `select_one`, `integer`, ...
     public var name: String { rawValue }
 
     public var hasChoices: Bool { self == .selectOne || self == .selectMultiple }
+
+    /// A photo, recording, video or file: answered with a file.
+    public var isMedia: Bool { [.image, .audio, .video, .file].contains(self) }
 
     public var isMetadata: Bool {
         [.start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid].contains(self)
@@ -38,7 +44,7 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     /// messages that list them.
     public static let supportedList =
         "text, integer, decimal, select_one LIST, select_multiple LIST, date, datetime, time, geopoint, geotrace, geoshape, "
-        + "barcode, acknowledge, range, phone number, note, calculate, hidden, start, end, today, deviceid, username, "
+        + "barcode, acknowledge, range, phone number, image, audio, video, file, note, calculate, hidden, start, end, today, deviceid, username, "
         + "phonenumber, simserial, subscriberid, begin_group, end_group, begin_repeat, end_repeat"
 }
 
@@ -48,8 +54,6 @@ extension QuestionType {
     public static func refusal(_ typeText: String) -> Message? {
         let head = typeText.split(whereSeparator: \.isWhitespace).first.map { $0.lowercased() } ?? ""
         switch head {
-        case "image", "audio", "video", "file", "photo", "q_image", "q_audio", "q_video":
-            return Message(.formMediaNotYet)
         case "background-audio", "background_audio":
             return Message(.formNoBackgroundAudio)
         case "audit":
@@ -90,6 +94,11 @@ enum RowKind: Equatable {
             rest.removeFirst()
         }
         if head == "phone", rest.map({ $0.lowercased() }) == ["number"] { return .phoneNumber }
+        // pyxform's `add image prompt`, `add photo prompt`, `add audio prompt`, ...
+        if head == "add", rest.count == 2, rest[1].lowercased() == "prompt" {
+            let media: [String: QuestionType] = ["image": .image, "photo": .image, "audio": .audio, "video": .video, "file": .file]
+            return media[rest[0].lowercased()].map { .question($0, list: nil, orOther: false) }
+        }
         switch head {
         case "begin_group": return rest.isEmpty ? .beginGroup : nil
         case "end_group": return rest.isEmpty ? .endGroup : nil
@@ -113,6 +122,7 @@ enum RowKind: Equatable {
                 "phonenumber": .phonenumber, "simserial": .simserial, "subscriberid": .subscriberid,
                 "uri:deviceid": .deviceid, "uri:username": .username, "uri:phonenumber": .phonenumber,
                 "uri:simserial": .simserial, "uri:subscriberid": .subscriberid,
+                "image": .image, "photo": .image, "audio": .audio, "video": .video, "file": .file,
             ]
             return aliases[head].map { .question($0, list: nil, orOther: false) }
         }

@@ -224,6 +224,7 @@ extension Store {
                 v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
                 v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, acked,
             ])
+            try noteMedia(db, record: v.record, value: v.value)
         }
     }
 

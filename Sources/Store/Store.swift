@@ -105,6 +105,9 @@ public final class Store: Sendable {
         migrator.registerMigration("v6-language-and-listing") { db in
             try db.execute(sql: Schema.v6)
         }
+        migrator.registerMigration("v7-media") { db in
+            try db.execute(sql: Schema.v7)
+        }
         do {
             try queue.inDatabase { db in
                 let appID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0

@@ -389,7 +389,6 @@ extension Catalogue {
         case .formMetaName: "{name} is the name of a field Recolha keeps for every record: rename the question"
         case .formNoType: "the row has no type"
         case .formNotCaptured: "{type} is not captured by Recolha: {reason}"
-        case .formMediaNotYet: "photos, audio, video and files are not captured yet (planned: issue 11's attachments)"
         case .formNoBackgroundAudio: "a laptop in the field does not record sound in the background"
         case .formNoAudit: "the audit log of Collect's screens has no meaning in a terminal capture"
         case .formUnsupportedType: "unsupported type {type}: Recolha supports {supported}"
@@ -431,6 +430,19 @@ extension Catalogue {
         case .serverProtocolUpgradeServer: "this device speaks sync protocol {mine} and the server {theirs}: upgrade the server (recolha-server); nothing was changed"
         case .formNoChoiceFiles: "choices from a CSV, XML or GeoJSON file are not read yet (planned: issue 11's form media)"
         case .formNeedsFiles: "{name}() reads the form's attached files, which Recolha does not take yet (planned: issue 11's form media)"
+        case .answerMediaPath: "give the path of a file"
+        case .answerFileTooLarge: "the file is over this form's limit of {limit}"
+        case .formImageParameters: "an image takes max-pixels=N (and app), not {given}"
+        case .formFileLimit: "recolha_max_file_mb is a number of megabytes from 0.001 to 100"
+        case .mediaMissing: "no file at that path: check the name and folder"
+        case .mediaUnreadable: "the file cannot be read: check its permissions"
+        case .mediaNotAFile: "that path is a folder or a device, not a file"
+        case .mediaBadName: "the file's name cannot be kept (empty, too long or with control characters): rename it"
+        case .captureFileHint: "the path of a file, at most {limit}; it is copied into the store"
+        case .captureMaxPixels: "the form asks for photos of at most {pixels} pixels on their longer side: Recolha keeps the photo as given, so resize it first if it is larger"
+        case .exportMediaFolder: "cannot write the media folder {path}: check the disk and its permissions"
+        case .exportMediaWrote: "Wrote {count} {count?file|files} to {path}"
+        case .exportMediaMissing: "{count} {count?file|files} named by these records {count?is|are} not on this device yet: sync to fetch them, then export again"
         }
     }
 }

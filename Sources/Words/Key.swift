@@ -388,7 +388,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formMetaName
     case formNoType
     case formNotCaptured
-    case formMediaNotYet
     case formNoBackgroundAudio
     case formNoAudit
     case formUnsupportedType
@@ -430,4 +429,17 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case serverProtocolUpgradeServer
     case formNoChoiceFiles
     case formNeedsFiles
+    case answerMediaPath
+    case answerFileTooLarge
+    case formImageParameters
+    case formFileLimit
+    case mediaMissing
+    case mediaUnreadable
+    case mediaNotAFile
+    case mediaBadName
+    case captureFileHint
+    case captureMaxPixels
+    case exportMediaFolder
+    case exportMediaWrote
+    case exportMediaMissing
 }

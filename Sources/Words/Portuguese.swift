@@ -390,7 +390,6 @@ extension Catalogue {
         case .formMetaName: "{name} é o nome de um campo que o Recolha guarda em cada registo: mude o nome da pergunta"
         case .formNoType: "a linha não tem type"
         case .formNotCaptured: "{type} não é recolhido pelo Recolha: {reason}"
-        case .formMediaNotYet: "fotografias, áudio, vídeo e ficheiros ainda não são recolhidos (previsto: os anexos da issue 11)"
         case .formNoBackgroundAudio: "um portátil no terreno não grava som em segundo plano"
         case .formNoAudit: "o registo de auditoria dos ecrãs do Collect não tem sentido numa recolha no terminal"
         case .formUnsupportedType: "tipo {type} não suportado: o Recolha suporta {supported}"
@@ -432,6 +431,19 @@ extension Catalogue {
         case .serverProtocolUpgradeServer: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o servidor (recolha-server); nada foi alterado"
         case .formNoChoiceFiles: "as opções de um ficheiro CSV, XML ou GeoJSON ainda não são lidas (previsto: os ficheiros do formulário da issue 11)"
         case .formNeedsFiles: "{name}() lê os ficheiros anexos ao formulário, que o Recolha ainda não aceita (previsto: os ficheiros do formulário da issue 11)"
+        case .answerMediaPath: "indique o caminho de um ficheiro"
+        case .answerFileTooLarge: "o ficheiro passa o limite deste formulário, {limit}"
+        case .formImageParameters: "uma imagem recebe max-pixels=N (e app), não {given}"
+        case .formFileLimit: "recolha_max_file_mb é um número de megabytes de 0,001 a 100"
+        case .mediaMissing: "não há nenhum ficheiro nesse caminho: verifique o nome e a pasta"
+        case .mediaUnreadable: "o ficheiro não pode ser lido: verifique as permissões"
+        case .mediaNotAFile: "esse caminho é uma pasta ou um dispositivo, não um ficheiro"
+        case .mediaBadName: "o nome do ficheiro não pode ser guardado (vazio, longo demais ou com caracteres de controlo): mude-lhe o nome"
+        case .captureFileHint: "o caminho de um ficheiro, no máximo {limit}; é copiado para a base de dados local"
+        case .captureMaxPixels: "o formulário pede fotografias com no máximo {pixels} píxeis no lado maior: o Recolha guarda a fotografia tal como é dada, por isso reduza-a antes se for maior"
+        case .exportMediaFolder: "não é possível escrever a pasta de ficheiros {path}: verifique o disco e as permissões"
+        case .exportMediaWrote: "{count} {count?ficheiro escrito|ficheiros escritos} em {path}"
+        case .exportMediaMissing: "{count} {count?ficheiro indicado|ficheiros indicados} por estes registos ainda não {count?está|estão} neste dispositivo: sincronize para os obter e exporte de novo"
         }
     }
 }

@@ -36,7 +36,13 @@ extension Recolha {
             }
             let object = try AnswersFile.read(answers)
             let now = Store.wallClock()
-            let (read, problems) = Answers.read(object, form: form) { RepeatKey.make(ms: now, index: $0) }
+            // A file an answer names is found beside the answers file.
+            let folder = (URL(fileURLWithPath: answers).deletingLastPathComponent().path)
+            var kept: StoreError?
+            let (read, problems) = Answers.read(object, form: form, makeKey: { RepeatKey.make(ms: now, index: $0) }) { q, path in
+                do throws(StoreError) { return try s.answer(path, for: q, choices: [], folder: folder) } catch { kept = error; return .failure(AnswerError(.answerMediaPath)) }
+            }
+            if let kept { throw kept }
             let rules = FormRules(form: form, language: store.code(for: form, store: s), nowMs: now)
             if !problems.isEmpty {
                 // Report these with any rule problems of the answers that did read.

@@ -181,6 +181,9 @@ struct CaptureSession {
         case .time: print("    (\(ui.say(Message(.captureTimeHint))))")
         case .acknowledge: print("    (\(ui.say(Message(.captureAckHint))))")
         case .geotrace, .geoshape: print("    (\(ui.say(Message(.captureTraceHint))))")
+        case .image, .audio, .video, .file:
+            print("    (\(ui.say(Message(.captureFileHint, ["limit": .text(FileAnswer.size(q.maxFileSize))]))))")
+            if let px = q.maxPixels { print("    (\(ui.say(Message(.captureMaxPixels, ["pixels": .int(px)]))))") }
         case .range:
             let p = q.parameters
             print("    (\(ui.say(Message(.captureRangeHint, ["start": .text(XValue.format(p.start)), "end": .text(XValue.format(p.end)), "step": .text(XValue.format(p.step))]))))")
@@ -219,7 +222,7 @@ struct CaptureSession {
                 }
             }
             let answer: Answer
-            switch Answer.parse(input, for: q, choices: choices) {
+            switch try store.answer(input, for: q, choices: choices) {
             case .failure(let e):
                 print("  ! \(ui.say(e.message))")
                 continue

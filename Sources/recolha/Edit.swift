@@ -50,7 +50,7 @@ extension Recolha {
                 touched.insert(path)
                 if text.trimmingCharacters(in: .whitespaces).isEmpty { answers[path] = nil; continue }
                 let scope = rules.fields(answers).first { $0.path == path }?.scope ?? [:]
-                switch Answer.parse(text, for: q, choices: rules.context(answers, scope: scope).choices(for: q)) {
+                switch try s.answer(text, for: q, choices: rules.context(answers, scope: scope).choices(for: q)) {
                 case .success(let a): answers[path] = a
                 case .failure(let e): problems.append(AnswerProblem(field: path, reason: e.message))
                 }

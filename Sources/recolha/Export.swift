@@ -59,11 +59,13 @@ extension Recolha {
                 }
                 let base = out.map { $0.hasSuffix(".csv") ? String($0.dropLast(4)) : $0 }
                 let sinks = try layout.tables.map { t in try Sink(t.name.map { "\(base!)-\($0).csv" } ?? out) }
+                var files: [FileAnswer] = []
                 for (i, t) in layout.tables.enumerated() { try sinks[i].write(Self.line(t.header)) }
                 _ = try eachRecord { r in
                     let rows = layout.rows(ExportRecord(id: r.id, answers: r.answers, submissionDate: Time.iso(r.updatedAt),
                                                         submitter: r.author, device: r.device, status: r.status, formVersion: r.formVersion,
                                                         reviewState: r.reviewState?.rawValue ?? "", reviewComment: r.review?.comment ?? ""))
+                    for case .file(let f) in r.answers.values.values { files.append(f) }
                     for (i, table) in rows.enumerated() {
                         for row in table { try sinks[i].write(Self.line(row)); sinks[i].count += 1 }
                     }
@@ -72,6 +74,7 @@ extension Recolha {
                     try sink.commit()
                     if let path = sink.path { say(.exportWroteRows, ["count": .int(sink.count), "path": .text(path)]) }
                 }
+                if let base, !files.isEmpty { try MediaExport.write(files, from: s, to: base + "-media") }
             }
         }
 

@@ -205,7 +205,7 @@ extension Recolha.Conflicts {
                 }
                 if value!.isEmpty { json = nil } else {
                     let rules = FormRules(form: form, nowMs: Store.wallClock())
-                    switch Answer.parse(value!, for: q, choices: rules.context(record.answers).choices(for: q)) {
+                    switch try s.answer(value!, for: q, choices: rules.context(record.answers).choices(for: q)) {
                     case .success(let a): json = a.json
                     case .failure(let e): throw StoreError.invalid([AnswerProblem(field: field, reason: e.message)], finalizing: false)
                     }

@@ -139,6 +139,19 @@ book(os.path.join(W, "types.xlsx"), [
     ("settings", [["form_id", "version"], ["types", "1"]]),
 ])
 
+book(os.path.join(W, "media.xlsx"), [
+    ("survey", [
+        ["type", "name", "label", "parameters", "required"],
+        ["image", "entrance", "Photo of the entrance", "max-pixels=1024", None],
+        ["photo", "sign", "Photo of the sign", None, None],
+        ["audio", "interview", "Recorded interview", None, None],
+        ["video", "walkthrough", "Video of the walk-through", None, None],
+        ["file", "register", "Scan of the register", None, "yes"],
+        ["add image prompt", "extra", "Another photo", None, None],
+    ]),
+    ("settings", [["form_id", "version", "recolha_max_file_mb"], ["media", "1", "5"]]),
+])
+
 # pyxform refuses these: Recolha must too, naming the row.
 book(os.path.join(W, "refused_unknown_list.xlsx"), [
     ("survey", [["type", "name", "label"], ["text", "a", "A"], ["select_one nowhere", "b", "B"]]),

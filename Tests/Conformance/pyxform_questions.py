@@ -93,6 +93,9 @@ def main(path):
             qtype = "hidden"
         elif tag == "trigger":
             qtype = "acknowledge"
+        elif tag == "upload":
+            kind = (control.get("mediatype") or "").split("/")[0]
+            qtype = kind if kind in ("image", "audio", "video") else "file"
         elif tag in BODY_TYPES:
             qtype = BODY_TYPES[tag]
         elif tag == "input" and bind.get("readonly") == "true()" and bind.get("type") == "string":

@@ -72,8 +72,8 @@ func problems(_ d: FormDefinition) -> [FormProblem] {
         let pulldata = problems(definition([["type": "calculate", "name": "c", "calculation": "pulldata('facilities', 'name', 'code', ${a})"],
                                             ["type": "text", "name": "a"]]))
         #expect(pulldata.first?.message.hasPrefix("pulldata() reads the form's attached files") == true, "\(pulldata)")
-        let media = problems(definition([["type": "image", "name": "photo"]]))
-        #expect(media.first?.message == "image is not captured by Recolha: photos, audio, video and files are not captured yet (planned: issue 11's attachments)")
+        #expect(problems(definition([["type": "image", "name": "photo", "parameters": "max-pixels=big"]])).first?.message
+                == "an image takes max-pixels=N (and app), not max-pixels=big")
         for type in ["background-audio", "audit"] {
             #expect(problems(definition([["type": type, "name": "x"]])).first?.message.contains("\(type) is not captured by Recolha: ") == true)
         }
