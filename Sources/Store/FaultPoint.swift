@@ -13,7 +13,7 @@ import Foundation
 /// Points: `save-after-record`, `save-mid-versions`, `save-before-commit`,
 /// `save-after-commit` (Store.save); `sync-before-push-ack`,
 /// `sync-after-push-ack`, `sync-before-pull-apply`, `sync-after-pull-apply`
-/// (SyncEngine); `hub-after-import` (a hub stored a device's work, before answering).
+/// (SyncEngine); `media-after-piece` (a piece of a file sent); `hub-after-import` (a hub stored a device's work, before answering).
 public enum FaultPoint {
     #if RECOLHA_FAULTS
     nonisolated(unsafe) static var remaining: Int = 0

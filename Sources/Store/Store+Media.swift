@@ -165,12 +165,23 @@ extension Store {
             .execute(arguments: [f.sha256, record])
     }
 
+    /// Where a download of `sha256` collects (the media folder made first):
+    /// a dropped link resumes from the bytes already there.
+    public func partialMediaPath(_ sha256: String) throws(StoreError) -> String {
+        try makeMediaFolder()
+        return mediaPath(sha256) + ".part"
+    }
+
+    func makeMediaFolder() throws(StoreError) {
+        if mkdir(mediaFolder, 0o700) != 0 && errno != EEXIST {
+            throw .cannotOpen(path: mediaFolder, reason: .verbatim(String(cString: strerror(errno))))
+        }
+    }
+
     /// A temporary file in the media folder (made owner-only on first use).
     func openIncoming() throws(StoreError) -> IncomingFile {
         let folder = mediaFolder
-        if mkdir(folder, 0o700) != 0 && errno != EEXIST {
-            throw .cannotOpen(path: folder, reason: .verbatim(String(cString: strerror(errno))))
-        }
+        try makeMediaFolder()
         let temp = folder + "/.incoming-" + UUID().uuidString.lowercased()
         let fd = open(temp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Self.fileError(folder, errno) }

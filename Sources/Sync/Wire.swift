@@ -10,6 +10,8 @@ public enum WireProtocol {
     /// Milliseconds since 1970 on the device's clock, on a device's requests:
     /// the server keeps each device's clock skew for supervisors to see.
     public static let clientTimeHeader = "Recolha-Client-Time"
+    /// Where a piece of a media file starts (`PUT /v1/media/{sha256}`).
+    public static let mediaOffsetHeader = "Recolha-Media-Offset"
     /// How far ahead of the server's clock a version's clock may be.
     public static let maxClockAheadMs: Int64 = 5 * 60 * 1000
     /// Largest request body the server reads, compressed or not.
@@ -278,8 +280,10 @@ public struct ErrorBody: Codable, Sendable, Hashable {
     public var message: String
     /// For `site_reused`: the version ids the server holds with other content.
     public var ids: [VersionID]?
-    public init(error: String, message: String, ids: [VersionID]? = nil) {
-        self.error = error; self.message = message; self.ids = ids
+    /// For `media_offset`: the bytes of the file the server holds.
+    public var received: Int?
+    public init(error: String, message: String, ids: [VersionID]? = nil, received: Int? = nil) {
+        self.error = error; self.message = message; self.ids = ids; self.received = received
     }
 }
 
@@ -310,4 +314,19 @@ public struct HubAnswer: Codable, Sendable, Hashable {
         self.hubUser = hubUser; self.hubSite = hubSite
     }
     enum CodingKeys: String, CodingKey { case stored, already, refused, reply, hubUser = "hub_user", hubSite = "hub_site" }
+}
+
+/// What `GET /v1/media/{sha256}` and `PUT` answer.
+public struct MediaStatus: Codable, Sendable, Hashable {
+    public var sha256: String
+    public var size: Int
+    public var received: Int
+    public var complete: Bool
+    public var serverTime: Int64
+
+    enum CodingKeys: String, CodingKey { case sha256, size, received, complete, serverTime = "server_time" }
+
+    public init(sha256: String, size: Int, received: Int, complete: Bool, serverTime: Int64) {
+        self.sha256 = sha256; self.size = size; self.received = received; self.complete = complete; self.serverTime = serverTime
+    }
 }

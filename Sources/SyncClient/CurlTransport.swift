@@ -132,7 +132,8 @@ public final class CurlTransport: Transport {
 
         var body = request.body
         var headers = request.headers
-        if let b = body, compressRequests, b.count > 512, let z = try? Gzip.compress(b) {
+        // A file's bytes (photos, recordings) are sent as they are: they do not compress.
+        if let b = body, compressRequests, b.count > 512, headers["Content-Type"] != "application/octet-stream", let z = try? Gzip.compress(b) {
             body = z
             headers["Content-Encoding"] = "gzip"
         }
@@ -149,6 +150,9 @@ public final class CurlTransport: Transport {
         } else {
             let payload = body ?? Data()
             try Self.check(recolha_curl_setopt_long(h, CURLOPT_POST, 1), "POST")
+            // PUT (a piece of a media file) is a POST with another verb; reset after.
+            if request.method != "POST" { try Self.check(recolha_curl_setopt_string(h, CURLOPT_CUSTOMREQUEST, request.method), "CUSTOMREQUEST") }
+            defer { if request.method != "POST" { recolha_curl_setopt_pointer(h, CURLOPT_CUSTOMREQUEST, nil) } }
             try Self.check(recolha_curl_setopt_off(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(payload.count)), "POSTFIELDSIZE_LARGE")
             let (set, performed) = payload.withUnsafeBytes { raw -> (CURLcode, CURLcode) in
                 let set = recolha_curl_setopt_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))

@@ -38,6 +38,13 @@ public struct SyncSummary: Sendable {
     public var skewMs: Int64 = 0
     /// Things the person should know: a new identity taken, work moved.
     public var notices: [Message] = []
+    /// Media files sent whole, of them resumed from an earlier sync, and fetched.
+    public var filesSent = 0
+    public var filesResumed = 0
+    public var filesReceived = 0
+    /// Files not moved yet: their record is not on the server (a draft,
+    /// a refusal), or the device that took them has not sent them.
+    public var filesWaiting = 0
 }
 
 /// Why a sync stopped. Whatever it is, the store holds only whole batches:
@@ -123,9 +130,11 @@ public final class SyncEngine {
         try ensureIdentity(into: &summary)
         try carryEnrolments(into: &summary)
         try push(options, into: &summary)
+        try sendMedia(into: &summary)
         try syncForms(into: &summary)
         try syncRecipients()
         try pull(options, into: &summary)
+        try fetchMedia(into: &summary)
         do {
             try store.recordSync(at: now(), skewMs: summary.skewMs)
             summary.conflicts = try store.conflictedRecordCount()

@@ -106,6 +106,7 @@ public func buildRouter(_ service: SyncService, logger: Logger,
         let body = try await Body.decode(PullRequest.self, from: request)
         return try Body.response(try await service.pull(body, device: device, user: user), for: request)
     }
+    addMediaRoutes(router, service)
     console?(router)
     return router
 }
@@ -152,6 +153,7 @@ struct MethodMiddleware: RouterMiddleware {
         (["v1", "health"], [.get]), (["v1", "login"], [.post]), (["v1", "identity"], [.post]),
         (["v1", "forms"], [.get]), (["v1", "forms", "*", "*"], [.get]),
         (["v1", "push"], [.post]), (["v1", "pull"], [.post]), (["v1", "recipients"], [.get]), (["v1", "enrolments"], [.post]),
+        (["v1", "media", "*"], [.get, .put]), (["v1", "media", "*", "content"], [.get]),
     ]
 
     static func methods(for path: String) -> [HTTPRequest.Method]? {

@@ -25,7 +25,7 @@ extension PostgresStorage {
 
     public func wipe() async throws {
         try await transaction { conn in
-            try await exec(conn, "TRUNCATE changesets, versions, records, forms, devices, users")
+            try await exec(conn, "TRUNCATE media_pieces, media_refs, media, changesets, versions, records, forms, devices, users")
         }
     }
 

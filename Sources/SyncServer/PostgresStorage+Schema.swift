@@ -87,5 +87,6 @@ extension PostgresStorage {
         ]),
         // Each device's clock skew as its last request showed it.
         ("v5-clock-skew", ["ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT"]),
+        mediaMigration,
     ]
 }

@@ -103,6 +103,7 @@ extension PostgresStorage {
                                 \(vs.map { $0.parents.map(\.description).joined(separator: " ") })::text[], \(vs.map(\.author))::text[])
                          AS u(seq, site, site_seq, record, form, form_version, field, value, cleared, ms, counter, parents, author)
                     """)
+                try await noteMedia(conn, vs)
             }
             return result
         }

@@ -28,7 +28,7 @@ extension SQLiteStorage {
 
     public func wipe() async throws {
         try await pool.write { db in
-            for table in ["changesets", "versions", "records", "forms", "devices", "users"] { try db.execute(sql: "DELETE FROM \(table)") }
+            for table in ["media_pieces", "media_refs", "media", "changesets", "versions", "records", "forms", "devices", "users"] { try db.execute(sql: "DELETE FROM \(table)") }
             try db.execute(sql: "DELETE FROM sqlite_sequence WHERE name = 'versions'")
         }
     }

@@ -29,6 +29,7 @@ public final class SQLiteStorage: ServerStorage {
         migrator.registerMigration("v3-device-keys") { db in try db.execute(sql: Self.schemaV3) }
         migrator.registerMigration("v4-changesets") { db in try db.execute(sql: Self.schemaV4) }
         migrator.registerMigration("v5-clock-skew") { db in try db.execute(sql: "ALTER TABLE devices ADD COLUMN clock_skew_ms INTEGER") }
+        migrator.registerMigration("v6-media") { db in try db.execute(sql: Self.schemaMedia) }
         if try pool.read({ try migrator.hasBeenSuperseded($0) }) {
             throw ServerSetupError("\(path) was written by a newer recolha-server: upgrade to serve it")
         }
@@ -312,6 +313,7 @@ public final class SQLiteStorage: ServerStorage {
                         v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, user, at,
                     ])
                 }
+                try Self.noteMedia(db, fresh)
                 try signature.execute(arguments: [c.site.rawValue, c.seq, c.entries.count, c.signature, carrier, at])
                 result.accepted.append(c.id)
             }

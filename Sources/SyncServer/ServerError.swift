@@ -17,6 +17,8 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
     public var ids: [VersionID]?
     /// The methods a path takes (405).
     public var allow: [HTTPRequest.Method]?
+    /// The bytes of a file the server holds (409 `media_offset`).
+    public var received: Int?
 
     public init(_ status: HTTPResponse.Status, _ code: String, _ message: String, retryAfter: Int? = nil, ids: [VersionID]? = nil,
                 allow: [HTTPRequest.Method]? = nil) {
@@ -26,8 +28,15 @@ public struct ServerError: Error, HTTPResponseError, Sendable, CustomStringConve
 
     public var description: String { "\(code): \(message)" }
 
+    /// A piece of a file that does not start where the server's copy ends.
+    static func mediaOffset(_ received: Int) -> ServerError {
+        var e = ServerError(.conflict, "media_offset", "the server holds \(received) bytes of this file: send from there")
+        e.received = received
+        return e
+    }
+
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let body = try JSONEncoder().encode(ErrorBody(error: code, message: message, ids: ids))
+        let body = try JSONEncoder().encode(ErrorBody(error: code, message: message, ids: ids, received: received))
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[HTTPField.Name(WireProtocol.serverTimeHeader)!] = String(ServerClock.nowMs())

@@ -1,3 +1,4 @@
+import Foundation
 import Words
 import Sync
 
@@ -137,6 +138,21 @@ public protocol ServerStorage: Sendable {
     /// Stored changeset signatures after `after` (by site, then seq).
     func exportChangesets(after: VersionID?, limit: Int) async throws -> [StoredChangeset]
     func importChangesets(_ changesets: [StoredChangeset]) async throws
+
+    /// A media file some stored record names, nil when none does.
+    func media(_ sha256: String) async throws -> ServerMedia?
+    /// Appends `bytes` at `offset` of a file some record names, in one
+    /// transaction. A complete file is left as it is.
+    /// - Throws: `ServerError` 409 `media_offset` when `offset` is not the
+    ///   count already received (the answer says where to resume).
+    func appendMedia(_ sha256: String, offset: Int, bytes: Data) async throws -> ServerMedia
+    /// Up to `count` bytes of a file from `offset`.
+    func mediaBytes(_ sha256: String, from offset: Int, count: Int) async throws -> Data
+    /// Marks a file whole and verified, or (when its bytes were not the
+    /// file its hash names) forgets what was received.
+    func finishMedia(_ sha256: String, verified: Bool) async throws
+    /// The files named by `records` that are not whole on the server yet.
+    func missingMedia(records: [String]) async throws -> [String: [ServerMedia]]
 
     /// Versions after `cursor` in sequence order, at most `limit` of them and
     /// about `maxBytes`; only records owned by `owner` when given; none

@@ -18,8 +18,13 @@ public final class SyncService: Sendable {
     /// How long a device token lasts.
     public let tokenLifetimeMs: Int64
 
-    public init(storage: any ServerStorage, tokenLifetimeDays: Int = 90, now: @escaping @Sendable () -> Int64 = ServerClock.nowMs) {
+    /// The largest media file (photo, recording, video, file) taken.
+    public let maxMediaBytes: Int
+
+    public init(storage: any ServerStorage, tokenLifetimeDays: Int = 90, maxMediaBytes: Int = 25_000_000,
+                now: @escaping @Sendable () -> Int64 = ServerClock.nowMs) {
         self.storage = storage
+        self.maxMediaBytes = maxMediaBytes
         self.tokenLifetimeMs = Int64(tokenLifetimeDays) * 86_400_000
         self.forms = FormCache(storage: storage)
         self.now = now

@@ -443,6 +443,13 @@ extension Catalogue {
         case .exportMediaFolder: "cannot write the media folder {path}: check the disk and its permissions"
         case .exportMediaWrote: "Wrote {count} {count?file|files} to {path}"
         case .exportMediaMissing: "{count} {count?file|files} named by these records {count?is|are} not on this device yet: sync to fetch them, then export again"
+        case .syncFileRefused: "the server refused the file {file}: {reason}"
+        case .syncFileAltered: "the file {file} came with other bytes than its record names: it was not kept and will be fetched again"
+        case .syncFileTooLarge: "it is over the server's size limit; the record is kept without it (ask the administrator to raise --max-file-mb)"
+        case .syncFileMismatch: "its bytes are not the file the record names (changed on this device since it was kept, or on the way)"
+        case .syncFiles: "Files: {sent} sent ({resumed} resumed where a cut sync stopped), {received} received, {waiting} waiting for their record or their sender"
+        case .statusFiles: "Files named by records: {count}; {unsent} not yet on the server, {missing} not yet on this device (sync moves them)"
+        case .statusFileRefused: "  refused by the server: {file}: {reason}"
         }
     }
 }

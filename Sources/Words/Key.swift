@@ -442,4 +442,11 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case exportMediaFolder
     case exportMediaWrote
     case exportMediaMissing
+    case syncFileRefused
+    case syncFileAltered
+    case syncFileTooLarge
+    case syncFileMismatch
+    case syncFiles
+    case statusFiles
+    case statusFileRefused
 }

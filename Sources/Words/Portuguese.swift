@@ -444,6 +444,13 @@ extension Catalogue {
         case .exportMediaFolder: "não é possível escrever a pasta de ficheiros {path}: verifique o disco e as permissões"
         case .exportMediaWrote: "{count} {count?ficheiro escrito|ficheiros escritos} em {path}"
         case .exportMediaMissing: "{count} {count?ficheiro indicado|ficheiros indicados} por estes registos ainda não {count?está|estão} neste dispositivo: sincronize para os obter e exporte de novo"
+        case .syncFileRefused: "o servidor recusou o ficheiro {file}: {reason}"
+        case .syncFileAltered: "o ficheiro {file} chegou com outros bytes que os indicados pelo registo: não foi guardado e será obtido de novo"
+        case .syncFileTooLarge: "passa o limite de tamanho do servidor; o registo fica sem ele (peça ao administrador que aumente --max-file-mb)"
+        case .syncFileMismatch: "os seus bytes não são o ficheiro indicado pelo registo (alterado neste dispositivo depois de guardado, ou pelo caminho)"
+        case .syncFiles: "Ficheiros: {sent} enviados ({resumed} retomados onde uma sincronização interrompida parou), {received} recebidos, {waiting} à espera do registo ou de quem os envia"
+        case .statusFiles: "Ficheiros indicados pelos registos: {count}; {unsent} ainda não estão no servidor, {missing} ainda não estão neste dispositivo (sincronizar move-os)"
+        case .statusFileRefused: "  recusado pelo servidor: {file}: {reason}"
         }
     }
 }

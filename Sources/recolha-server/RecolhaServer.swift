@@ -251,12 +251,15 @@ extension RecolhaServer {
         @Option(help: "PEM certificate chain for HTTPS.") var tlsCert: String?
         @Option(help: "PEM private key for HTTPS.") var tlsKey: String?
         @Option(help: "Days a device token lasts before its device must log in again.") var tokenDays = 90
+        @Option(help: "The largest photo, recording, video or file taken, in megabytes (a larger one is refused, its record kept).")
+        var maxFileMb = 25
         /// For a supervising process (the tests): stop, as on SIGTERM, when
         /// standard input closes, so a server never outlives its parent.
         @Flag(help: .hidden) var stopWhenStdinCloses = false
 
         func validate() throws {
             if (tlsCert == nil) != (tlsKey == nil) { throw ValidationError("--tls-cert and --tls-key go together") }
+            if !(1...1000).contains(maxFileMb) { throw ValidationError("--max-file-mb takes 1 to 1000") }
         }
 
         func run() async throws {
@@ -270,7 +273,7 @@ extension RecolhaServer {
             if try await storage.isImporting() {
                 throw ServerSetupError("an import into this database did not finish: run `recolha-server import FILE` again before serving")
             }
-            let service = SyncService(storage: storage, tokenLifetimeDays: tokenDays)
+            let service = SyncService(storage: storage, tokenLifetimeDays: tokenDays, maxMediaBytes: maxFileMb * 1_000_000)
             let scheme = tlsCert == nil ? "http" : "https"
             let host = self.host
             let console = try Console(service: service, secure: tlsCert != nil)

@@ -108,6 +108,10 @@ extension Recolha {
             let rejected = try opened.rejectedVersions()
             let relay = try opened.relayStatus()
             let returned = try opened.returnedRecords().filter { $0.author == st.device?.enumerator }
+            let files = try opened.mediaFiles()
+            let toSend = files.filter { $0.held && !$0.sent && $0.refused == nil }
+            let notHere = files.filter { !$0.held }
+            let refusedFiles = files.filter { $0.refused != nil }
             if json {
                 JSONOut.print(.object([
                     "store": .string(st.path), "site_id": st.device.map { .string($0.site.rawValue) } ?? .null,
@@ -126,6 +130,10 @@ extension Recolha {
                                                                        "confirmed": .number(Double($0.confirmed)),
                                                                        "missing": .number(Double($0.missing))]) }),
                     "reviews": .object(st.reviews.mapValues { .number(Double($0)) }),
+                    "files": .object(["held": .number(Double(files.count - notHere.count)), "unsent": .number(Double(toSend.count)),
+                                      "missing_here": .number(Double(notHere.count)),
+                                      "refused": .array(refusedFiles.map { .object(["sha256": .string($0.sha256), "name": .string($0.name),
+                                                                                   "reason": .string($0.refused!.description)]) })]),
                     "returned": .array(returned.map { r in
                         var o = ["id": JSONValue.string(r.id), "form_id": .string(r.formID)]
                         if let review = r.review { o["review"] = ReviewText.json(review) }
@@ -183,6 +191,10 @@ extension Recolha {
                     say(.statusRejectedLine, ["version": .text(r.id.description), "record": .text(r.record), "field": .text(r.field),
                                               "reason": .message(r.message)])
                 }
+            }
+            if !files.isEmpty {
+                say(.statusFiles, ["count": .int(files.count), "unsent": .int(toSend.count), "missing": .int(notHere.count)])
+                for f in refusedFiles { say(.statusFileRefused, ["file": .text(f.name), "reason": .message(f.refused!)]) }
             }
             say(.statusForms, ["count": .int(st.forms)])
         }

@@ -107,12 +107,18 @@ extension Recolha {
                     }),
                     "forms_added": .array(summary.formsAdded.map(JSONValue.string)),
                     "clock_skew_ms": .number(Double(summary.skewMs)),
+                    "files_sent": .number(Double(summary.filesSent)), "files_resumed": .number(Double(summary.filesResumed)),
+                    "files_received": .number(Double(summary.filesReceived)), "files_waiting": .number(Double(summary.filesWaiting)),
                     "notices": .array(summary.notices.map { .string($0.description) }),
                 ]))
             } else {
                 print(Message(.syncSummary, ["server": .text(state.server), "sent": .int(summary.sent), "received": .int(summary.received),
                                              "conflicts": .int(summary.conflicts), "rejected": .int(summary.rejected.count)]).localized
                       + (summary.formsAdded.isEmpty ? "" : Message(.syncNewForms, ["forms": .text(summary.formsAdded.joined(separator: ", "))]).localized))
+                if summary.filesSent + summary.filesReceived + summary.filesWaiting > 0 {
+                    say(.syncFiles, ["sent": .int(summary.filesSent), "resumed": .int(summary.filesResumed),
+                                     "received": .int(summary.filesReceived), "waiting": .int(summary.filesWaiting)])
+                }
                 for r in summary.rejected { say(.syncRejectedLine, ["version": .text(r.id.description), "reason": .message(r.worded)]) }
                 for n in summary.notices { say(.syncNoteLine, ["message": .message(n)]) }
                 if summary.conflicts > 0 { say(.syncSeeConflicts) }

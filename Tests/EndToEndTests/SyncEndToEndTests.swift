@@ -51,7 +51,7 @@ struct Servers {
     let b: TestServer
     let url: String?
 
-    init(_ engine: Engine) throws {
+    init(_ engine: Engine, publish: [String] = [Package.flagship]) throws {
         self.engine = engine
         if engine == .postgres && !TestPostgres.available {
             try Test.cancel("skipped: the PostgreSQL case needs the throwaway cluster `make test` starts (RECOLHA_TEST_POSTGRES_URL)")
@@ -59,11 +59,11 @@ struct Servers {
         if engine == .postgres {
             let url = try TestPostgres.freshDatabase()
             self.url = url
-            a = try TestServer(postgres: url)
+            a = try TestServer(publish: publish, postgres: url)
             b = try TestServer(postgres: url, setUp: false)
         } else {
             url = nil
-            a = try TestServer()
+            a = try TestServer(publish: publish)
             b = a
         }
     }
