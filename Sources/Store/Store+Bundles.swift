@@ -18,6 +18,8 @@ public struct BundleImport: Sendable, Hashable {
     public var receiptsKept = 0
     /// Forms this device lacked, added from the bundle.
     public var formsAdded = 0
+    /// Media files new here, kept (their bytes matched their hash).
+    public var filesStored = 0
     public var notices: [Message] = []
 }
 
@@ -105,8 +107,9 @@ extension Store {
                     """, arguments: [ids.current.site.rawValue, ids.previous?.site.rawValue ?? ""])
                 for head in heads { changesets.append(try Self.changeset(db, head)) }
             }
+            let media = try mediaForBundle(db, changesets.flatMap(\.versions))
             return BundleContent(from: device.site, fromUser: device.enumerator, createdAt: at, keys: keys,
-                                 changesets: changesets, receipts: receipts, forms: forms)
+                                 changesets: changesets, receipts: receipts, forms: forms, media: media.isEmpty ? nil : media)
         }
     }
 
@@ -140,6 +143,17 @@ extension Store {
     /// (others are refused, named; the rest still import), and every
     /// receipt signed by the server this device logged in to.
     public func importBundle(_ content: BundleContent) throws(StoreError) -> BundleImport {
+        var result = try importChangesets(content)
+        // Files after the changesets that name them; each checked against its hash.
+        for m in content.media ?? [] where !(try holdsMedia(m.sha256)) {
+            if try receiveMedia(m.sha256, bytes: m.data) { result.filesStored += 1 } else {
+                result.refused.append(Message(.bundleFileAltered, ["sha": .text(String(m.sha256.prefix(12)))]))
+            }
+        }
+        return result
+    }
+
+    func importChangesets(_ content: BundleContent) throws(StoreError) -> BundleImport {
         let serverKey = try syncState()?.serverKey
         return try write { db in
             let device = try requireDevice(db)

@@ -119,6 +119,28 @@ extension Store {
         }
     }
 
+    /// Whether the file is in the media folder.
+    public func holdsMedia(_ sha256: String) throws(StoreError) -> Bool {
+        try read { db in try Bool.fetchOne(db, sql: "SELECT held FROM media WHERE sha256 = ?", arguments: [sha256]) ?? false }
+    }
+
+    /// The files `versions` name that this device holds and the server has
+    /// not confirmed, up to the bundle budget (the rest wait for the next).
+    func mediaForBundle(_ db: Database, _ versions: [Version]) throws -> [BundleMedia] {
+        var out: [BundleMedia] = []
+        var seen: Set<String> = []
+        var bytes = 0
+        for v in versions {
+            guard let value = v.value, value.utf8.first == UInt8(ascii: "{"), case .file(let f)? = Answer(json: value),
+                  seen.insert(f.sha256).inserted, bytes + f.size <= BundleContent.mediaBudget,
+                  try Bool.fetchOne(db, sql: "SELECT held = 1 AND sent = 0 FROM media WHERE sha256 = ?", arguments: [f.sha256]) == true,
+                  let data = mediaBytes(f.sha256) else { continue }
+            out.append(BundleMedia(sha256: f.sha256, data: data))
+            bytes += data.count
+        }
+        return out
+    }
+
     /// The bytes of a held file (for a bundle), nil when not held.
     public func mediaBytes(_ sha256: String) -> Data? {
         guard FileAnswer.isHash(sha256) else { return nil }

@@ -18,14 +18,22 @@ public struct BundleContent: Codable, Sendable, Hashable {
     /// Form definitions (canonical JSON) the recipient may lack: a bundle
     /// for an enumerator carries the forms its relay holds.
     public var forms: [String]?
+    /// Media files the changesets name that the server may lack (photos,
+    /// recordings): each kept by the recipient only when its bytes hash to
+    /// its name.
+    public var media: [BundleMedia]?
 
     public init(from: SiteID, fromUser: String, createdAt: Int64, keys: [String: String], changesets: [Changeset], receipts: [Receipt],
-                forms: [String]? = nil) {
+                forms: [String]? = nil, media: [BundleMedia]? = nil) {
         self.from = from; self.fromUser = fromUser; self.createdAt = createdAt; self.keys = keys
-        self.changesets = changesets; self.receipts = receipts; self.forms = forms
+        self.changesets = changesets; self.receipts = receipts; self.forms = forms; self.media = media
     }
 
-    enum CodingKeys: String, CodingKey { case from, fromUser = "from_user", createdAt = "created_at", keys, changesets, receipts, forms }
+    enum CodingKeys: String, CodingKey { case from, fromUser = "from_user", createdAt = "created_at", keys, changesets, receipts, forms, media }
+
+    /// The most media bytes one bundle carries (the rest go in the next one,
+    /// or by sync): a hub takes bundles of up to 64 MiB.
+    public static let mediaBudget = 32 << 20
 
     /// Why a changeset of this bundle cannot be trusted, or nil: its shape,
     /// a key that derives its site, and its signature.
@@ -39,6 +47,13 @@ public struct BundleContent: Codable, Sendable, Hashable {
         }
         return nil
     }
+}
+
+/// A media file in a bundle: its SHA-256 and its bytes (base64 in JSON).
+public struct BundleMedia: Codable, Sendable, Hashable {
+    public var sha256: String
+    public var data: Data
+    public init(sha256: String, data: Data) { self.sha256 = sha256; self.data = data }
 }
 
 /// One recipient of a bundle: the content key sealed to its X25519 key

@@ -19,6 +19,8 @@ public enum HubSync {
         /// its records (reviews, resolutions), and forms it lacked.
         public var received = 0, formsAdded = 0
         public var hubUser = ""
+        /// Media files handed to the hub with the saves that name them.
+        public var filesHanded = 0
     }
 
     public static func run(store: Store, transport: any Transport, hubURL: String, now: Int64) throws(SyncError) -> Summary {
@@ -49,7 +51,8 @@ public enum HubSync {
             throw .unreachable(Message(.hubUnreadable))
         }
         var summary = Summary(handed: written.versions, saves: written.content.changesets.count, stored: answer.stored,
-                              already: answer.already, refused: answer.refused.map(Message.verbatim), hubUser: answer.hubUser)
+                              already: answer.already, refused: answer.refused.map(Message.verbatim), hubUser: answer.hubUser,
+                              filesHanded: written.content.media?.count ?? 0)
         do {
             try store.markHanded(written.content.changesets, to: "\(hubURL) (\(answer.hubUser))", at: now)
             guard let reply = Data(base64Encoded: answer.reply) else { throw BundleError(Message(.hubNoBundle)) }

@@ -118,7 +118,7 @@ func addMediaRoutes(_ router: Router<ServerContext>, _ service: SyncService) {
         var from = 0
         if let range = request.headers[.range] {
             guard range.hasPrefix("bytes="), range.hasSuffix("-"), let n = Int(range.dropFirst(6).dropLast()) else {
-                throw ServerError(.rangeNotSatisfiable, "bad_range", "only a range `bytes=N-` is served")
+                throw ServerError(.badRequest, "bad_range", "only a range `bytes=N-` is served")
             }
             from = n
         }

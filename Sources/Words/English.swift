@@ -450,6 +450,9 @@ extension Catalogue {
         case .syncFiles: "Files: {sent} sent ({resumed} resumed where a cut sync stopped), {received} received, {waiting} waiting for their record or their sender"
         case .statusFiles: "Files named by records: {count}; {unsent} not yet on the server, {missing} not yet on this device (sync moves them)"
         case .statusFileRefused: "  refused by the server: {file}: {reason}"
+        case .bundleFileAltered: "a file in the bundle ({sha}…) is not the file its name says: it was not kept"
+        case .bundleNewFiles: "; {count} new {count?file|files}"
+        case .bundleFiles: "It carries {count} {count?file|files} the server does not have yet (photos, recordings)."
         }
     }
 }

@@ -449,4 +449,7 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case syncFiles
     case statusFiles
     case statusFileRefused
+    case bundleFileAltered
+    case bundleNewFiles
+    case bundleFiles
 }

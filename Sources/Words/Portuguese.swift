@@ -451,6 +451,9 @@ extension Catalogue {
         case .syncFiles: "Ficheiros: {sent} enviados ({resumed} retomados onde uma sincronização interrompida parou), {received} recebidos, {waiting} à espera do registo ou de quem os envia"
         case .statusFiles: "Ficheiros indicados pelos registos: {count}; {unsent} ainda não estão no servidor, {missing} ainda não estão neste dispositivo (sincronizar move-os)"
         case .statusFileRefused: "  recusado pelo servidor: {file}: {reason}"
+        case .bundleFileAltered: "um ficheiro do pacote ({sha}…) não é o ficheiro que o nome indica: não foi guardado"
+        case .bundleNewFiles: "; {count} {count?ficheiro novo|ficheiros novos}"
+        case .bundleFiles: "Leva {count} {count?ficheiro|ficheiros} que o servidor ainda não tem (fotografias, gravações)."
         }
     }
 }

@@ -52,11 +52,13 @@ extension Recolha {
                     JSONOut.print(.object([
                         "file": .string(out), "changesets": .number(Double(content.changesets.count)), "versions": .number(Double(versions)),
                         "receipts": .number(Double(content.receipts.count)), "readers": .array(names.map { .string($0) }),
+                        "files": .number(Double(content.media?.count ?? 0)),
                     ]))
                 } else if let user {
                     say(.bundleWroteReceipts, ["path": .text(out), "count": .int(content.receipts.count), "user": .text(user), "names": .text(names.joined(separator: ", "))])
                 } else {
                     say(.bundleWrote, ["path": .text(out), "count": .int(versions), "saves": .int(content.changesets.count), "names": .text(names.joined(separator: ", "))])
+                    if let media = content.media, !media.isEmpty { say(.bundleFiles, ["count": .int(media.count)]) }
                     say(.bundleHandIt)
                 }
             }
@@ -91,6 +93,7 @@ extension Recolha {
                         "stored": .number(Double(r.stored)), "already": .number(Double(r.already)),
                         "confirmed": .number(Double(r.confirmed)), "receipts_kept": .number(Double(r.receiptsKept)),
                         "refused": .array(r.refused.map { .string($0.description) }), "forms_added": .number(Double(r.formsAdded)),
+                        "files_stored": .number(Double(r.filesStored)),
                     ]))
                 } else {
                     let relays = ["supervisor", "admin"].contains(try s.syncState()?.role ?? "")
@@ -101,6 +104,7 @@ extension Recolha {
                     if r.confirmed > 0 { line.append(Message(.bundleConfirmedYours, ["count": .int(r.confirmed)])) }
                     if r.receiptsKept > 0 { line.append(Message(.bundleReceiptsKept, ["count": .int(r.receiptsKept)])) }
                     if r.formsAdded > 0 { line.append(Message(.bundleNewForms, ["count": .int(r.formsAdded)])) }
+                    if r.filesStored > 0 { line.append(Message(.bundleNewFiles, ["count": .int(r.filesStored)])) }
                     print(line.map(\.localized).joined())
                     let me = try s.device()?.enumerator
                     let returned = try s.returnedRecords().filter { $0.author == me }.count

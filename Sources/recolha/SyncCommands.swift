@@ -247,10 +247,12 @@ extension Recolha.Sync {
                 "stored": .number(Double(r.stored)), "already_on_hub": .number(Double(r.already)),
                 "confirmed": .number(Double(r.confirmed)), "refused": .array(r.refused.map { .string($0.description) }),
                 "received": .number(Double(r.received)), "forms_added": .number(Double(r.formsAdded)),
+                "files_handed": .number(Double(r.filesHanded)),
             ]))
         } else {
             say(.hubSynced, ["hub": .text(hub), "hubUser": .text(r.hubUser), "handed": .int(r.handed), "saves": .int(r.saves),
                              "stored": .int(r.stored), "already": .int(r.already), "confirmed": .int(r.confirmed)])
+            if r.filesHanded > 0 { say(.bundleFiles, ["count": .int(r.filesHanded)]) }
             if r.received > 0 || r.formsAdded > 0 {
                 say(r.formsAdded > 0 ? .hubReceivedForms : .hubReceived, ["count": .int(r.received), "forms": .int(r.formsAdded)])
             }

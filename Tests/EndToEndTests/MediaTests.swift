@@ -118,3 +118,49 @@ import Testing
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: d.store + "-media")) ?? []).filter { !$0.hasPrefix(".") }.isEmpty)
     }
 }
+
+/// Files ride with the saves that name them: on a USB stick and through a
+/// supervisor's hub, each checked against its hash where it lands.
+@Suite(.serialized) struct MediaRelayTests {
+    @Test func aPhotoTravelsOnAStickThenThroughTheHubAndReachesTheServer() throws {
+        let server = try TestServer(publish: [Package.flagship, MediaTests.workbook])
+        let (sara, ana) = try BundleTests.team(server)
+        _ = try MediaTests.file(ana, "entrance.jpg", bytes: 1_500_000)
+        _ = try MediaTests.file(ana, "r1.pdf", bytes: 10_000)
+        let id = try MediaTests.capture(ana, #"{"entrance": "entrance.jpg", "register": "r1.pdf"}"#)
+        let hash = try #require(((try ana.json(["show", id]) as? [String: Any])?["entrance"] as? [String: Any])?["sha256"] as? String)
+
+        // On a stick: the bundle holds the photo, sealed (its bytes are not on the stick in the clear).
+        let stick = TempDir()
+        let out = ana.run(["bundle", "export", "--out", stick.file("ana.bundle")])
+        #expect(out.status == 0 && out.stdout.contains("It carries 2 files the server does not have yet"), "\(out.stdout)")
+        let sealed = try Data(contentsOf: URL(fileURLWithPath: stick.file("ana.bundle")))
+        let photo = try Data(contentsOf: URL(fileURLWithPath: ana.dir.file("entrance.jpg")))
+        #expect(sealed.range(of: photo.prefix(64)) == nil)
+        let imported = sara.run(["bundle", "import", stick.file("ana.bundle"), "--json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(imported.stdout.utf8)) as? [String: Any])?["files_stored"] as? Int == 2,
+                "\(imported.stdout) \(imported.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: sara.store + "-media/" + hash)) == photo)
+
+        // The supervisor drives to a connection: the record and its photo reach the server.
+        let relayed = try sara.sync()
+        #expect(relayed["files_sent"] as? Int == 2, "\(relayed)")
+        let db = try DatabaseQueue(path: server.data + "/server.sqlite")
+        #expect(try db.read { try Bool.fetchOne($0, sql: "SELECT complete FROM media WHERE sha256 = ?", arguments: [hash]) } == true)
+
+        // A second photo goes through the hub.
+        _ = try MediaTests.file(ana, "sign.jpg", bytes: 300_000)
+        _ = try MediaTests.file(ana, "r2.pdf", bytes: 12_000)
+        _ = try MediaTests.capture(ana, #"{"sign": "sign.jpg", "register": "r2.pdf"}"#)
+        let hub = try TestHub(store: sara.store)
+        defer { hub.stop() }
+        let handed = ana.run(["sync", "--hub", hub.url, "--json"])
+        #expect(handed.status == 0, "\(handed.stderr)")
+        // The first record's files ride again (this device has not heard from
+        // the server that it holds them); the hub keeps each file once.
+        #expect((try JSONSerialization.jsonObject(with: Data(handed.stdout.utf8)) as? [String: Any])?["files_handed"] as? Int == 4, "\(handed.stdout)")
+        hub.stop()
+        #expect(try sara.sync()["files_sent"] as? Int == 2)
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM media WHERE complete = 1") } == 4)
+    }
+}

@@ -76,14 +76,14 @@ import Testing
         #expect(shown["road"] as? String == "-25.9 32.5;-25.91 32.51")
     }
 
-    @Test func mediaAndBackgroundTypesAreRefusedWithTheirReason() throws {
+    @Test func backgroundAudioIsRefusedWithItsReason() throws {
         let d = Device()
         _ = d.run(["init", "--enumerator", "ana"])
         let path = d.dir.file("photo.json")
-        try #"{"settings": [{"form_id": "p"}], "survey": [{"type": "image", "name": "entrance", "label": "Entrance"}], "choices": []}"#
+        try #"{"settings": [{"form_id": "p"}], "survey": [{"type": "background-audio", "name": "ambient"}], "choices": []}"#
             .write(toFile: path, atomically: true, encoding: .utf8)
         let r = d.run(["forms", "add", path])
-        #expect(r.status == 3 && r.stderr.contains("image is not captured by Recolha: photos, audio, video and files"), "\(r.stderr)")
+        #expect(r.status == 3 && r.stderr.contains("background-audio is not captured by Recolha"), "\(r.stderr)")
     }
 
     /// repeat_count, read_only, guidance_hint, likert and a choice's image,
