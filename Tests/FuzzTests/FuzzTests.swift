@@ -96,6 +96,22 @@ import XLSForm
         }
     }
 
+    /// A media answer as a version carries it: decoded only when it is one
+    /// (a hash, a name a folder can hold, a size), and then canonical.
+    @Test func fileAnswers() throws {
+        let hash = String(repeating: "ab", count: 32)
+        let seeds = [#"{"name":"entrance.jpg","sha256":"\#(hash)","size":2048}"#, #"{"name":"a b.pdf","sha256":"\#(hash)","size":0}"#,
+                     #"{"name":"../x","sha256":"\#(hash)","size":1}"#, #"{"name":"é.jpg","sha256":"\#(hash)","size":1e3,"x":1}"#].map { Array($0.utf8) }
+        try fuzz("file-answer", seeds: seeds) { input in
+            let text = String(decoding: input, as: UTF8.self)
+            guard case .file(let f)? = Answer(json: text) else { return }
+            #expect(FileAnswer.isHash(f.sha256) && FileAnswer.isName(f.name) && f.size >= 0)
+            #expect(!f.name.contains("/") && f.name != "..", "a name that leaves the media folder")
+            #expect(Answer(json: f.json) == .file(f), "not canonical")
+            _ = f.exportName
+        }
+    }
+
     static let pushIdentity = SiteIdentity.make()
     static let enrolmentSeed: Enrolment = {
         let device = SiteIdentity.make()
