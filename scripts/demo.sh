@@ -52,8 +52,11 @@ for who in ana bento sara; do
   on $who sync
 done
 
-step "3. Offline: Ana and Bento capture facilities on their tablets"
-on ana capture $FORM --answers examples/ressano_garcia.json --finalize
+step "3. Offline: Ana and Bento capture facilities on their tablets (Ana adds a photo of the entrance)"
+head -c 1800000 /dev/urandom > "$WORK/entrance.jpg"   # stands in for the photo she took
+python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a["entrance_photo"]="entrance.jpg"; a["opens_at"]="07:30"; json.dump(a, open(sys.argv[2], "w"), ensure_ascii=False)' \
+  examples/ressano_garcia.json "$WORK/ressano_garcia.json"
+on ana capture $FORM --answers "$WORK/ressano_garcia.json" --finalize   # the photo path is read beside the answers file
 on bento capture $FORM --answers examples/machipanda.json --finalize
 
 step "4. Back in coverage, everyone syncs"
@@ -148,6 +151,7 @@ on ana status
 step "12. The supervisor exports everything as ODK Central shapes it"
 on sara export --form $FORM --format csv --out "$WORK/export.csv"
 cut -d, -f1-6 "$WORK/export.csv"
+ls "$WORK/export-media"
 
 step "13. The server's log: one structured line per request, no answers in it"
 tail -n 4 "$WORK/server.log"

@@ -204,11 +204,18 @@ struct ProtocolMiddleware: RouterMiddleware {
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let logger: Logger
+
+    /// The path as logged: a media file's hash (part of an answer) is left out.
+    static func logged(_ path: String) -> String {
+        guard path.hasPrefix("/v1/media/") else { return path }
+        return path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.count == 64 && $0.allSatisfy(\.isHexDigit) ? "{sha256}" : String($0) }.joined(separator: "/")
+    }
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         func log(_ status: Int, _ code: String? = nil) {
             var meta: Logger.Metadata = [
-                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
+                "method": "\(request.method.rawValue)", "path": "\(Self.logged(request.uri.path))", "status": "\(status)",
                 "ms": "\((DispatchTime.now().uptimeNanoseconds - start) / 1_000_000)",
             ]
             if let code { meta["error"] = "\(code)" }

@@ -440,7 +440,7 @@ extension Catalogue {
         case .mediaNotAFile: "esse caminho é uma pasta ou um dispositivo, não um ficheiro"
         case .mediaBadName: "o nome do ficheiro não pode ser guardado (vazio, longo demais ou com caracteres de controlo): mude-lhe o nome"
         case .captureFileHint: "o caminho de um ficheiro, no máximo {limit}; é copiado para a base de dados local"
-        case .captureMaxPixels: "o formulário pede fotografias com no máximo {pixels} píxeis no lado maior: o Recolha guarda a fotografia tal como é dada, por isso reduza-a antes se for maior"
+        case .captureMaxPixels: "o formulário pede fotografias com no máximo {pixels} píxeis no lado maior: o Recolha guarda a fotografia tal como é dada, por isso reduza-a antes, se passar desse tamanho"
         case .exportMediaFolder: "não é possível escrever a pasta de ficheiros {path}: verifique o disco e as permissões"
         case .exportMediaWrote: "{count} {count?ficheiro escrito|ficheiros escritos} em {path}"
         case .exportMediaMissing: "{count} {count?ficheiro indicado|ficheiros indicados} por estes registos ainda não {count?está|estão} neste dispositivo: sincronize para os obter e exporte de novo"

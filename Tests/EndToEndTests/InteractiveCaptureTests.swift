@@ -12,7 +12,7 @@ import Testing
         "4", "2.5", "1 2 3", "30", "2", "4", "1 5", "1", "1", "1 3 4", "1", "1", "28",
         "2", "1", "2", "3", "2",
         "y", "3", "4", "5", "2", "n",  // 5 trained of 4 staff is refused
-        "3", "6", "2", "1", "", "", "y",
+        "3", "6", "2", "1", "", "", "", "", "y",  // opening time and entrance photo skipped
     ]
 
     @Test func theFlagshipFormDrivenThroughStdin() throws {

@@ -75,6 +75,8 @@ import Testing
         let exported = String(hash.prefix(12)) + "-entrance.jpg"
         #expect(csv.contains(exported))
         #expect(FileManager.default.fileExists(atPath: sara.dir.file("export/media-media/" + exported)))
+        // The server's log names the media requests, not the hashes answers hold.
+        #expect(servers.log.contains("path=/v1/media/{sha256}/content") && !servers.log.contains(hash), "\(servers.log.suffix(600))")
     }
 
     @Test func aFileChangedAfterItWasKeptIsRefusedByTheServerAndTheRecordKept() throws {
