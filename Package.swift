@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
@@ -42,7 +43,10 @@ let package = Package(
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Gzip", dependencies: ["CGzip"]),
         // Reading .xlsx XLSForm workbooks into the Forms model.
-        .target(name: "XLSForm", dependencies: ["Forms", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // Workbooks (zip + XML) and the CSV files published with a form.
+        .target(name: "XLSForm", dependencies: ["Forms", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                                                .product(name: "CSV", package: "CSV.swift"),
+                                                .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip", "Words"]),
         .target(
             name: "SyncServer",

@@ -279,7 +279,8 @@ struct FormLoader {
                 }
                 guard register(name: name, row: row.row) else { continue }
                 if let list, lists[list] == nil {
-                    problem("survey", row.row, "type", Message(.formUnknownList, ["list": .text(list)]))
+                    problem("survey", row.row, "type", typeText.lowercased().contains("_from_file")
+                            ? Message(.formChoiceFileMissing, ["file": .text(list)]) : Message(.formUnknownList, ["list": .text(list)]))
                 }
                 let calculation = parse(row, "calculation")
                 if type == .calculate && calculation == nil && row["calculation"] == nil {

@@ -28,14 +28,20 @@ public struct FormDefinition: Hashable, Sendable, Codable {
     public var survey: [FormRow]
     public var choices: [FormRow]
     public var settings: [FormRow]
+    /// The files published with the form (a CSV of choices for
+    /// `select_one_from_file`): name, hash and size. Their rows are in
+    /// `choices` under the file's name as list, so the definition alone
+    /// holds all a device needs.
+    public var files: [AttachedFile]
 
-    public init(survey: [FormRow], choices: [FormRow], settings: [FormRow]) {
+    public init(survey: [FormRow], choices: [FormRow], settings: [FormRow], files: [AttachedFile] = []) {
         self.survey = survey
         self.choices = choices
         self.settings = settings
+        self.files = files
     }
 
-    enum CodingKeys: String, CodingKey { case survey, choices, settings }
+    enum CodingKeys: String, CodingKey { case survey, choices, settings, files }
 
     /// A cell as JSON writes it: text, or a number or boolean read as text.
     struct Cell: Decodable {
@@ -67,6 +73,7 @@ public struct FormDefinition: Hashable, Sendable, Codable {
         } else {
             settings = Self.rows(try c.decodeIfPresent([[String: Cell]].self, forKey: .settings) ?? [])
         }
+        files = try c.decodeIfPresent([AttachedFile].self, forKey: .files) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,5 +81,15 @@ public struct FormDefinition: Hashable, Sendable, Codable {
         try c.encode(survey.map(\.cells), forKey: .survey)
         try c.encode(choices.map(\.cells), forKey: .choices)
         try c.encode(settings.map(\.cells), forKey: .settings)
+        if !files.isEmpty { try c.encode(files, forKey: .files) }
     }
+}
+
+/// A file published with a form (ODK's form media): its name as the form
+/// names it, its SHA-256 and its size.
+public struct AttachedFile: Hashable, Sendable, Codable {
+    public var name: String
+    public var sha256: String
+    public var size: Int
+    public init(name: String, sha256: String, size: Int) { self.name = name; self.sha256 = sha256; self.size = size }
 }

@@ -58,7 +58,10 @@ extension QuestionType {
             return Message(.formNoBackgroundAudio)
         case "audit":
             return Message(.formNoAudit)
-        case "select_one_from_file", "select_multiple_from_file", "select_one_external", "select_multiple_external":
+        case "select_one_from_file", "select_multiple_from_file":
+            let file = typeText.split(whereSeparator: \.isWhitespace).dropFirst().first.map { $0.lowercased() } ?? ""
+            return file.hasSuffix(".csv") ? nil : Message(.formChoiceFileCSVOnly)
+        case "select_one_external", "select_multiple_external":
             return Message(.formNoChoiceFiles)
         default: return nil
         }
@@ -94,6 +97,11 @@ enum RowKind: Equatable {
             rest.removeFirst()
         }
         if head == "phone", rest.map({ $0.lowercased() }) == ["number"] { return .phoneNumber }
+        // Choices from a CSV published with the form: the file's rows are the list.
+        if head == "select_one_from_file" || head == "select_multiple_from_file" {
+            guard rest.count == 1 else { return nil }
+            return .question(head == "select_one_from_file" ? .selectOne : .selectMultiple, list: rest[0], orOther: false)
+        }
         // pyxform's `add image prompt`, `add photo prompt`, `add audio prompt`, ...
         if head == "add", rest.count == 2, rest[1].lowercased() == "prompt" {
             let media: [String: QuestionType] = ["image": .image, "photo": .image, "audio": .audio, "video": .video, "file": .file]

@@ -452,4 +452,18 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case bundleFileAltered
     case bundleNewFiles
     case bundleFiles
+    case formChoiceFileCSVOnly
+    case formChoiceFileMissing
+    case formMediaSaid
+    case formMediaTwice
+    case formMediaNotNamed
+    case formMediaTooLarge
+    case formMediaNotUTF8
+    case formMediaNotCSV
+    case formMediaColumns
+    case formMediaRows
+    case formMediaRowNoName
+    case formMediaRowTwice
+    case formMediaBroken
+    case formMediaFields
 }

@@ -19,19 +19,28 @@ public enum FormFile {
 
     /// Reads and checks a form file; a workbook is recognized by its zip
     /// signature, whatever its name.
-    public static func load(data: Data, name: String) throws(Failure) -> Loaded {
+    /// - Parameter media: files published with the form (CSV choice lists).
+    public static func load(data: Data, name: String, media: [Media] = []) throws(Failure) -> Loaded {
         let file = (name as NSString).lastPathComponent
+        var definition: FormDefinition
+        var notes: [Message] = []
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || name.lowercased().hasSuffix(".xlsx") {
             let read: XLSFormReader.Result
             do { read = try XLSFormReader.read(data, name: name) } catch { throw Failure(worded: error.worded) }
+            definition = read.definition
+            notes = read.notes
+        } else {
             do {
-                return Loaded(form: try Form.load(read.definition), notes: read.notes)
+                definition = try JSONDecoder().decode(FormDefinition.self, from: data)
             } catch {
-                throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(error.worded)]))
+                // Form.load(json:) words why the JSON is not a definition.
+                do { _ = try Form.load(json: data) } catch { throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(error.worded)])) }
+                throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(Message(.formMediaNotCSV))]))
             }
         }
+        if !media.isEmpty { definition = try attach(media, to: definition, form: name) }
         do {
-            return Loaded(form: try Form.load(json: data), notes: [])
+            return Loaded(form: try Form.load(definition), notes: notes)
         } catch {
             throw Failure(worded: Message(.formFileSaid, ["file": .text(file), "problem": .message(error.worded)]))
         }

@@ -207,10 +207,17 @@ extension RecolhaServer {
             static let configuration = CommandConfiguration(abstract: "Check a form definition and publish it.")
             @OptionGroup var data: DataOptions
             @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
+            @Option(parsing: .upToNextOption, help: "Files published with the form: a CSV of choices for each select_one_from_file.")
+            var media: [String] = []
             func run() async throws {
                 guard let bytes = FileManager.default.contents(atPath: file) else { throw AdminError("cannot read \(file)", code: 4) }
+                var files: [FormFile.Media] = []
+                for m in media {
+                    guard let data = FileManager.default.contents(atPath: m) else { throw AdminError("cannot read \(m)", code: 4) }
+                    files.append(FormFile.Media(name: m, data: data))
+                }
                 let loaded: FormFile.Loaded
-                do { loaded = try FormFile.load(data: bytes, name: file) } catch { throw AdminError(error.description, code: 3) }
+                do { loaded = try FormFile.load(data: bytes, name: file, media: files) } catch { throw AdminError(error.description, code: 3) }
                 for note in loaded.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
                 let service = SyncService(storage: try await data.storage())
                 let (form, added) = try await service.publish(definition: loaded.form.definition)

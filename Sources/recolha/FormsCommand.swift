@@ -18,10 +18,12 @@ extension Recolha.FormsCommand {
         static let configuration = CommandConfiguration(abstract: "Check a form definition and add it to the store.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
+        @Option(parsing: .upToNextOption, help: "Files published with the form: a CSV of choices for each select_one_from_file.")
+        var media: [String] = []
         @Flag(help: "Print the result as JSON.") var json = false
 
         func run() throws {
-            let form = try FormFiles.load(file)
+            let form = try FormFiles.load(file, media: media)
             let s = try store.open()
             let result = try s.addForm(form)
             if json {
@@ -106,12 +108,16 @@ extension Recolha.FormsCommand {
 
 enum FormFiles {
     /// Reads and checks a form file (.xlsx or .json); notes go to stderr.
-    static func load(_ path: String) throws -> Form {
+    static func load(_ path: String, media: [String] = []) throws -> Form {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw CLIError(.cannotReadMissing, ["path": .text(path)], code: .notFound)
         }
+        let files = try media.map { m -> FormFile.Media in
+            guard let bytes = FileManager.default.contents(atPath: m) else { throw CLIError(.cannotReadMissing, ["path": .text(m)], code: .notFound) }
+            return FormFile.Media(name: m, data: bytes)
+        }
         do {
-            let loaded = try FormFile.load(data: data, name: path)
+            let loaded = try FormFile.load(data: data, name: path, media: files)
             for note in loaded.notes { Console.note(note) }
             return loaded.form
         } catch {

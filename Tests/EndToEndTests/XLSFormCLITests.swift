@@ -42,7 +42,7 @@ import Testing
         #expect(notZip.status == 3 && notZip.stderr.contains("not a zip file"))
         let unsupported = d.run(["forms", "add", Package.path("Tests/Conformance/workbooks/pyxform/case_insensitivity.xlsx")])
         #expect(unsupported.status == 3 && unsupported.stderr.contains("row 3, column type: select_one_external")
-                && unsupported.stderr.contains("is not captured by Recolha: choices from a CSV"), "\(unsupported.stderr)")
+                && unsupported.stderr.contains("is not captured by Recolha: select_one_external reads"), "\(unsupported.stderr)")
         #expect(d.run(["forms", "list"]).stdout.contains("No forms yet"))
     }
 }

@@ -112,6 +112,21 @@ import XLSForm
         }
     }
 
+    /// A CSV of choices published with a form: read or refused by row, never a trap.
+    @Test func choiceFiles() throws {
+        let form = Data(#"{"settings": [{"form_id": "v"}], "survey": [{"type": "select_one_from_file f.csv", "name": "f", "label": "F"}]}"#.utf8)
+        let seeds = ["name,label,district\nTE-1,\"Zóbuè, HC\",moatize\nTE-2,B,chiure\n", "\u{FEFF}name,label::Português (pt)\r\na,Á\r\n",
+                     "name,label\n\"a\"\"b\",x\n,\n"].map { Array($0.utf8) }
+        try fuzz("choice-file", seeds: seeds) { input in
+            do {
+                let loaded = try FormFile.load(data: form, name: "v.json", media: [FormFile.Media(name: "f.csv", data: Data(input))])
+                #expect(loaded.form.definition.files.count == 1)
+            } catch {
+                clear(error)
+            }
+        }
+    }
+
     static let pushIdentity = SiteIdentity.make()
     static let enrolmentSeed: Enrolment = {
         let device = SiteIdentity.make()

@@ -21,7 +21,7 @@ import Testing
     /// Workbooks pyxform converts (it checks neither types Recolha does not
     /// capture nor XPath) that Recolha refuses on purpose, by row.
     static let refusedOnPurpose: [String: String] = [
-        "case_insensitivity.xlsx": "is not captured by Recolha: choices from a CSV, XML or GeoJSON file",
+        "case_insensitivity.xlsx": "is not captured by Recolha: select_one_external reads an external_choices sheet",
         "loop.xlsx": "unsupported type",
         "bad_calc.xlsx": "cannot parse",
     ]
