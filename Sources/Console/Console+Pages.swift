@@ -146,7 +146,12 @@ extension Console {
             review = ["comment": r.comment ?? false, "fields": fields, "hasFields": !fields.isEmpty]
         }
         let questions = (form?.orderedQuestions ?? []).filter { !$0.type.isAutomatic && $0.type != .note }.map { ["name": $0.name, "label": label($0.name)] }
+        // Like Central's "missing attachments": files the record names that are not whole here yet.
+        let missing = (try await service.storage.missingMedia(records: [id])[id] ?? []).map {
+            ["name": $0.name, "received": FileAnswer.size($0.received), "size": FileAnswer.size($0.size)]
+        }
         return html(.ok, "record", [
+            "missing": missing, "hasMissing": !missing.isEmpty,
             "title": t["record"] + " " + String(id.prefix(8)), "id": id, "form": form?.title ?? oldest.form, "owner": oldest.author,
             "created": Self.time(oldest.clock.ms), "status": state.status.map { t[$0] } ?? "—",
             "deleted": state.isDeleted, "state": state.reviewState.map { t[$0.rawValue] } ?? "—",

@@ -57,6 +57,8 @@ enum Templates {
             {{#comment}}<p id="review-comment">{{comment}}</p>{{/comment}}
             {{#hasFields}}<h3>{{t.field_comments}}</h3><ul>{{#fields}}<li><strong>{{label}}</strong>: {{text}}</li>{{/fields}}</ul>{{/hasFields}}
             </section>{{/review}}
+            {{#hasMissing}}<section class="missing"><h2>{{t.missing_files}}</h2><p>{{t.missing_intro}}</p>
+            <ul id="missing-files">{{#missing}}<li>{{name}}: {{received}} / {{size}}</li>{{/missing}}</ul></section>{{/hasMissing}}
             {{#hasConflicts}}<section class="conflicts"><h2>{{t.conflicts}}</h2><p>{{t.conflict_intro}}</p>
             <table><tr><th>{{t.question}}</th><th>{{t.value}}</th><th>{{t.who}}</th><th>{{t.when}}</th><th></th></tr>
             {{#conflicts}}{{#values}}<tr><td>{{label}}</td><td>{{value}}</td><td>{{who}}</td><td>{{when}}</td>
