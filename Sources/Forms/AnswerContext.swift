@@ -52,6 +52,17 @@ public struct AnswerContext: ExprContext {
         return answers[paths[0]]?.xvalue ?? .string("")
     }
 
+    public func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue {
+        func cell(_ c: Choice, _ col: String) -> String? {
+            if col == "name" { return c.name }
+            if col == "label" { return c.label.text(form.defaultLanguage, fallback: form.defaultLanguage) }
+            if col.hasPrefix("label::") { return c.label.text(Language(column: String(col.dropFirst(7))).code, fallback: form.defaultLanguage) }
+            return c.columns[col]
+        }
+        guard let rows = form.choiceLists[instance + ".csv"], let row = rows.first(where: { cell($0, keyColumn) == key }) else { return .string("") }
+        return .string(cell(row, column) ?? "")
+    }
+
     public func column(_ name: String) -> XValue {
         guard let choice else { return .string("") }
         if name == "name" { return .string(choice.name) }

@@ -88,8 +88,18 @@ extension FormLoader {
             for f in Set(expr.functions).sorted() {
                 if Functions.arity[f] == nil {
                     // These read a form's attached files, which Recolha does not take yet.
-                    let needsFiles = ["pulldata", "search", "instance"].contains(f)
+                    let needsFiles = ["search", "instance"].contains(f)
                     problem("survey", row, column, Message(needsFiles ? .formNeedsFiles : .formUnknownFunction, ["name": .text(f)]))
+                }
+            }
+            // pulldata('facilities', ...) reads facilities.csv, which must come with the form.
+            for first in expr.firstArguments(of: "pulldata") {
+                guard case .string(let instance) = first else {
+                    problem("survey", row, column, Message(.formPullDataLiteral))
+                    continue
+                }
+                if lists[instance + ".csv"] == nil {
+                    problem("survey", row, column, Message(.formPullDataFile, ["file": .text(instance + ".csv")]))
                 }
             }
             checkArity(expr, row: row, column: column)

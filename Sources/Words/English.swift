@@ -467,6 +467,8 @@ extension Catalogue {
         case .formMediaRowTwice: "row {row} repeats a name an earlier row has"
         case .formMediaBroken: "cannot be read from row {row}: {detail}"
         case .formMediaFields: "row {row} has {count} {count?field|fields} where the first line names {columns} columns (a stray quote?)"
+        case .formPullDataLiteral: "pulldata() names its file in quotes as its first argument, e.g. pulldata('facilities', 'label', 'name', ${facility})"
+        case .formPullDataFile: "pulldata() reads the file {file}, which was not given: add it with --media {file}"
         }
     }
 }

@@ -466,4 +466,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formMediaRowTwice
     case formMediaBroken
     case formMediaFields
+    case formPullDataLiteral
+    case formPullDataFile
 }

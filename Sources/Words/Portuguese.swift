@@ -468,6 +468,8 @@ extension Catalogue {
         case .formMediaRowTwice: "a linha {row} repete um name de uma linha anterior"
         case .formMediaBroken: "não pode ser lido a partir da linha {row}: {detail}"
         case .formMediaFields: "a linha {row} tem {count} {count?campo|campos} onde a primeira linha dá {columns} colunas (aspas a mais?)"
+        case .formPullDataLiteral: "pulldata() indica o ficheiro entre aspas no primeiro argumento, p. ex. pulldata('facilities', 'label', 'name', ${facility})"
+        case .formPullDataFile: "pulldata() lê o ficheiro {file}, que não foi dado: junte-o com --media {file}"
         }
     }
 }

@@ -30,11 +30,20 @@ extension FormFile {
             guard words.count == 2, ["select_one_from_file", "select_multiple_from_file"].contains(words[0].lowercased()) else { return nil }
             return String(words[1])
         })
+        // pulldata('facilities', ...) reads facilities.csv (quotes as Excel may curl them).
+        var pulled: Set<String> = []
+        for row in definition.survey {
+            for text in row.cells.values where text.contains("pulldata") {
+                for match in text.matches(of: /pulldata\s*\(\s*['"\u{2018}\u{2019}\u{201C}\u{201D}]([^'"\u{2018}\u{2019}\u{201C}\u{201D}]+)['"\u{2018}\u{2019}\u{201C}\u{201D}]/) {
+                    pulled.insert(String(match.1) + ".csv")
+                }
+            }
+        }
         var seen: Set<String> = []
         for m in media {
             func refuse(_ m2: Message) -> Failure { Failure(worded: Message(.formMediaSaid, ["file": .text(m.name), "problem": .message(m2)])) }
             guard seen.insert(m.name).inserted else { throw refuse(Message(.formMediaTwice)) }
-            guard named.contains(m.name) else {
+            guard named.contains(m.name) || pulled.contains(m.name) else {
                 throw refuse(Message(.formMediaNotNamed, ["form": .text((file as NSString).lastPathComponent)]))
             }
             guard m.data.count <= maxMediaBytes else { throw refuse(Message(.formMediaTooLarge, ["limit": .text(FileAnswer.size(maxMediaBytes))])) }
@@ -44,7 +53,8 @@ extension FormFile {
             let reader: CSVReader
             do { reader = try CSVReader(string: text, hasHeaderRow: true) } catch { throw refuse(Message(.formMediaNotCSV)) }
             let header = (reader.headerRow ?? []).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard header.contains("name"), header.contains(where: { $0 == "label" || $0.hasPrefix("label::") }) else {
+            // A file only pulldata() reads needs no label.
+            guard header.contains("name"), !named.contains(m.name) || header.contains(where: { $0 == "label" || $0.hasPrefix("label::") }) else {
                 throw refuse(Message(.formMediaColumns))
             }
             var rows = 0

@@ -12,7 +12,8 @@ import Testing
     {"settings": [{"form_id": "visits", "version": "1"}],
      "survey": [
       {"type": "select_one districts", "name": "district", "label": "District", "required": "yes"},
-      {"type": "select_one_from_file facilities.csv", "name": "facility", "label": "Facility", "choice_filter": "district = ${district}"}],
+      {"type": "select_one_from_file facilities.csv", "name": "facility", "label": "Facility", "choice_filter": "district = ${district}"},
+      {"type": "calculate", "name": "facility_label", "calculation": "pulldata('facilities', 'label', 'name', ${facility})"}],
      "choices": [{"list_name": "districts", "name": "moatize", "label": "Moatize"}, {"list_name": "districts", "name": "chiure", "label": "Chiure"}]}
     """#
     static let csv = "name,label,district\nTE-0091,Zobue Health Centre,moatize\nTE-0092,Moatize Rural Hospital,moatize\nCD-0004,Chiure Health Centre,chiure\n"
@@ -37,6 +38,7 @@ import Testing
         #expect(r.stdout.contains("! choose a number from 1 to 2"), "\(r.stdout)")
         let id = try #require((try ana.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
         #expect((try ana.json(["show", id]) as? [String: Any])?["facility"] as? String == "TE-0092")
+        #expect((try ana.json(["show", id]) as? [String: Any])?["facility_label"] as? String == "Moatize Rural Hospital", "pulldata() read the file")
         let synced = try ana.sync()
         #expect((synced["rejected"] as? [Any])?.isEmpty == true, "\(synced)")
         // The server checks the choice against the file's rows too.

@@ -10,6 +10,10 @@ struct FixedContext: ExprContext {
     var utcOffsetSeconds = 2 * 3600
     func value(of name: String) -> XValue { values[name] ?? .string("") }
     func column(_ name: String) -> XValue { .string(columns[name] ?? "") }
+    /// One row of a `facilities.csv`: name TE-0092, district moatize.
+    func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue {
+        .string(instance == "facilities" && column == "district" && keyColumn == "name" && key == "TE-0092" ? "moatize" : "")
+    }
 }
 
 func eval(_ text: String, _ ctx: FixedContext = FixedContext()) throws -> XValue {
@@ -110,6 +114,8 @@ func eval(_ text: String, _ ctx: FixedContext = FixedContext()) throws -> XValue
         ("normalize-space('  a   b ')", "a b"),
         ("true()", "true"),
         ("false()", "false"),
+        ("pulldata('facilities', 'district', 'name', 'TE-0092')", "moatize"),
+        ("pulldata('facilities', 'district', 'name', 'XX')", ""),
     ])
     func everyFunction(expression: String, expected: String) throws {
         #expect(try eval(expression, ctx).asString == expected)
@@ -120,7 +126,7 @@ func eval(_ text: String, _ ctx: FixedContext = FixedContext()) throws -> XValue
         let tested = ["not", "selected", "count-selected", "selected-at", "string-length", "regex", "if", "coalesce",
                       "concat", "number", "int", "round", "today", "now", "boolean", "string", "contains",
                       "starts-with", "ends-with", "substr", "count", "sum", "floor", "ceiling", "abs", "min", "max",
-                      "pow", "date", "uuid", "normalize-space", "true", "false"]
+                      "pow", "date", "uuid", "normalize-space", "true", "false", "pulldata"]
         #expect(Set(tested) == Set(Functions.arity.keys))
     }
 

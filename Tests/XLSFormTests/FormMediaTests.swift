@@ -75,4 +75,30 @@ import Testing
             #expect(error.description.contains("its choices come from the file facilities.csv, which was not given"), "\(error.description)")
         }
     }
+
+    @Test func pulldataReadsAColumnOfTheRowItsKeyNames() throws {
+        let form = Data(#"""
+        {"settings": [{"form_id": "visits", "version": "1"}],
+         "survey": [
+          {"type": "select_one_from_file facilities.csv", "name": "facility", "label": "Facility"},
+          {"type": "calculate", "name": "facility_district", "calculation": "pulldata('facilities', 'district', 'name', ${facility})"},
+          {"type": "calculate", "name": "nurses", "calculation": "pulldata(‘staffing’, 'nurses', 'code', ${facility})"}]}
+        """#.utf8)
+        let staffing = FormFile.Media(name: "staffing.csv", data: Data("name,code,nurses\n1,TE-0092,7\n2,TE-0091,3\n".utf8))
+        let loaded = try FormFile.load(data: form, name: "visits.json", media: [Self.facilities, staffing])
+        var answers = Answers()
+        answers["facility"] = .text("TE-0092")
+        let ctx = AnswerContext(form: loaded.form, answers: answers, nowMs: 0)
+        #expect(loaded.form.questions["facility_district"]?.calculation?.evaluate(in: ctx).asString == "moatize")
+        #expect(loaded.form.questions["nurses"]?.calculation?.evaluate(in: ctx).asString == "7", "curly quotes read as straight ones")
+        answers["facility"] = .text("XX-0000")
+        #expect(loaded.form.questions["nurses"]?.calculation?.evaluate(in: AnswerContext(form: loaded.form, answers: answers, nowMs: 0)).asString == "")
+        // Without its file the form is refused, naming the file.
+        do {
+            _ = try FormFile.load(data: form, name: "visits.json", media: [Self.facilities])
+            Issue.record("accepted without staffing.csv")
+        } catch {
+            #expect(error.description.contains("pulldata() reads the file staffing.csv, which was not given"), "\(error.description)")
+        }
+    }
 }

@@ -33,6 +33,16 @@ public indirect enum Expr: Hashable, Sendable {
         }
     }
 
+    /// The first argument of every call of `name` (for pulldata's file).
+    public func firstArguments(of name: String) -> [Expr] {
+        switch self {
+        case .negate(let e): return e.firstArguments(of: name)
+        case .binary(_, let l, let r): return l.firstArguments(of: name) + r.firstArguments(of: name)
+        case .call(let n, let args): return (n == name ? Array(args.prefix(1)) : []) + args.flatMap { $0.firstArguments(of: name) }
+        default: return []
+        }
+    }
+
     /// Every bare choice-column name the expression reads.
     public var columns: [String] {
         switch self {

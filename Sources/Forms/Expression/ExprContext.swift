@@ -10,4 +10,13 @@ public protocol ExprContext {
     /// offset of the local time zone in seconds.
     var nowMs: Int64 { get }
     var utcOffsetSeconds: Int { get }
+    /// pulldata(): see the default below.
+    func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue
+}
+
+extension ExprContext {
+    /// `pulldata(instance, column, keyColumn, key)`: a column of the row of
+    /// the form's file `instance.csv` whose `keyColumn` holds `key`; empty
+    /// where there is no such file or row.
+    public func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue { .string("") }
 }

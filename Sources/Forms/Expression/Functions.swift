@@ -12,6 +12,8 @@ public enum Functions {
         "ends-with": 2...2, "substr": 2...3, "count": 1...1, "sum": 1...1,
         "floor": 1...1, "ceiling": 1...1, "abs": 1...1, "min": 1...64, "max": 1...64,
         "pow": 2...2, "date": 1...1, "uuid": 0...1, "normalize-space": 1...1,
+        // Reads a CSV published with the form (--media NAME.csv).
+        "pulldata": 4...4,
     ]
 
     /// The problem with a call, or nil when the function exists and the
@@ -147,6 +149,8 @@ extension Expr {
             let s = arg(0).asString
             guard let re = regexCache.regex(arg(1).asString) else { return .bool(false) }
             return .bool(re.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil)
+        case "pulldata":
+            return ctx.pull(instance: arg(0).asString, column: arg(1).asString, keyColumn: arg(2).asString, key: arg(3).asString)
         case "coalesce":
             let a = arg(0)
             return a.asString.isEmpty ? arg(1) : a
