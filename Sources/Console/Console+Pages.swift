@@ -125,8 +125,14 @@ extension Console {
         let paths = state.fields.keys.filter { !MetaField.isMeta($0) }.sorted {
             (order[FormRules.name(of: $0)] ?? Int.max, $0) < (order[FormRules.name(of: $1)] ?? Int.max, $1)
         }
+        let missingNow = Set((try await service.storage.missingMedia(records: [id])[id] ?? []).map(\.sha256))
         let answers: [[String: Any]] = paths.map { path in
-            ["label": label(path), "path": path, "value": display(path, state.fields[path]?.value), "history": history[path] ?? []]
+            var file: Any = false
+            if let json = state.fields[path]?.value, case .file(let f)? = Answer(json: json), !missingNow.contains(f.sha256) {
+                file = "/console/records/\(id)/files/\(f.sha256)"
+            }
+            return ["label": label(path), "path": path, "value": display(path, state.fields[path]?.value), "history": history[path] ?? [],
+                    "file": file]
         } + [MetaField.status, MetaField.review].filter { state.fields[$0] != nil }.map { path in
             ["label": path == MetaField.status ? t["status"] : t["review"], "path": path,
              "value": path == MetaField.review ? (state.reviewState.map { t[$0.rawValue] } ?? "—") : display(path, state.fields[path]?.value),
@@ -196,5 +202,35 @@ extension Console {
              "toggleLabel": t[u.disabled ? "enable" : "disable"]]
         }
         return html(.ok, "users", ["title": t["users"], "rows": rows, "notice": notice ? t["done"] : false], lang: lang, session: s)
+    }
+}
+
+extension Console {
+    /// A file a record names, whole and verified, for a supervisor to look
+    /// at: photos, recordings, videos and PDFs shown in the browser, any
+    /// other file downloaded; never run as a page (sandboxed, no sniffing).
+    func mediaFile(_ sha256: String, record: String, user: UserRecord) async throws -> Response {
+        // Only a file this record names: the address cannot reach another record's.
+        guard let (stored, _) = try await service.record(record),
+              let file = stored.lazy.compactMap({ s -> FileAnswer? in
+                  guard let v = s.version.value, case .file(let a)? = Answer(json: v), a.sha256 == sha256 else { return nil }
+                  return a
+              }).first else { throw ConsoleFailure.notFound }
+        var data = Data()
+        while true {
+            let (m, piece): (ServerMedia, Data)
+            do { (m, piece) = try await service.downloadMedia(sha256, from: data.count, user: user) } catch { throw ConsoleFailure.notFound }
+            data.append(piece)
+            if data.count >= m.size || piece.isEmpty { break }
+        }
+        let type = file.kind
+        let shown = ["image/", "audio/", "video/"].contains { type.hasPrefix($0) } || type == "application/pdf"
+        var headers = HTTPFields()
+        headers[.contentType] = shown ? type : "application/octet-stream"
+        headers[.contentDisposition] = (shown ? "inline" : "attachment") + "; filename=\"" + file.exportName.filter { $0 != "\"" && $0 != "\\" && $0.isASCII } + "\""
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.contentSecurityPolicy] = "sandbox; default-src 'none'"
+        headers[.cacheControl] = "private, no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

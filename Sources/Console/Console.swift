@@ -197,6 +197,13 @@ public struct Console: Sendable {
                                             notice: request.uri.queryParameters["saved"] != nil ? ConsoleText.words(lang)["saved"] : nil)
             }
         }
+        router.get("console/records/:id/files/:sha") { request, context in
+            try await page(request) { _ in
+                let (s, _) = try await signedIn(request, form: nil)
+                guard let user = try await service.storage.user(named: s.user) else { throw ConsoleFailure.signedOut }
+                return try await mediaFile(try context.parameters.require("sha"), record: try recordID(context), user: user)
+            }
+        }
         router.post("console/records/:id/review") { request, context in
             try await page(request) { lang in
                 let form = try await formBody(request, as: ReviewForm.self)

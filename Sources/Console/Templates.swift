@@ -77,7 +77,7 @@ enum Templates {
             </form></section>{{/canReview}}
             <h2>{{t.answers}}</h2>
             <table id="answers"><tr><th>{{t.question}}</th><th>{{t.answer}}</th><th>{{t.history}}</th></tr>
-            {{#answers}}<tr><td>{{label}}<br><small>{{path}}</small></td><td class="answer">{{value}}</td>
+            {{#answers}}<tr><td>{{label}}<br><small>{{path}}</small></td><td class="answer">{{value}}{{#file}} <a href="{{file}}" class="file">{{t.open_file}}</a>{{/file}}</td>
             <td><ul class="history">{{#history}}<li>{{value}} — {{who}}, {{when}}, {{device}}, {{path}}</li>{{/history}}</ul></td></tr>{{/answers}}
             </table>
             {{> foot}}

@@ -38,6 +38,17 @@ extension ConsoleTests {
             _ = try await service.uploadMedia(hash, offset: 1000, bytes: photo.suffix(2000), user: user)
             let after = text(try await client.execute(uri: "/console/records/\(record)", method: .get, headers: cookie))
             #expect(!after.contains("Files not yet on the server"))
+            // Whole now: the answer links to the photo, shown in the browser but never run as a page.
+            let link = "/console/records/\(record)/files/\(hash)"
+            #expect(after.contains("href=\"\(link)\""), "\(after)")
+            let file = try await client.execute(uri: link, method: .get, headers: cookie)
+            #expect(file.status == .ok && Data(buffer: file.body) == photo)
+            #expect(file.headers[.contentType] == "image/jpeg" && file.headers[.xContentTypeOptions] == "nosniff")
+            #expect(file.headers[.contentSecurityPolicy]?.hasPrefix("sandbox") == true)
+            // Another record's address does not reach it; signed out, neither.
+            #expect(try await client.execute(uri: "/console/records/\(UUID().uuidString.lowercased())/files/\(hash)", method: .get,
+                                             headers: cookie).status == .notFound)
+            #expect(try await client.execute(uri: link, method: .get).status == .seeOther)
         }
     }
 }
