@@ -23,7 +23,7 @@ extension FormFile {
     /// - Throws: `Failure` naming the file (and row) for a file the form does
     ///   not name, that is not UTF-8 CSV with `name` and `label` columns, or
     ///   too large; nothing is added then.
-    static func attach(_ media: [Media], to definition: FormDefinition, form file: String) throws(Failure) -> FormDefinition {
+    public static func attach(_ media: [Media], to definition: FormDefinition, form file: String) throws(Failure) -> FormDefinition {
         var out = definition
         let named = Set(definition.survey.compactMap { row -> String? in
             let words = (row["type"] ?? "").split(whereSeparator: \.isWhitespace)
