@@ -40,6 +40,13 @@ public struct FileAnswer: Hashable, Sendable {
         .object(["name": .string(name), "sha256": .string(sha256), "size": .number(Double(size))])
     }
 
+    /// The file a version's stored value names, nil for any other value
+    /// (a cheap first-byte test keeps plain answers off the JSON decoder).
+    public init?(stored value: String?) {
+        guard let value, value.utf8.first == UInt8(ascii: "{"), case .file(let f)? = Answer(json: value) else { return nil }
+        self = f
+    }
+
     /// Reads `{"name", "sha256", "size"}` and nothing else; nil otherwise.
     public init?(jsonValue: JSONValue) {
         guard case .object(let o) = jsonValue, o.count == 3,

@@ -131,8 +131,7 @@ extension Store {
         var seen: Set<String> = []
         var bytes = 0
         for v in versions {
-            guard let value = v.value, value.utf8.first == UInt8(ascii: "{"), case .file(let f)? = Answer(json: value),
-                  seen.insert(f.sha256).inserted, bytes + f.size <= BundleContent.mediaBudget,
+            guard let f = FileAnswer(stored: v.value), seen.insert(f.sha256).inserted, bytes + f.size <= BundleContent.mediaBudget,
                   try Bool.fetchOne(db, sql: "SELECT held = 1 AND sent = 0 FROM media WHERE sha256 = ?", arguments: [f.sha256]) == true,
                   let data = mediaBytes(f.sha256) else { continue }
             out.append(BundleMedia(sha256: f.sha256, data: data))
@@ -180,7 +179,7 @@ extension Store {
 
     /// Records the files a batch of versions names (in the batch's transaction).
     static func noteMedia(_ db: Database, record: String, value: String?) throws {
-        guard let value, value.utf8.first == UInt8(ascii: "{"), case .file(let f)? = Answer(json: value) else { return }
+        guard let f = FileAnswer(stored: value) else { return }
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO media (sha256, size, name) VALUES (?, ?, ?)")
             .execute(arguments: [f.sha256, f.size, f.name])
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO media_refs (sha256, record_id) VALUES (?, ?)")

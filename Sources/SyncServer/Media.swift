@@ -27,8 +27,7 @@ public struct ServerMedia: Sendable, Hashable, Codable {
 enum MediaRefs {
     static func of(_ versions: [Version]) -> [(file: FileAnswer, record: String)] {
         versions.compactMap { v in
-            guard let value = v.value, value.utf8.first == UInt8(ascii: "{"), case .file(let f)? = Answer(json: value) else { return nil }
-            return (f, v.record)
+            FileAnswer(stored: v.value).map { ($0, v.record) }
         }
     }
 }

@@ -22,19 +22,8 @@ struct MediaBench {
         }
         let workbook = root + "/Tests/Conformance/workbooks/recolha/media.xlsx"
         _ = try sync.must(runChild(sync.serverBinary, ["forms", "publish", workbook, "--data", data]), "publish")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: sync.serverBinary)
-        server.arguments = ["serve", "--data", data, "--port", "0"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, url, port) = try sync.serve(data)
         defer { server.terminate(); server.waitUntilExit() }
-        var line = ""
-        while !line.contains("listening on") { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
-        let listening = line.split(separator: "\n").first { $0.contains("listening on") }!
-        let url = String(listening.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = Int(url.split(separator: ":").last!)!
 
         let a = try sync.device("media-a", user: "ana", url: url)
         _ = try sync.must(runChild(sync.recolha, ["sync", "--store", a]), "first sync")

@@ -30,6 +30,23 @@ struct SyncBench {
         return path
     }
 
+    /// `recolha-server serve` on the data folder, at a port the system picks.
+    func serve(_ data: String) throws -> (server: Process, url: String, port: Int) {
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: serverBinary)
+        server.arguments = ["serve", "--data", data, "--port", "0"]
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        var line = ""
+        while !line.contains("listening on") { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
+        // The line saying where it listens (a line naming the console may follow in the same read).
+        let listening = line.split(separator: "\n").first { $0.contains("listening on") }!
+        let url = String(listening.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (server, url, Int(url.split(separator: ":").last!)!)
+    }
+
     func run() throws {
         print("\n## Sync: \(count) flagship surveys over loopback (release binaries, gzip, push batches of \(SyncOptions().pushBatch) versions)")
         let data = work + "/server"
@@ -39,20 +56,8 @@ struct SyncBench {
                                   input: "\(user)-bench-password\n"), "users add")
         }
         _ = try must(runChild(serverBinary, ["forms", "publish", root + "/schema/forms/health_facility_assessment.json", "--data", data]), "publish")
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: serverBinary)
-        server.arguments = ["serve", "--data", data, "--port", "0"]
-        let out = Pipe()
-        server.standardOutput = out
-        server.standardError = FileHandle.nullDevice
-        try server.run()
+        let (server, url, port) = try serve(data)
         defer { server.terminate(); server.waitUntilExit() }
-        var line = ""
-        while !line.contains("listening on") { line += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self) }
-        // The line saying where it listens (a line naming the console may follow in the same read).
-        let listening = line.split(separator: "\n").first { $0.contains("listening on") }!
-        let url = String(listening.split(separator: " ").last!).trimmingCharacters(in: .whitespacesAndNewlines)
-        let port = Int(url.split(separator: ":").last!)!
 
         // Device A captures `count` surveys offline.
         let a = try device("a", user: "ana", url: url)
