@@ -469,6 +469,7 @@ extension Catalogue {
         case .formMediaFields: "row {row} has {count} {count?field|fields} where the first line names {columns} columns (a stray quote?)"
         case .formPullDataLiteral: "pulldata() names its file in quotes as its first argument, e.g. pulldata('facilities', 'label', 'name', ${facility})"
         case .formPullDataFile: "pulldata() reads the file {file}, which was not given: add it with --media {file}"
+        case .xlsformOldXLS: "is an old Excel 97-2003 workbook (.xls), which Recolha does not read: open it in Excel or LibreOffice and save it as .xlsx, or run `libreoffice --headless --convert-to xlsx {file}`"
         }
     }
 }

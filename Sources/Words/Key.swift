@@ -468,4 +468,5 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formMediaFields
     case formPullDataLiteral
     case formPullDataFile
+    case xlsformOldXLS
 }

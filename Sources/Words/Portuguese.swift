@@ -470,6 +470,7 @@ extension Catalogue {
         case .formMediaFields: "a linha {row} tem {count} {count?campo|campos} onde a primeira linha dá {columns} colunas (aspas a mais?)"
         case .formPullDataLiteral: "pulldata() indica o ficheiro entre aspas no primeiro argumento, p. ex. pulldata('facilities', 'label', 'name', ${facility})"
         case .formPullDataFile: "pulldata() lê o ficheiro {file}, que não foi dado: junte-o com --media {file}"
+        case .xlsformOldXLS: "é um livro antigo do Excel 97-2003 (.xls), que o Recolha não lê: abra-o no Excel ou no LibreOffice e guarde-o como .xlsx, ou execute `libreoffice --headless --convert-to xlsx {file}`"
         }
     }
 }

@@ -24,6 +24,11 @@ public enum FormFile {
         let file = (name as NSString).lastPathComponent
         var definition: FormDefinition
         var notes: [Message] = []
+        // Excel 97-2003 files are OLE2 compound documents; no well-kept Swift
+        // reader exists, so say how to convert instead of failing as JSON.
+        if data.starts(with: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) || name.lowercased().hasSuffix(".xls") {
+            throw Failure(worded: XLSFormError(file: file, Message(.xlsformOldXLS, ["file": .text(file)])).worded)
+        }
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) || name.lowercased().hasSuffix(".xlsx") {
             let read: XLSFormReader.Result
             do { read = try XLSFormReader.read(data, name: name) } catch { throw Failure(worded: error.worded) }

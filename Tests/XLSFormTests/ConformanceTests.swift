@@ -176,4 +176,47 @@ import Testing
         #expect(refusal(try Data(contentsOf: URL(fileURLWithPath: bomb)), "bomb.xlsx")
                 .contains("its part xl/workbook.xml unpacks to more than 64 MiB"))
     }
+
+    /// Teams still download Excel 97-2003 workbooks: one line says how to
+    /// convert, in place of a JSON error.
+    @Test func anOldXLSWorkbookIsRefusedWithHowToConvertIt() {
+        let ole2 = Data([0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) + Data(count: 504)
+        for name in ["assessment.xls", "assessment.bin"] {
+            do {
+                _ = try FormFile.load(data: ole2, name: name)
+                Issue.record("an .xls workbook was read")
+            } catch {
+                #expect(error.description.hasPrefix(name + " is an old Excel 97-2003 workbook (.xls)"), "\(error)")
+                #expect(error.description.contains("libreoffice --headless --convert-to xlsx \(name)"))
+            }
+        }
+    }
+
+    /// A cell typed as a formula gives the value Excel last computed (its
+    /// cached `<v>`), as pyxform (openpyxl with data_only) reads it.
+    @Test func formulaCellsGiveTheirCachedValues() throws {
+        let dir = TempDir()
+        let path = dir.file("formulas.xlsx")
+        let script = """
+        import zipfile
+        z = zipfile.ZipFile('\(path)', 'w', zipfile.ZIP_DEFLATED)
+        z.writestr('xl/workbook.xml', '<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+                   '<sheet name="survey" sheetId="1" r:id="rId1"/></sheets></workbook>')
+        z.writestr('xl/_rels/workbook.xml.rels', '<Relationships><Relationship Id="rId1" Target="worksheets/sheet1.xml"/></Relationships>')
+        z.writestr('xl/worksheets/sheet1.xml', '<worksheet><sheetData>'
+            '<row r="1"><c r="A1" t="inlineStr"><is><t>type</t></is></c><c r="B1" t="inlineStr"><is><t>name</t></is></c>'
+            '<c r="C1" t="inlineStr"><is><t>label</t></is></c><c r="D1" t="inlineStr"><is><t>default</t></is></c></row>'
+            '<row r="2"><c r="A2" t="inlineStr"><is><t>integer</t></is></c><c r="B2" t="str"><f>LOWER("ROOMS")</f><v>rooms</v></c>'
+            '<c r="C2" t="str"><f>CONCATENATE("Number of ","rooms")</f><v>Number of rooms</v></c><c r="D2"><f>2*3</f><v>6</v></c></row>'
+            '</sheetData></worksheet>')
+        z.close()
+        """
+        let made = CLI.run(["-c", script], binary: "/usr/bin/python3")
+        #expect(made.status == 0, "\(made.stderr)")
+        let form = try FormFile.load(data: Data(contentsOf: URL(fileURLWithPath: path)), name: "formulas.xlsx").form
+        let q = try #require(form.orderedQuestions.first)
+        #expect(q.name == "rooms")
+        #expect(q.label.text("en") == "Number of rooms")
+        #expect(q.defaultValue == "6")
+    }
 }
