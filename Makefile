@@ -1,7 +1,7 @@
 # Recolha: `make demo` runs the main job, `make test` runs every test.
 # Both install the system packages they need when missing (Debian/apt).
 SHELL := /bin/bash
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev pkg-config openssl
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libxml2-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
 .PHONY: deps build test demo bench load clean pyxform schemathesis browser dist

@@ -42,9 +42,11 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CGzip", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "Gzip", dependencies: ["CGzip"]),
+        // libxml2's pull reader for workbook parts and XML choice files.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // Reading .xlsx XLSForm workbooks into the Forms model.
         // Workbooks (zip + XML) and the CSV files published with a form.
-        .target(name: "XLSForm", dependencies: ["Forms", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        .target(name: "XLSForm", dependencies: ["Forms", "CLibXML2", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                                                 .product(name: "CSV", package: "CSV.swift"),
                                                 .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "SyncClient", dependencies: ["Sync", "Store", "Forms", "CCurl", "Gzip", "Words"]),

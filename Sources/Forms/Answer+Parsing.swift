@@ -26,6 +26,19 @@ extension Answer {
                 }
             }
             return .success(.choices(picked))
+        case .rank:
+            // Every choice on offer once, first the one ranked highest: `3 1 2`.
+            var ranked: [String] = []
+            for token in text.split(whereSeparator: { $0 == " " || $0 == "," }) {
+                switch choice(String(token), choices) {
+                case .success(let c):
+                    guard !ranked.contains(c) else { return .failure(.init(Message(.answerRankTwice))) }
+                    ranked.append(c)
+                case .failure(let e): return .failure(e)
+                }
+            }
+            guard ranked.count == choices.count else { return .failure(.init(Message(.answerRankAll, ["count": .int(choices.count)]))) }
+            return .success(.choices(ranked))
         case .date, .datetime, .geopoint, .time, .geotrace, .geoshape:
             let a = Answer.text(text)
             if let reason = a.problem(for: q) { return .failure(.init(reason)) }
@@ -82,6 +95,17 @@ extension Answer {
             return .failure(.init(.answerNumberJSON))
         case (.acknowledge, .bool(true)):
             return .success(.text("OK"))
+        case (.rank, .array(let items)):
+            var out: [String] = []
+            for item in items {
+                guard case .string(let s) = item else { return .failure(.init(.answerChoiceArray)) }
+                out.append(s)
+            }
+            return .success(.choices(out))
+        case (.rank, .string(let s)):
+            return .success(.choices(s.split(separator: " ").map(String.init)))
+        case (.rank, _):
+            return .failure(.init(.answerChoiceArray))
         case (.selectMultiple, .array(let items)):
             var out: [String] = []
             for item in items {
@@ -131,6 +155,8 @@ extension Answer {
         case (.selectOne, .text(let s)):
             return s.isEmpty ? Message(.answerEmpty) : nil
         case (.selectMultiple, .choices): return nil
+        case (.rank, .choices(let c)):
+            return Set(c).count == c.count ? nil : Message(.answerRankTwice)
         case (.date, .text(let s)):
             return s.utf8.count == 10 && DateText.days(s) != nil ? nil : Message(.answerDate)
         case (.datetime, .text(let s)):

@@ -102,18 +102,21 @@ struct FormLoader {
 
     mutating func loadChoices(defaultLanguage: String, allowDuplicates: Bool) -> [String: [(choice: Choice, row: Int)]] {
         var lists: [String: [(choice: Choice, row: Int)]] = [:]
-        for row in definition.choices where !row.isBlank {
-            guard let list = row["list_name"] ?? row["list name"] else {
-                problem("choices", row.row, "list_name", Message(.formChoiceNoList))
+        let sheets = [("choices", definition.choices), ("external_choices", definition.externalChoices)]
+        for (sheet, rows) in sheets {
+        for row in rows where !row.isBlank {
+            guard let listName = row["list_name"] ?? row["list name"] else {
+                problem(sheet, row.row, "list_name", Message(.formChoiceNoList))
                 continue
             }
+            let list = sheet == "choices" ? listName : FormDefinition.externalList(listName)
             guard let name = row["name"] ?? row["value"] else {
-                problem("choices", row.row, "name", Message(.formChoiceNoName, ["list": .text(list)]))
+                problem(sheet, row.row, "name", Message(.formChoiceNoName, ["list": .text(listName)]))
                 continue
             }
             if !allowDuplicates, lists[list]?.contains(where: { $0.choice.name == name }) == true {
-                problem("choices", row.row, "name",
-                        Message(.formChoiceDuplicate, ["name": .text(name), "list": .text(list)]))
+                problem(sheet, row.row, "name",
+                        Message(.formChoiceDuplicate, ["name": .text(name), "list": .text(listName)]))
                 continue
             }
             var columns: [String: String] = [:]
@@ -122,6 +125,7 @@ struct FormLoader {
             }
             let choice = Choice(name: name, label: localized(row, "label", defaultLanguage: defaultLanguage), columns: columns)
             lists[list, default: []].append((choice, row.row))
+        }
         }
         return lists
     }
@@ -279,8 +283,11 @@ struct FormLoader {
                 }
                 guard register(name: name, row: row.row) else { continue }
                 if let list, lists[list] == nil {
+                    let external = FormDefinition.externalList("")
                     problem("survey", row.row, "type", typeText.lowercased().contains("_from_file")
-                            ? Message(.formChoiceFileMissing, ["file": .text(list)]) : Message(.formUnknownList, ["list": .text(list)]))
+                            ? Message(.formChoiceFileMissing, ["file": .text(list)])
+                            : list.hasPrefix(external) ? Message(.formExternalListMissing, ["list": .text(String(list.dropFirst(external.count)))])
+                            : Message(.formUnknownList, ["list": .text(list)]))
                 }
                 let calculation = parse(row, "calculation")
                 if type == .calculate && calculation == nil && row["calculation"] == nil {

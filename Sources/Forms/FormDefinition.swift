@@ -33,15 +33,23 @@ public struct FormDefinition: Hashable, Sendable, Codable {
     /// `choices` under the file's name as list, so the definition alone
     /// holds all a device needs.
     public var files: [AttachedFile]
+    /// The `external_choices` sheet: lists for `select_one_external`, which
+    /// Collect reads from the itemsets.csv pyxform builds from this sheet.
+    public var externalChoices: [FormRow]
 
-    public init(survey: [FormRow], choices: [FormRow], settings: [FormRow], files: [AttachedFile] = []) {
+    public init(survey: [FormRow], choices: [FormRow], settings: [FormRow], files: [AttachedFile] = [], externalChoices: [FormRow] = []) {
         self.survey = survey
         self.choices = choices
         self.settings = settings
         self.files = files
+        self.externalChoices = externalChoices
     }
 
-    enum CodingKeys: String, CodingKey { case survey, choices, settings, files }
+    enum CodingKeys: String, CodingKey { case survey, choices, settings, files, externalChoices = "external_choices" }
+
+    /// The list a `select_one_external LIST` question reads: its own name
+    /// space, as a list may be named on both sheets (pyxform allows it).
+    public static func externalList(_ name: String) -> String { "external_choices/" + name }
 
     /// A cell as JSON writes it: text, or a number or boolean read as text.
     struct Cell: Decodable {
@@ -74,6 +82,7 @@ public struct FormDefinition: Hashable, Sendable, Codable {
             settings = Self.rows(try c.decodeIfPresent([[String: Cell]].self, forKey: .settings) ?? [])
         }
         files = try c.decodeIfPresent([AttachedFile].self, forKey: .files) ?? []
+        externalChoices = Self.rows(try c.decodeIfPresent([[String: Cell]].self, forKey: .externalChoices) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -82,6 +91,7 @@ public struct FormDefinition: Hashable, Sendable, Codable {
         try c.encode(choices.map(\.cells), forKey: .choices)
         try c.encode(settings.map(\.cells), forKey: .settings)
         if !files.isEmpty { try c.encode(files, forKey: .files) }
+        if !externalChoices.isEmpty { try c.encode(externalChoices.map(\.cells), forKey: .externalChoices) }
     }
 }
 

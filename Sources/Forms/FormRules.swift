@@ -159,6 +159,10 @@ public struct FormRules: Sendable {
             if picked.contains(where: { !offered.contains($0) }) {
                 return Message(q.choiceFilter == nil ? .answerNotOffered : .answerNotOfferedNow, ["list": .text(q.listName ?? "")])
             }
+            // A ranking orders every choice on offer.
+            if q.type == .rank, !picked.isEmpty, Set(picked) != offered {
+                return Message(.answerRankAll, ["count": .int(offered.count)])
+            }
         }
         if let c = q.constraint, !c.isTrue(in: context(answers, scope: f.scope, current: a.xvalue)) {
             return message(q.constraintMessage) ?? Message(.answerConstraint, ["constraint": .text(q.constraintText ?? "")])

@@ -24,11 +24,14 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     /// A file the person gives (a path on a laptop): kept in the store's
     /// media folder by its SHA-256, the answer its hash, name and size.
     case image, audio, video, file
+    /// Every offered choice once, in the order the person ranks them (ODK's
+    /// `rank`), kept as select_multiple keeps its choices.
+    case rank
 
     /// The XLSForm spelling: `select_one`, `integer`, ...
     public var name: String { rawValue }
 
-    public var hasChoices: Bool { self == .selectOne || self == .selectMultiple }
+    public var hasChoices: Bool { self == .selectOne || self == .selectMultiple || self == .rank }
 
     /// A photo, recording, video or file: answered with a file.
     public var isMedia: Bool { [.image, .audio, .video, .file].contains(self) }
@@ -43,7 +46,7 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     /// Every type the survey sheet accepts, structure rows included, for
     /// messages that list them.
     public static let supportedList =
-        "text, integer, decimal, select_one LIST, select_multiple LIST, date, datetime, time, geopoint, geotrace, geoshape, "
+        "text, integer, decimal, select_one LIST, select_multiple LIST, rank LIST, date, datetime, time, geopoint, geotrace, geoshape, "
         + "barcode, acknowledge, range, phone number, image, audio, video, file, note, calculate, hidden, start, end, today, deviceid, username, "
         + "phonenumber, simserial, subscriberid, begin_group, end_group, begin_repeat, end_repeat"
 }
@@ -60,9 +63,9 @@ extension QuestionType {
             return Message(.formNoAudit)
         case "select_one_from_file", "select_multiple_from_file":
             let file = typeText.split(whereSeparator: \.isWhitespace).dropFirst().first.map { $0.lowercased() } ?? ""
-            return file.hasSuffix(".csv") ? nil : Message(.formChoiceFileCSVOnly)
-        case "select_one_external", "select_multiple_external":
-            return Message(.formNoChoiceFiles)
+            return [".csv", ".xml", ".geojson"].contains(where: file.hasSuffix) ? nil : Message(.formChoiceFileCSVOnly)
+        case "osm":
+            return Message(.formNoOSM)
         default: return nil
         }
     }
@@ -95,6 +98,16 @@ enum RowKind: Equatable {
         }
         if (head == "select_one" || head == "select_multiple"), rest.count >= 2, rest[0].lowercased() == "from" {
             rest.removeFirst()
+        }
+        // A list of the external_choices sheet.
+        if head == "select_one_external" || head == "select_multiple_external" {
+            guard rest.count == 1 else { return nil }
+            return .question(head == "select_one_external" ? .selectOne : .selectMultiple,
+                             list: FormDefinition.externalList(rest[0]), orOther: false)
+        }
+        if head == "rank" {
+            guard rest.count == 1 else { return nil }
+            return .question(.rank, list: rest[0], orOther: false)
         }
         if head == "phone", rest.map({ $0.lowercased() }) == ["number"] { return .phoneNumber }
         // Choices from a CSV published with the form: the file's rows are the list.

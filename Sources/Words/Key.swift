@@ -427,7 +427,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case usageInvalidValue
     case serverProtocolUpgradeDevice
     case serverProtocolUpgradeServer
-    case formNoChoiceFiles
     case formNeedsFiles
     case answerMediaPath
     case answerFileTooLarge
@@ -469,4 +468,13 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formPullDataLiteral
     case formPullDataFile
     case xlsformOldXLS
+    case formExternalListMissing
+    case formNoOSM
+    case formMediaNotXML
+    case formMediaXMLShape
+    case formMediaNotGeoJSON
+    case formMediaFeature
+    case answerRankTwice
+    case answerRankAll
+    case captureRankHint
 }

@@ -60,7 +60,8 @@ public enum FormFile {
                     keyOrder: ["type", "list_name", "name", "label"])
             }.joined(separator: ",\n") + "\n  ]"
         }
-        return "{\n  \"settings\": \(rows(definition.settings)),\n  \"survey\": \(rows(definition.survey)),\n  \"choices\": \(rows(definition.choices))\n}\n"
+        return "{\n  \"settings\": \(rows(definition.settings)),\n  \"survey\": \(rows(definition.survey)),\n  \"choices\": \(rows(definition.choices))"
+            + (definition.externalChoices.isEmpty ? "" : ",\n  \"external_choices\": \(rows(definition.externalChoices))") + "\n}\n"
     }
 
     /// The resolved model as pyxform would give it: each question's path

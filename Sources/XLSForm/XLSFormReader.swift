@@ -1,9 +1,6 @@
 import Forms
 import Foundation
 import ZIPFoundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// Reads an XLSForm workbook (.xlsx: a zip of XML parts) into the same
 /// `FormDefinition` the JSON files hold, as pyxform reads it: sheets survey,
@@ -76,7 +73,7 @@ public enum XLSFormReader {
                 notes.append(Message(.xlsformOnlySheet, ["file": .text(file), "sheet": .text(sheet.name)]))
                 key = "survey"
             }
-            guard ["survey", "choices", "settings"].contains(key) else {
+            guard ["survey", "choices", "settings", "external_choices"].contains(key) else {
                 notes.append(Message(.xlsformSheetIgnored, ["file": .text(file), "sheet": .text(sheet.name)]))
                 continue
             }
@@ -123,7 +120,8 @@ public enum XLSFormReader {
             if settings.isEmpty { settings = [FormRow(cells: [:], row: 2)] }
             settings[0].cells["form_id"] = stem
         }
-        return Result(definition: FormDefinition(survey: try table("survey"), choices: try table("choices"), settings: settings),
+        return Result(definition: FormDefinition(survey: try table("survey"), choices: try table("choices"), settings: settings,
+                                                     externalChoices: try table("external_choices")),
                       notes: notes)
     }
 }
@@ -178,8 +176,9 @@ enum Columns {
         }
         let lower = base.trimmingCharacters(in: .whitespaces).lowercased()
         var name = aliases[lower] ?? lower
-        if sheet == "choices", lower == "value" { name = "name" }
-        if sheet != "choices", lower == "value" { name = lower }
+        let choices = sheet == "choices" || sheet == "external_choices"
+        if choices, lower == "value" { name = "name" }
+        if !choices, lower == "value" { name = lower }
         return language.map { name + "::" + $0 } ?? name
     }
 }

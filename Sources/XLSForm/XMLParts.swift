@@ -1,78 +1,48 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 
 /// The sheets a workbook lists, in order.
 enum WorkbookParser {
     struct Sheet { var name: String; var relationship: String }
 
     static func sheets(_ xml: Data) -> [Sheet] {
-        final class D: NSObject, XMLParserDelegate {
-            var out: [Sheet] = []
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String]) {
-                guard local(e) == "sheet", let name = a["name"] else { return }
-                let rel = a.first { $0.key == "r:id" || $0.key.hasSuffix(":id") || $0.key == "id" }?.value ?? ""
-                out.append(Sheet(name: name, relationship: rel))
-            }
+        var out: [Sheet] = []
+        XMLEvents.read(xml) { event in
+            guard case .start("sheet", let a) = event, let name = a["name"] else { return }
+            let rel = a.first { $0.key == "r:id" || $0.key.hasSuffix(":id") || $0.key == "id" }?.value ?? ""
+            out.append(Sheet(name: name, relationship: rel))
         }
-        let d = D()
-        let p = XMLParser(data: xml)
-        p.delegate = d
-        p.parse()
-        return d.out
+        return out
     }
 
     static func relationships(_ xml: Data) -> [String: String] {
-        final class D: NSObject, XMLParserDelegate {
-            var out: [String: String] = [:]
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String]) {
-                if local(e) == "Relationship", let id = a["Id"], let target = a["Target"] { out[id] = target }
-            }
+        var out: [String: String] = [:]
+        XMLEvents.read(xml) { event in
+            if case .start("Relationship", let a) = event, let id = a["Id"], let target = a["Target"] { out[id] = target }
         }
-        let d = D()
-        let p = XMLParser(data: xml)
-        p.delegate = d
-        p.parse()
-        return d.out
+        return out
     }
-}
-
-func local(_ name: String) -> String {
-    name.split(separator: ":").last.map(String.init) ?? name
 }
 
 /// The shared strings table: plain `<t>` or rich text runs, phonetic runs left out.
 enum SharedStringsParser {
     static func strings(_ xml: Data) -> [String] {
-        final class D: NSObject, XMLParserDelegate {
-            var out: [String] = []
-            var current = ""
-            var inText = false
-            var inPhonetic = false
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String]) {
-                switch local(e) {
-                case "si": current = ""
-                case "t": inText = !inPhonetic
-                case "rPh": inPhonetic = true
-                default: break
-                }
-            }
-            func parser(_ p: XMLParser, foundCharacters s: String) { if inText { current += s } }
-            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
-                switch local(e) {
-                case "si": out.append(current)
-                case "t": inText = false
-                case "rPh": inPhonetic = false
-                default: break
-                }
+        var out: [String] = []
+        var current = ""
+        var inText = false
+        var inPhonetic = false
+        XMLEvents.read(xml) { event in
+            switch event {
+            case .start("si", _): current = ""
+            case .start("t", _): inText = !inPhonetic
+            case .start("rPh", _): inPhonetic = true
+            case .text(let s): if inText { current += s }
+            case .end("si"): out.append(current)
+            case .end("t"): inText = false
+            case .end("rPh"): inPhonetic = false
+            default: break
             }
         }
-        let d = D()
-        let p = XMLParser(data: xml)
-        p.delegate = d
-        p.parse()
-        return d.out
+        return out
     }
 }
 
@@ -82,59 +52,46 @@ enum SheetParser {
     /// Rows in order, each a map of 0-based column to text, with their
     /// spreadsheet row numbers.
     static func rows(_ xml: Data, shared: [String]) -> ([[Int: String]], [Int]) {
-        final class D: NSObject, XMLParserDelegate {
-            let shared: [String]
-            var rows: [[Int: String]] = []
-            var numbers: [Int] = []
-            var row: [Int: String] = [:]
-            var rowNumber = 0
-            var column = 0
-            var nextColumn = 0
-            var type = "n"
-            var text = ""
-            var collecting = false
-            init(shared: [String]) { self.shared = shared }
-            func parser(_ p: XMLParser, didStartElement e: String, namespaceURI: String?, qualifiedName: String?, attributes a: [String: String]) {
-                switch local(e) {
-                case "row":
-                    row = [:]
-                    rowNumber = a["r"].flatMap(Int.init) ?? (rowNumber + 1)
-                    nextColumn = 0
-                case "c":
-                    column = a["r"].flatMap(SheetParser.column) ?? nextColumn
-                    nextColumn = column + 1
-                    type = a["t"] ?? "n"
-                    text = ""
-                case "v", "t": collecting = true
-                default: break
+        var rows: [[Int: String]] = []
+        var numbers: [Int] = []
+        var row: [Int: String] = [:]
+        var rowNumber = 0
+        var column = 0
+        var nextColumn = 0
+        var type = "n"
+        var text = ""
+        var collecting = false
+        XMLEvents.read(xml) { event in
+            switch event {
+            case .start("row", let a):
+                row = [:]
+                rowNumber = a["r"].flatMap(Int.init) ?? (rowNumber + 1)
+                nextColumn = 0
+            case .start("c", let a):
+                column = a["r"].flatMap(SheetParser.column) ?? nextColumn
+                nextColumn = column + 1
+                type = a["t"] ?? "n"
+                text = ""
+            case .start("v", _), .start("t", _): collecting = true
+            case .text(let s): if collecting { text += s }
+            case .end("v"), .end("t"): collecting = false
+            case .end("c"):
+                let value: String
+                switch type {
+                case "s": value = Int(text).flatMap { $0 >= 0 && $0 < shared.count ? shared[$0] : nil } ?? ""
+                case "b": value = text == "1" ? "TRUE" : "FALSE"
+                case "e": value = ""
+                case "n": value = Double(text).map(SheetParser.number) ?? text
+                default: value = text
                 }
-            }
-            func parser(_ p: XMLParser, foundCharacters s: String) { if collecting { text += s } }
-            func parser(_ p: XMLParser, didEndElement e: String, namespaceURI: String?, qualifiedName: String?) {
-                switch local(e) {
-                case "v", "t": collecting = false
-                case "c":
-                    let value: String
-                    switch type {
-                    case "s": value = Int(text).flatMap { $0 < shared.count ? shared[$0] : nil } ?? ""
-                    case "b": value = text == "1" ? "TRUE" : "FALSE"
-                    case "e": value = ""
-                    case "n": value = Double(text).map(SheetParser.number) ?? text
-                    default: value = text
-                    }
-                    if !value.isEmpty { row[column] = value }
-                case "row":
-                    rows.append(row)
-                    numbers.append(rowNumber)
-                default: break
-                }
+                if !value.isEmpty { row[column] = value }
+            case .end("row"):
+                rows.append(row)
+                numbers.append(rowNumber)
+            default: break
             }
         }
-        let d = D(shared: shared)
-        let p = XMLParser(data: xml)
-        p.delegate = d
-        p.parse()
-        return (d.rows, d.numbers)
+        return (rows, numbers)
     }
 
     /// `B12` -> 1.

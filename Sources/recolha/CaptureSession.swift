@@ -176,6 +176,7 @@ struct CaptureSession {
         if inRow, !shown.isEmpty { print("  " + shown.joined(separator: "   ")) } else { shown.forEach { print("  " + $0) } }
         switch q.type {
         case .selectMultiple: print("    (\(ui.multiHint))")
+        case .rank: print("    (\(ui.say(Message(.captureRankHint, ["count": .int(choices.count)]))))")
         case .geopoint: print("    (\(ui.geoHint))")
         case .date: print("    (\(ui.dateHint))")
         case .time: print("    (\(ui.say(Message(.captureTimeHint))))")

@@ -152,6 +152,27 @@ book(os.path.join(W, "media.xlsx"), [
     ("settings", [["form_id", "version", "recolha_max_file_mb"], ["media", "1", "5"]]),
 ])
 
+# Choices from elsewhere: a ranking, the external_choices sheet, and CSV,
+# XML and GeoJSON files (choice_sources-media/) with value/label parameters.
+book(os.path.join(W, "choice_sources.xlsx"), [
+    ("survey", [
+        ["type", "name", "label", "choice_filter", "parameters", "calculation"],
+        ["rank services", "priorities", "Rank the services by need", None, None, None],
+        ["select_one province", "province", "Province", None, None, None],
+        ["select_one_external district", "district", "District", "province=${province}", None, None],
+        ["select_one_from_file facilities.csv", "facility", "Facility", "district=${district}", None, None],
+        ["select_multiple_from_file wards.xml", "wards", "Wards served", None, None, None],
+        ["select_one_from_file sites.geojson", "site", "Border post", None, None, None],
+        ["select_one_from_file partners.csv", "partner", "Partner", None, "value=code label=title", None],
+    ]),
+    ("choices", [["list_name", "name", "label"],
+                 ["services", "maternal", "Maternal health"], ["services", "tb", "Tuberculosis"], ["services", "hiv", "HIV"],
+                 ["province", "tete", "Tete"], ["province", "manica", "Manica"]]),
+    ("external_choices", [["list_name", "name", "label", "province"],
+                          ["district", "moatize", "Moatize", "tete"], ["district", "changara", "Changara", "tete"],
+                          ["district", "manica", "Manica", "manica"]]),
+    ("settings", [["form_id", "version"], ["choice_sources", "1"]]),
+])
 # pyxform refuses these: Recolha must too, naming the row.
 book(os.path.join(W, "refused_unknown_list.xlsx"), [
     ("survey", [["type", "name", "label"], ["text", "a", "A"], ["select_one nowhere", "b", "B"]]),

@@ -3,10 +3,18 @@
 `recolha forms show --json` prints it: path, name, type, required, relevant,
 constraint and choice names, read back from the XForm pyxform writes.
 
+A second argument names a folder of the form's media (CSV, XML and
+GeoJSON choice files), read here with Python's own csv, xml and json
+modules: the choices of select_one_from_file come from those files, and
+those of select_one_external from the itemsets.csv pyxform builds.
+
 Exit 0 with JSON on stdout when pyxform converts the workbook; exit 3 with
 pyxform's message on stderr when it refuses it.
 """
+import csv
+import io
 import json
+import os
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -17,7 +25,7 @@ from pyxform.errors import PyXFormError
 NS = {"x": "http://www.w3.org/2002/xforms", "h": "http://www.w3.org/1999/xhtml",
       "jr": "http://openrosa.org/javarosa", "odk": "http://www.opendatakit.org/xforms"}
 JR = "{http://openrosa.org/javarosa}"
-BODY_TYPES = {"select1": "select_one", "select": "select_multiple"}
+BODY_TYPES = {"select1": "select_one", "select": "select_multiple", "rank": "rank"}
 INPUT_TYPES = {"int": "integer", "decimal": "decimal", "date": "date", "dateTime": "datetime",
                "geopoint": "geopoint", "string": "text"}
 PRELOAD = {("timestamp", "start"): "start", ("timestamp", "end"): "end", ("date", "today"): "today",
@@ -39,7 +47,20 @@ def expression(text, names):
     return " ".join(text.split())
 
 
-def main(path):
+def file_items(media, src, value_ref):
+    """The choice names of a file instance (jr://file-csv/x.csv, jr://file/x.xml|.geojson)."""
+    name = src.rsplit("/", 1)[-1]
+    full = os.path.join(media or "", name)
+    if name.endswith(".csv"):
+        with open(full, encoding="utf-8-sig", newline="") as f:
+            return [row[value_ref] for row in csv.DictReader(f)]
+    if name.endswith(".xml"):
+        return [item.findtext(value_ref) for item in ET.parse(full).getroot()]
+    features = json.load(open(full, encoding="utf-8"))["features"]
+    return [str(f.get("id") if value_ref == "id" and "id" in f else f["properties"][value_ref]) for f in features]
+
+
+def main(path, media=None):
     try:
         result = xls2xform.convert(xlsform=path, validate=False)
     except PyXFormError as e:
@@ -107,12 +128,22 @@ def main(path):
         q = {"path": p, "name": p.split("/")[-1], "type": qtype,
              "required": bind.get("required"), "relevant": expression(bind.get("relevant"), names),
              "constraint": expression(bind.get("constraint"), names)}
-        if qtype in ("select_one", "select_multiple"):
+        if tag == "input" and control.get("query"):
+            # select_one_external: an input whose choices are in itemsets.csv.
+            qtype = q["type"] = "select_one"
+            list_id = re.match(r"instance\('([^']+)'\)", control.get("query")).group(1)
+            rows = [{k.lower(): v for k, v in row.items()} for row in csv.DictReader(io.StringIO(result.itemsets))]
+            q["choices"] = [row["name"] for row in rows if row["list_name"] == list_id]
+        elif qtype in ("select_one", "select_multiple", "rank"):
             itemset = control.find("x:itemset", NS)
             if itemset is not None:
                 list_id = re.match(r"instance\('([^']+)'\)", itemset.get("nodeset")).group(1)
-                q["choices"] = [item.findtext("x:name", namespaces=NS) or item.findtext("name")
-                                for item in secondary[list_id].iter() if local(item.tag) == "item"]
+                if secondary[list_id].get("src"):
+                    value_ref = itemset.find("x:value", NS).get("ref")
+                    q["choices"] = file_items(media, secondary[list_id].get("src"), value_ref)
+                else:
+                    q["choices"] = [item.findtext("x:name", namespaces=NS) or item.findtext("name")
+                                    for item in secondary[list_id].iter() if local(item.tag) == "item"]
             else:
                 q["choices"] = [item.findtext("x:value", namespaces=NS) for item in control.findall("x:item", NS)]
         questions.append(q)
@@ -121,4 +152,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(main(*sys.argv[1:3]))

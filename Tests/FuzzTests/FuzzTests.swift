@@ -129,6 +129,32 @@ import XLSForm
         }
     }
 
+    /// ODK's XML and GeoJSON choice files through Foundation's XML parser
+    /// (libxml2) and JSON decoder: read by item or feature, or refused.
+    @Test func xmlAndGeoJSONChoiceFiles() throws {
+        let form = Data(#"{"settings": [{"form_id": "v"}], "survey": [{"type": "select_one_from_file f.xml", "name": "f", "label": "F"}, {"type": "select_one_from_file g.geojson", "name": "g", "label": "G"}]}"#.utf8)
+        let seeds = ["<?xml version=\"1.0\"?><root><item><name>a</name><label>Á</label><d>x</d></item><item><name>b</name><label>B</label></item></root>",
+                     "<!DOCTYPE r [<!ENTITY e \"ee\">]><r><item><name>&e;</name><label><![CDATA[x]]></label></item></r>",
+                     #"{"type":"FeatureCollection","features":[{"type":"Feature","id":1,"geometry":{"type":"Point","coordinates":[34.1,-15.5]},"properties":{"title":"T","n":2.5}}]}"#,
+                     #"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"id":"x","title":null}}]}"#,
+                     // Two inputs that made Foundation's XMLParser trap (the reason for XMLEvents).
+                     "<?x?><root><item><name>a</name><label>A</label></item></root>"].map { Array($0.utf8) }
+            + [Array("<root><item><name>a</name><labe".utf8) + [0xC3] + Array(">A</label></item></root>".utf8)]
+        let definition = try JSONDecoder().decode(FormDefinition.self, from: form)
+        let xml = FormFile.Media(name: "f.xml", data: Data(seeds[0])), geojson = FormFile.Media(name: "g.geojson", data: Data(seeds[2]))
+        try fuzz("xml-geojson-choice-file", seeds: seeds) { input in
+            let data = Data(input)
+            let media = input.first == UInt8(ascii: "{") ? [xml, FormFile.Media(name: "g.geojson", data: data)]
+                                                          : [FormFile.Media(name: "f.xml", data: data), geojson]
+            do {
+                let attached = try FormFile.attach(media, to: definition, form: "v.json")
+                #expect(attached.files.count == 2)
+            } catch {
+                clear(error)
+            }
+        }
+    }
+
     static let pushIdentity = SiteIdentity.make()
     static let enrolmentSeed: Enrolment = {
         let device = SiteIdentity.make()

@@ -46,7 +46,7 @@ import Testing
 
     @Test(arguments: [
         ("other.csv", "name,label\na,A\n", "visits.json does not name this file"),
-        ("facilities.csv", "code,label\na,A\n", "with name and label (or label::LANGUAGE) among them"),
+        ("facilities.csv", "code,label\na,A\n", "it needs a name column for the choices' names and a label column"),
         ("facilities.csv", "name,label\na,A\na,B\n", "row 3 repeats a name"),
         ("facilities.csv", "name,label\n,A\n", "row 2 has no name"),
         ("facilities.csv", "name,label\n\"a,A\nb,B\n", "row 2 has 1 field where the first line names 2 columns"),
@@ -99,6 +99,98 @@ import Testing
             Issue.record("accepted without staffing.csv")
         } catch {
             #expect(error.description.contains("pulldata() reads the file staffing.csv, which was not given"), "\(error.description)")
+        }
+    }
+
+    /// ODK's other choice files: XML items and GeoJSON features (`id` and
+    /// `title`, a Point as `lat lon 0 0`), and `parameters` naming the
+    /// value and label columns of any of them.
+    @Test func xmlAndGeoJSONFilesAndValueLabelParameters() throws {
+        let form = Data(#"""
+        {"settings": [{"form_id": "posts", "version": "1"}],
+         "survey": [
+          {"type": "select_multiple_from_file wards.xml", "name": "wards", "label": "Wards"},
+          {"type": "select_one_from_file posts.geojson", "name": "post", "label": "Border post"},
+          {"type": "select_one_from_file partners.csv", "name": "partner", "label": "Partner", "parameters": "value=code, label=title"}]}
+        """#.utf8)
+        let wards = FormFile.Media(name: "wards.xml", data: Data("""
+            <?xml version="1.0"?><root><item><name>mat</name><label>Maternity</label><floor>1</floor></item>
+            <item><name>opd</name><label>Outpatients</label></item></root>
+            """.utf8))
+        let posts = FormFile.Media(name: "posts.geojson", data: Data(#"""
+            {"type": "FeatureCollection", "features": [
+             {"type": "Feature", "id": 7, "geometry": {"type": "Point", "coordinates": [34.16, -15.59]}, "properties": {"title": "Zóbuè", "kind": "road"}},
+             {"type": "Feature", "geometry": null, "properties": {"id": "mach", "title": "Machipanda"}}]}
+            """#.utf8))
+        let partners = FormFile.Media(name: "partners.csv", data: Data("code,title\niom,IOM\nmsf,MSF\n".utf8))
+        let loaded = try FormFile.load(data: form, name: "posts.json", media: [wards, posts, partners]).form
+        let w = try #require(loaded.questions["wards"]), p = try #require(loaded.questions["post"]), q = try #require(loaded.questions["partner"])
+        #expect(loaded.choices(for: w).map(\.name) == ["mat", "opd"])
+        #expect(loaded.choices(for: w)[0].columns["floor"] == "1")
+        #expect(loaded.choices(for: p).map(\.name) == ["7", "mach"])
+        #expect(loaded.choices(for: p)[0].label.text("en") == "Zóbuè")
+        #expect(loaded.choices(for: p)[0].columns["geometry"] == "-15.59 34.16 0 0")
+        #expect(loaded.choices(for: q).map(\.name) == ["iom", "msf"] && loaded.choices(for: q)[1].label.text("en") == "MSF")
+        // Each kind refused in its own words, naming the file.
+        for (file, text, says) in [
+            ("wards.xml", "<root><item><name>a</name>", "wards.xml: not an XML file (line"), ("wards.xml", "<root><item>&bad;</item></root>", "not an XML file"),
+            ("wards.xml", "<root><item><name><b>a</b></name></item></root>", "nests deeper than root, item and column"),
+            ("wards.xml", "<root><item><label>A</label></item></root>", "it needs a name column"),
+            ("posts.geojson", #"{"type": "Feature"}"#, "not a GeoJSON FeatureCollection"),
+            ("posts.geojson", #"{"type": "FeatureCollection", "features": [1]}"#, "feature 1 is not a Feature object"),
+            ("posts.geojson", #"{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"title": "x"}}]}"#, "it needs a id column"),
+            ("partners.csv", "name,label\na,A\n", "it needs a code column for the choices' names and a title column"),
+        ] {
+            var media = [wards, posts, partners]
+            media.removeAll { $0.name == file }
+            media.append(FormFile.Media(name: file, data: Data(text.utf8)))
+            do {
+                _ = try FormFile.load(data: form, name: "posts.json", media: media)
+                Issue.record("accepted \(file): \(text)")
+            } catch {
+                #expect(error.description.contains(says), "\(error.description)")
+            }
+        }
+    }
+
+    /// `select_one_external` reads the external_choices sheet, a list name
+    /// space of its own; `rank` orders every choice on offer.
+    @Test func externalChoicesAndRank() throws {
+        let form = Data(#"""
+        {"settings": [{"form_id": "ext", "version": "1"}],
+         "survey": [
+          {"type": "select_one province", "name": "province", "label": "Province"},
+          {"type": "select_one_external province", "name": "district", "label": "District", "choice_filter": "province = ${province}"},
+          {"type": "rank services", "name": "priorities", "label": "Priorities"}],
+         "choices": [{"list_name": "province", "name": "tete", "label": "Tete"}, {"list_name": "province", "name": "manica", "label": "Manica"},
+                     {"list_name": "services", "name": "hiv", "label": "HIV"}, {"list_name": "services", "name": "tb", "label": "TB"},
+                     {"list_name": "services", "name": "mch", "label": "MCH"}],
+         "external_choices": [{"list_name": "province", "name": "moatize", "label": "Moatize", "province": "tete"},
+                              {"list_name": "province", "name": "manica_sede", "label": "Manica", "province": "manica"}]}
+        """#.utf8)
+        let loaded = try FormFile.load(data: form, name: "ext.json").form
+        let d = try #require(loaded.questions["district"]), r = try #require(loaded.questions["priorities"])
+        #expect(loaded.choices(for: d).map(\.name) == ["moatize", "manica_sede"])
+        #expect(loaded.choices(for: loaded.questions["province"]!).map(\.name) == ["tete", "manica"])
+        let rules = FormRules(form: loaded, nowMs: 0)
+        var answers = Answers()
+        answers["province"] = .text("tete")
+        #expect(rules.context(answers).choices(for: d).map(\.name) == ["moatize"])
+        let offered = loaded.choices(for: r)
+        #expect(r.type == .rank && (try? Answer.parse("3 1 2", for: r, choices: offered).get()) == .choices(["mch", "hiv", "tb"]))
+        #expect(Answer.parse("tb hiv mch", for: r, choices: offered).map { _ in true } == .success(true))
+        for bad in ["3 1", "1 1 2", "4 1 2", "x"] {
+            if case .success = Answer.parse(bad, for: r, choices: offered) { Issue.record("ranked \(bad)") }
+        }
+        // The rules refuse a stored ranking that leaves a choice out or names one twice.
+        let field = try #require(rules.fields(answers).first { $0.question.name == "priorities" })
+        #expect(rules.check(.choices(["hiv", "tb"]), field: field, answers: answers)?.description.contains("rank every choice, 3 in all") == true)
+        #expect(rules.check(.choices(["hiv", "hiv", "tb"]), field: field, answers: answers) != nil)
+        #expect(rules.check(.choices(["tb", "mch", "hiv"]), field: field, answers: answers) == nil)
+        // A list the external_choices sheet lacks is named as such.
+        let missing = String(decoding: form, as: UTF8.self).replacingOccurrences(of: "select_one_external province", with: "select_one_external nowhere")
+        do { _ = try FormFile.load(data: Data(missing.utf8), name: "ext.json"); Issue.record("accepted") } catch {
+            #expect(error.description.contains("unknown choice list nowhere: select_one_external reads the external_choices sheet"), "\(error)")
         }
     }
 }
