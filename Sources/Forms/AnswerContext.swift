@@ -52,21 +52,33 @@ public struct AnswerContext: ExprContext {
         return answers[paths[0]]?.xvalue ?? .string("")
     }
 
+    /// One cell of a choice or file row: name, label (per language) or another column.
+    func cell(_ c: Choice, _ col: String) -> String? {
+        if col == "name" { return c.name }
+        if col == "label" { return c.label.text(form.defaultLanguage, fallback: form.defaultLanguage) }
+        if col.hasPrefix("label::") { return c.label.text(Language(column: String(col.dropFirst(7))).code, fallback: form.defaultLanguage) }
+        return c.columns[col]
+    }
+
     public func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue {
-        func cell(_ c: Choice, _ col: String) -> String? {
-            if col == "name" { return c.name }
-            if col == "label" { return c.label.text(form.defaultLanguage, fallback: form.defaultLanguage) }
-            if col.hasPrefix("label::") { return c.label.text(Language(column: String(col.dropFirst(7))).code, fallback: form.defaultLanguage) }
-            return c.columns[col]
-        }
         guard let rows = form.choiceLists[instance + ".csv"], let row = rows.first(where: { cell($0, keyColumn) == key }) else { return .string("") }
         return .string(cell(row, column) ?? "")
     }
 
+    public func items(instance: String, predicate: Expr?, column: String?) -> XValue {
+        guard let rows = form.instanceRows(instance) else { return .list([]) }
+        var ctx = self
+        let kept = rows.filter { row in
+            guard let predicate else { return true }
+            ctx.choice = row
+            return predicate.isTrue(in: ctx)
+        }
+        return .list(kept.map { row in column.map { cell(row, $0) ?? "" } ?? row.name })
+    }
+
     public func column(_ name: String) -> XValue {
         guard let choice else { return .string("") }
-        if name == "name" { return .string(choice.name) }
-        return .string(choice.columns[name] ?? "")
+        return .string(cell(choice, name) ?? "")
     }
 
     /// Whether a question (or group) is relevant here: its own condition and

@@ -245,6 +245,9 @@ struct FormLoader {
                 if !row.cells.keys.contains(where: { $0 == "hint" || $0.hasPrefix("hint::") }) { row.cells["hint"] = "Enter numbers only." }
             }
             noteLabelRefs(row)
+            if row["appearance"]?.lowercased().contains("search(") == true {
+                problem("survey", row.row, "appearance", Message(.formSearchAppearance))
+            }
             let enclosing = stack.map(\.group.name)
             switch kind {
             case .beginGroup, .beginRepeat:

@@ -92,6 +92,10 @@ extension FormLoader {
                     problem("survey", row, column, Message(needsFiles ? .formNeedsFiles : .formUnknownFunction, ["name": .text(f)]))
                 }
             }
+            // instance('x') reads the choice list x or a file x.csv/.xml/.geojson given with the form.
+            for id in Set(expr.instances).sorted() where !["", ".csv", ".xml", ".geojson"].contains(where: { lists[id + $0] != nil }) {
+                problem("survey", row, column, Message(.formInstanceUnknown, ["name": .text(id)]))
+            }
             // pulldata('facilities', ...) reads facilities.csv, which must come with the form.
             for first in expr.firstArguments(of: "pulldata") {
                 guard case .string(let instance) = first else {

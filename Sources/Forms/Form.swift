@@ -62,6 +62,12 @@ public final class Form: Sendable {
         q.listName.flatMap { choiceLists[$0] } ?? []
     }
 
+    /// The rows `instance('x')` reads: the choice list x, else the file
+    /// x.csv, x.xml or x.geojson published with the form.
+    public func instanceRows(_ id: String) -> [Choice]? {
+        choiceLists[id] ?? choiceLists[id + ".csv"] ?? choiceLists[id + ".xml"] ?? choiceLists[id + ".geojson"]
+    }
+
     /// The name of the XForm instance's root, as pyxform writes paths:
     /// settings `name`, else `data`.
     public var instanceName: String {

@@ -428,7 +428,7 @@ extension Catalogue {
         case .usageInvalidValue: "The value '{value}' is invalid for '{option}'"
         case .serverProtocolUpgradeDevice: "this device speaks sync protocol {mine} and the server {theirs}: upgrade recolha on this device; nothing was changed"
         case .serverProtocolUpgradeServer: "this device speaks sync protocol {mine} and the server {theirs}: upgrade the server (recolha-server); nothing was changed"
-        case .formNeedsFiles: "{name}() reads the form's attached files, which Recolha does not take yet (planned: issue 11's form media)"
+        case .formNeedsFiles: "{name}() is not read by Recolha: a form reads its files with select_one_from_file, pulldata() and instance('NAME')/root/item[...]/COLUMN"
         case .answerMediaPath: "give the path of a file"
         case .answerFileTooLarge: "the file is over this form's limit of {limit}"
         case .formImageParameters: "an image takes max-pixels=N (and app), not {given}"
@@ -478,6 +478,8 @@ extension Catalogue {
         case .answerRankTwice: "ranks a choice twice: give each choice once"
         case .answerRankAll: "rank every choice, {count} in all, first the highest: e.g. 2 1 3"
         case .captureRankHint: "all {count} numbers in order, first the highest, e.g. 2 1 3"
+        case .formInstanceUnknown: "instance('{name}') names no choice list and no file published with the form: add the list {name} to the choices sheet, or publish {name}.csv with --media {name}.csv"
+        case .formSearchAppearance: "search() reads a CSV through an older Collect engine that Recolha does not run: publish the CSV with the form and use select_one_from_file NAME.csv with a choice_filter"
         }
     }
 }

@@ -477,4 +477,6 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case answerRankTwice
     case answerRankAll
     case captureRankHint
+    case formInstanceUnknown
+    case formSearchAppearance
 }

@@ -429,7 +429,7 @@ extension Catalogue {
         case .usageInvalidValue: "O valor '{value}' não é válido para '{option}'"
         case .serverProtocolUpgradeDevice: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o recolha neste dispositivo; nada foi alterado"
         case .serverProtocolUpgradeServer: "este dispositivo fala o protocolo de sincronização {mine} e o servidor o {theirs}: actualize o servidor (recolha-server); nada foi alterado"
-        case .formNeedsFiles: "{name}() lê os ficheiros anexos ao formulário, que o Recolha ainda não aceita (previsto: os ficheiros do formulário da issue 11)"
+        case .formNeedsFiles: "{name}() não é lida pelo Recolha: um formulário lê os seus ficheiros com select_one_from_file, pulldata() e instance('NOME')/root/item[...]/COLUNA"
         case .answerMediaPath: "indique o caminho de um ficheiro"
         case .answerFileTooLarge: "o ficheiro passa o limite deste formulário, {limit}"
         case .formImageParameters: "uma imagem recebe max-pixels=N (e app), não {given}"
@@ -479,6 +479,8 @@ extension Catalogue {
         case .answerRankTwice: "ordena uma opção duas vezes: dê cada opção uma só vez"
         case .answerRankAll: "ordene todas as opções, {count} ao todo, primeiro a mais alta: p. ex. 2 1 3"
         case .captureRankHint: "os {count} números por ordem, primeiro o mais alto, p. ex. 2 1 3"
+        case .formInstanceUnknown: "instance('{name}') não nomeia nenhuma lista de opções nem nenhum ficheiro publicado com o formulário: acrescente a lista {name} à folha choices, ou publique {name}.csv com --media {name}.csv"
+        case .formSearchAppearance: "search() lê um CSV através de um motor antigo do Collect que o Recolha não corre: publique o CSV com o formulário e use select_one_from_file NOME.csv com um choice_filter"
         }
     }
 }

@@ -60,6 +60,12 @@ extension FormFile {
                     pulled.insert(String(match.1) + ".csv")
                 }
             }
+            // instance('facilities')/root/item[...] reads facilities.csv, .xml or .geojson.
+            for text in row.cells.values where text.contains("instance") {
+                for match in text.matches(of: /instance\s*\(\s*['"\u{2018}\u{2019}\u{201C}\u{201D}]([^'"\u{2018}\u{2019}\u{201C}\u{201D}]+)['"\u{2018}\u{2019}\u{201C}\u{201D}]/) {
+                    pulled.formUnion([".csv", ".xml", ".geojson"].map { String(match.1) + $0 })
+                }
+            }
         }
         var seen: Set<String> = []
         for m in media {

@@ -164,6 +164,7 @@ book(os.path.join(W, "choice_sources.xlsx"), [
         ["select_multiple_from_file wards.xml", "wards", "Wards served", None, None, None],
         ["select_one_from_file sites.geojson", "site", "Border post", None, None, None],
         ["select_one_from_file partners.csv", "partner", "Partner", None, "value=code label=title", None],
+        ["calculate", "facility_district", None, None, None, "instance('facilities')/root/item[name = ${facility}]/district"],
     ]),
     ("choices", [["list_name", "name", "label"],
                  ["services", "maternal", "Maternal health"], ["services", "tb", "Tuberculosis"], ["services", "hiv", "HIV"],

@@ -315,7 +315,8 @@ import XLSForm
 
     @Test func expressions() throws {
         var seeds: [[UInt8]] = ["${a} > 3 and ${b} != 'x'", "selected(${langs}, 'pt') or count-selected(.) >= 2",
-                                "if(${x} = '', 0, number(${x}) * 2)", "regex(., '^[0-9]{9}$')", "concat(${a}, ' ', substr(${b}, 1, 3))"]
+                                "if(${x} = '', 0, number(${x}) * 2)", "regex(., '^[0-9]{9}$')", "concat(${a}, ' ', substr(${b}, 1, 3))",
+                                "count(instance('facilities')/root/item[district = ${d} and beds > 2]) + instance('x')/root/item[name = ${f}]/beds"]
             .map { Array($0.utf8) }
         for row in Self.flagship.definition.survey {
             for column in ["relevant", "constraint", "calculation", "choice_filter"] {

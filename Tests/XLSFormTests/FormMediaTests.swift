@@ -193,4 +193,48 @@ import Testing
             #expect(error.description.contains("unknown choice list nowhere: select_one_external reads the external_choices sheet"), "\(error)")
         }
     }
+
+    /// `instance('x')/root/item[...]/column` reads a choice list or a
+    /// published file, as Collect does: a column of the rows the predicate
+    /// keeps (the first in a text, all of them for count() and sum()).
+    @Test func instanceLookupsReadListsAndFiles() throws {
+        let form = Data(#"""
+        {"settings": [{"form_id": "lookups", "version": "1"}],
+         "survey": [
+          {"type": "select_one districts", "name": "district", "label": "District"},
+          {"type": "select_one_from_file facilities.csv", "name": "facility", "label": "Facility", "choice_filter": "district = ${district}"},
+          {"type": "calculate", "name": "beds", "calculation": "instance('facilities')/root/item[name = ${facility}]/beds"},
+          {"type": "calculate", "name": "in_district", "calculation": "count(instance('facilities')/root/item[district = ${district}])"},
+          {"type": "calculate", "name": "district_beds", "calculation": "sum(instance('facilities')/root/item[district = ${district}]/beds)"},
+          {"type": "calculate", "name": "district_label", "calculation": "instance('districts')/root/item[name = ${district}]/label"},
+          {"type": "integer", "name": "staff", "label": "Staff", "constraint": ". <= instance('facilities')/root/item[name = ${facility}]/beds * 3"}],
+         "choices": [{"list_name": "districts", "name": "moatize", "label": "Moatize"}, {"list_name": "districts", "name": "chiure", "label": "Chiúre"}]}
+        """#.utf8)
+        let csv = FormFile.Media(name: "facilities.csv", data: Data("name,label,district,beds\nzobue,Zóbuè,moatize,12\nsede,Moatize,moatize,40\nchiure,Chiúre,chiure,25\n".utf8))
+        let loaded = try FormFile.load(data: form, name: "lookups.json", media: [csv]).form
+        var answers = Answers()
+        answers["district"] = .text("moatize")
+        answers["facility"] = .text("sede")
+        let ctx = AnswerContext(form: loaded, answers: answers, nowMs: 0)
+        func calc(_ name: String) -> String { loaded.questions[name]!.calculation!.evaluate(in: ctx).asString }
+        #expect(calc("beds") == "40")
+        #expect(calc("in_district") == "2")
+        #expect(calc("district_beds") == "52")
+        #expect(calc("district_label") == "Moatize")
+        let staff = loaded.questions["staff"]!
+        #expect(staff.constraint!.isTrue(in: AnswerContext(form: loaded, answers: answers, current: .number(120), nowMs: 0)))
+        #expect(!staff.constraint!.isTrue(in: AnswerContext(form: loaded, answers: answers, current: .number(121), nowMs: 0)))
+        // An unknown list, a path that is not root/item, search() in appearance: refused by row.
+        for (from, to, says) in [
+            ("instance('districts')/root/item[name = ${district}]/label", "instance('regions')/root/item[name = ${district}]/label",
+             "instance('regions') names no choice list and no file published with the form"),
+            ("instance('districts')/root/item[name = ${district}]/label", "instance('districts')", "is read as instance('districts')/root/item[...]/column"),
+            (#""label": "Staff","#, #""label": "Staff", "appearance": "search('facilities')","#, "search() reads a CSV through an older Collect engine"),
+        ] {
+            let changed = String(decoding: form, as: UTF8.self).replacingOccurrences(of: from, with: to)
+            do { _ = try FormFile.load(data: Data(changed.utf8), name: "lookups.json", media: [csv]); Issue.record("accepted \(to)") } catch {
+                #expect(error.description.contains(says) && error.description.contains("row"), "\(error)")
+            }
+        }
+    }
 }

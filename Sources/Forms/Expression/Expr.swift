@@ -11,6 +11,10 @@ public indirect enum Expr: Hashable, Sendable {
     case negate(Expr)
     case binary(BinaryOp, Expr, Expr)
     case call(String, [Expr])
+    /// `instance('x')/root/item[predicate]/column`: the rows of the choice
+    /// list or form file `x` the predicate keeps (bare names in it are the
+    /// row's columns), and one column of each (else their names).
+    case instance(String, predicate: Expr?, column: String?)
 
     /// Every `${name}` the expression reads.
     public var references: [String] {
@@ -19,6 +23,18 @@ public indirect enum Expr: Hashable, Sendable {
         case .negate(let e): return e.references
         case .binary(_, let l, let r): return l.references + r.references
         case .call(_, let args): return args.flatMap(\.references)
+        case .instance(_, let p, _): return p?.references ?? []
+        default: return []
+        }
+    }
+
+    /// Every list or file `instance('x')` reads.
+    public var instances: [String] {
+        switch self {
+        case .negate(let e): return e.instances
+        case .binary(_, let l, let r): return l.instances + r.instances
+        case .call(_, let args): return args.flatMap(\.instances)
+        case .instance(let id, let p, _): return [id] + (p?.instances ?? [])
         default: return []
         }
     }
@@ -29,6 +45,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .negate(let e): return e.functions
         case .binary(_, let l, let r): return l.functions + r.functions
         case .call(let name, let args): return [name] + args.flatMap(\.functions)
+        case .instance(_, let p, _): return p?.functions ?? []
         default: return []
         }
     }
@@ -39,6 +56,7 @@ public indirect enum Expr: Hashable, Sendable {
         case .negate(let e): return e.firstArguments(of: name)
         case .binary(_, let l, let r): return l.firstArguments(of: name) + r.firstArguments(of: name)
         case .call(let n, let args): return (n == name ? Array(args.prefix(1)) : []) + args.flatMap { $0.firstArguments(of: name) }
+        case .instance(_, let p, _): return p?.firstArguments(of: name) ?? []
         default: return []
         }
     }

@@ -12,6 +12,8 @@ public protocol ExprContext {
     var utcOffsetSeconds: Int { get }
     /// pulldata(): see the default below.
     func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue
+    /// `instance('x')/root/item[predicate]/column`: see the default below.
+    func items(instance: String, predicate: Expr?, column: String?) -> XValue
 }
 
 extension ExprContext {
@@ -19,4 +21,8 @@ extension ExprContext {
     /// the form's file `instance.csv` whose `keyColumn` holds `key`; empty
     /// where there is no such file or row.
     public func pull(instance: String, column: String, keyColumn: String, key: String) -> XValue { .string("") }
+    /// The rows of the list or file `instance` the predicate keeps, as a
+    /// node-set: one column of each, else their names; none where there is
+    /// no such list.
+    public func items(instance: String, predicate: Expr?, column: String?) -> XValue { .list([]) }
 }

@@ -12,6 +12,8 @@ public struct ExprParser {
         case dot
         case op(String)
         case lparen, rparen, comma
+        /// `/`, `[` and `]`: only in `instance('x')/root/item[...]/column`.
+        case slash, lbracket, rbracket
         case end
     }
 
@@ -41,6 +43,9 @@ public struct ExprParser {
         case .lparen: return "'('"
         case .rparen: return "')'"
         case .comma: return "','"
+        case .slash: return "'/'"
+        case .lbracket: return "'['"
+        case .rbracket: return "']'"
         case .end: return "end of expression"
         }
     }
@@ -113,8 +118,9 @@ public struct ExprParser {
                 guard let n = Double(text) else { throw ExprSyntaxError(message: "bad number '\(text)'", offset: i) }
                 out.append((.number(n), start))
                 i = j
-            case "/":
-                throw ExprSyntaxError(message: "XPath paths are not supported: use ${name}", offset: i)
+            case "/": out.append((.slash, start)); i += 1
+            case "[": out.append((.lbracket, start)); i += 1
+            case "]": out.append((.rbracket, start)); i += 1
             default:
                 guard isNameStart(c) else {
                     throw ExprSyntaxError(message: "unexpected character '\(c)'", offset: i)
@@ -182,6 +188,41 @@ public struct ExprParser {
         return try parsePrimary()
     }
 
+    /// `instance('x')/root/item`, then an optional `[predicate]` (bare names
+    /// are the item's columns) and an optional `/column`.
+    private mutating func parseInstancePath() throws(ExprSyntaxError) -> Expr {
+        pos += 2  // instance (
+        guard case .string(let id) = current else {
+            throw ExprSyntaxError(message: "instance() names its list in quotes, e.g. instance('facilities')", offset: offset)
+        }
+        pos += 1
+        guard current == .rparen else { throw ExprSyntaxError(message: "expected ')'", offset: offset) }
+        pos += 1
+        for _ in 0..<2 {
+            guard current == .slash, case .name = tokens[pos + 1].0 else {
+                throw ExprSyntaxError(message: "instance('\(id)') is read as instance('\(id)')/root/item[...]/column", offset: offset)
+            }
+            pos += 2
+        }
+        var predicate: Expr?
+        if current == .lbracket {
+            pos += 1
+            predicate = try parseOr()
+            guard current == .rbracket else { throw ExprSyntaxError(message: "expected ']'", offset: offset) }
+            pos += 1
+        }
+        var column: String?
+        if current == .slash {
+            guard case .name(let c) = tokens[pos + 1].0 else { throw ExprSyntaxError(message: "expected a column name after '/'", offset: offset) }
+            column = c
+            pos += 2
+        }
+        if current == .slash || current == .lbracket {
+            throw ExprSyntaxError(message: "instance('\(id)') is read as instance('\(id)')/root/item[...]/column", offset: offset)
+        }
+        return .instance(id, predicate: predicate, column: column)
+    }
+
     private mutating func parsePrimary() throws(ExprSyntaxError) -> Expr {
         let at = offset
         switch current {
@@ -195,6 +236,8 @@ public struct ExprParser {
             guard current == .rparen else { throw ExprSyntaxError(message: "expected ')'", offset: offset) }
             pos += 1
             return e
+        case .name("instance") where tokens.count > pos + 3 && tokens[pos + 1].0 == .lparen:
+            return try parseInstancePath()
         case .name(let n):
             pos += 1
             guard current == .lparen else { return .column(n) }
@@ -212,6 +255,8 @@ public struct ExprParser {
             }
             pos += 1
             return .call(n, args)
+        case .slash:
+            throw ExprSyntaxError(message: "XPath paths are not supported: use ${name}, or instance('list')/root/item[...]/column", offset: at)
         case .end:
             throw ExprSyntaxError(message: "expression ends too early", offset: at)
         default:

@@ -61,6 +61,7 @@ extension Expr {
         case .negate(let e): return .number(-e.evaluate(in: ctx).asNumber)
         case .binary(let op, let l, let r): return Expr.binary(op, l, r, ctx)
         case .call(let name, let args): return Expr.call(name, args, ctx)
+        case .instance(let id, let predicate, let column): return ctx.items(instance: id, predicate: predicate, column: column)
         }
     }
 
