@@ -38,7 +38,8 @@ echo "bento-password-1" | server users add bento --role enumerator --password-st
 echo "dina-password-1" | server users add dina  --role enumerator --password-stdin
 echo "sara-password-1" | server users add sara  --role supervisor --password-stdin
 echo "admin-password-1" | server users add admin --role admin --password-stdin > /dev/null
-server forms publish schema/forms/$FORM.xlsx   # the XLSForm workbook survey designers edit
+# The XLSForm workbook survey designers edit, with the national facility list it chooses from.
+server forms publish schema/forms/$FORM.xlsx --media schema/forms/$FORM-media/facilities.csv
 "$BIN_DIR/recolha-server" serve --data "$DATA" --host 127.0.0.1 --port 0 > "$WORK/server.out" 2> "$WORK/server.log" &
 SERVER_PID=$!
 for _ in $(seq 1 100); do grep -q "listening on" "$WORK/server.out" 2>/dev/null && break; sleep 0.1; done
@@ -52,7 +53,7 @@ for who in ana bento sara; do
   on $who sync
 done
 
-step "3. Offline: Ana and Bento capture facilities on their tablets (Ana adds a photo of the entrance)"
+step "3. Offline: Ana and Bento capture facilities on their tablets (Ana adds a photo of the entrance; Bento picks his from the national facility list)"
 head -c 1800000 /dev/urandom > "$WORK/entrance.jpg"   # stands in for the photo she took
 python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); a["entrance_photo"]="entrance.jpg"; a["opens_at"]="07:30"; json.dump(a, open(sys.argv[2], "w"), ensure_ascii=False)' \
   examples/ressano_garcia.json "$WORK/ressano_garcia.json"

@@ -4,6 +4,9 @@
 Run with openpyxl installed: python3 Tests/Conformance/make_workbooks.py
 The outputs are committed; tests only read them.
 """
+import csv
+import hashlib
+import io
 import json
 import os
 from openpyxl import Workbook
@@ -22,12 +25,33 @@ def book(path, sheets):
     wb.save(path)
 
 
-def from_json(json_path, xlsx_path):
-    """The JSON form definition as a workbook, columns in a stable order."""
+def embed_media(json_path, media_dir):
+    """Writes the CSV choice files of media_dir into the JSON definition, as
+    `recolha-server forms publish --media` does: their rows at the end of
+    choices under the file's name as list, and each file's name, SHA-256 and
+    size under files. The JSON then loads alone, the same form as the
+    workbook with its media (ConformanceTests checks it)."""
     d = json.load(open(json_path))
+    names = sorted(f for f in os.listdir(media_dir) if f.endswith(".csv"))
+    d["choices"] = [r for r in d["choices"] if r.get("list_name") not in names]
+    d["files"] = []
+    for name in names:
+        data = open(os.path.join(media_dir, name), "rb").read()
+        for row in csv.DictReader(io.StringIO(data.decode("utf-8-sig"))):
+            d["choices"].append(dict({"list_name": name}, **{k: v for k, v in row.items() if k and k != "list_name"}))
+        d["files"].append({"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+    open(json_path, "w").write(json.dumps(d, indent=1, ensure_ascii=False) + "\n")
+
+
+def from_json(json_path, xlsx_path):
+    """The JSON form definition as a workbook, columns in a stable order;
+    rows of the files published with it stay in those files."""
+    d = json.load(open(json_path))
+    files = {f["name"] for f in d.get("files", [])}
     sheets = []
     for name in ("survey", "choices", "settings"):
         rows = d[name] if isinstance(d[name], list) else [d[name]]
+        rows = [r for r in rows if r.get("list_name") not in files]
         cols = []
         for r in rows:
             for k in r:
@@ -186,6 +210,8 @@ book(os.path.join(W, "refused_duplicate_name.xlsx"), [
     ("survey", [["type", "name", "label"], ["text", "a", "A"], ["integer", "a", "Again"]]),
 ])
 
+embed_media(os.path.join(ROOT, "schema", "forms", "health_facility_assessment.json"),
+            os.path.join(ROOT, "schema", "forms", "health_facility_assessment-media"))
 from_json(os.path.join(ROOT, "schema", "forms", "health_facility_assessment.json"),
           os.path.join(ROOT, "schema", "forms", "health_facility_assessment.xlsx"))
 print("written")

@@ -89,7 +89,7 @@ extension ConsoleTests {
         let sara = SiteIdentity.make()
         let login = try await service.login(LoginRequest(user: "sara", password: "pw-sara", deviceName: "laptop", identity: sara))
         let (device, user) = try await service.authenticate("Bearer " + login.token)
-        let other = Version(id: VersionID(site: sara.site, seq: 1), record: record, form: "health_facility_assessment", formVersion: "2026.11.2",
+        let other = Version(id: VersionID(site: sara.site, seq: 1), record: record, form: "health_facility_assessment", formVersion: "2026.11.3",
                             field: "province", value: "\"niassa\"", clock: HLC(ms: ServerClock.nowMs(), counter: 0, site: sara.site),
                             parents: [], author: "sara")
         _ = try await service.push(PushRequest(changesets: [Changeset(versions: [other])!.signed(by: sara)]), device: device, user: user)

@@ -22,7 +22,7 @@ extension ConsoleTests {
         let login = try await service.login(LoginRequest(user: "ana", password: "pw-ana", deviceName: "tab2", identity: identity))
         let (device, user) = try await service.authenticate("Bearer " + login.token)
         let answer = FileAnswer(sha256: hash, name: "entrance.jpg", size: photo.count)!
-        let v = Version(id: VersionID(site: identity.site, seq: 1), record: record, form: "health_facility_assessment", formVersion: "2026.11.2",
+        let v = Version(id: VersionID(site: identity.site, seq: 1), record: record, form: "health_facility_assessment", formVersion: "2026.11.3",
                         field: "entrance_photo", value: answer.json, clock: HLC(ms: ServerClock.nowMs(), counter: 0, site: identity.site),
                         parents: [], author: "ana")
         let pushed = try await service.push(PushRequest(changesets: [Changeset(versions: [v])!.signed(by: identity)]), device: device, user: user)

@@ -36,7 +36,7 @@ import Testing
                                           ("_status", "\"finalized\"")]
         let versions = fields.enumerated().map { i, f in
             Version(id: VersionID(site: identity.site, seq: Int64(i + 1)), record: record, form: "health_facility_assessment",
-                    formVersion: "2026.11.2", field: f.0, value: f.1, clock: HLC(ms: at, counter: Int32(i), site: identity.site),
+                    formVersion: "2026.11.3", field: f.0, value: f.1, clock: HLC(ms: at, counter: Int32(i), site: identity.site),
                     parents: [], author: "ana")
         }
         let pushed = try await service.push(PushRequest(changesets: [Changeset(versions: versions)!.signed(by: identity)]),

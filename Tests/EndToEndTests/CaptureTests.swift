@@ -33,7 +33,7 @@ import Testing
         var shown = try #require(try d.json(["show", id]) as? [String: Any])
         #expect(shown["id"] as? String == id)
         #expect(shown["status"] as? String == "finalized")
-        #expect(shown["form_version"] as? String == "2026.11.2")
+        #expect(shown["form_version"] as? String == "2026.11.3")
         #expect(shown["total_staff"] as? String == "11")
         #expect((shown["_review"] as? [String: Any])?["state"] as? String == "received")
         for key in ["id", "form_id", "form_version", "status", "_review", "total_staff"] { shown[key] = nil }

@@ -8,6 +8,7 @@ import Testing
         "2030-01-01", "2026-11-20",  // a visit in the future is refused
         "Ana Mondlane", "Dr. Paulo Banda", "1", "", "", "1",
         "5", "11", ":back", "moatize",  // back to the district, then by name
+        "",  // not in the national list: name and code typed next
         "Centro de Saúde de Zóbuè", "te-91", "TE-0091", "2", "1", "-15.6089 34.4311",
         "4", "2.5", "1 2 3", "30", "2", "4", "1 5", "1", "1", "1 3 4", "1", "1", "28",
         "2", "1", "2", "3", "2",

@@ -71,7 +71,9 @@ func problems(_ d: FormDefinition) -> [FormProblem] {
         #expect(fromFile.first?.message.contains("its choices come from the file facilities.csv, which was not given: add it with --media facilities.csv") == true,
                 "\(fromFile)")
         let xml = problems(definition([["type": "select_one_from_file facilities.xml", "name": "facility"]]))
-        #expect(xml.first?.message.contains("XML and GeoJSON choice files are not read yet") == true)
+        #expect(xml.first?.message.contains("its choices come from the file facilities.xml, which was not given") == true)
+        let kml = problems(definition([["type": "select_one_from_file facilities.kml", "name": "facility"]]))
+        #expect(kml.first?.message.contains("choices are read from a CSV, XML or GeoJSON file") == true, "\(kml)")
         let pulldata = problems(definition([["type": "calculate", "name": "c", "calculation": "pulldata('facilities', 'name', 'code', ${a})"],
                                             ["type": "text", "name": "a"]]))
         #expect(pulldata.first?.message.hasPrefix("pulldata() reads the file facilities.csv, which was not given") == true, "\(pulldata)")

@@ -165,7 +165,7 @@ import XLSForm
     static func pushSeed() -> [UInt8] {
         let site = pushIdentity.site
         let versions = (1...4).map { i in
-            Version(id: VersionID(site: site, seq: Int64(i)), record: "r1", form: "health_facility_assessment", formVersion: "2026.11.2",
+            Version(id: VersionID(site: site, seq: Int64(i)), record: "r1", form: "health_facility_assessment", formVersion: "2026.11.3",
                     field: ["province", "district", "beds", "languages"][i - 1], value: ["\"tete\"", "\"moatize\"", "12", "[\"pt\",\"en\"]"][i - 1],
                     clock: HLC(ms: 1_700_000_000_000, counter: Int32(i), site: site), parents: [], author: "ana")
         }
