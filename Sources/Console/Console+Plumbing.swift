@@ -174,6 +174,12 @@ struct CSRFOnly: Decodable { var csrf: String }
 struct UploadForm: Decodable {
     var csrf: String
     var workbook: Upload
+    /// Files published with the form (`media[]`, several in one input);
+    /// an input left empty sends one part with no name and no bytes.
+    var media: [Upload]?
+    var mediaFiles: [FormFile.Media] {
+        (media ?? []).compactMap { u in u.name.map { FormFile.Media(name: $0, data: u.data) } }
+    }
 }
 
 /// An uploaded file: its bytes and the name the browser gave.

@@ -119,7 +119,7 @@ public struct Console: Sendable {
                 let t = ConsoleText.words(lang)
                 let name = upload.workbook.name ?? "workbook.xlsx"
                 do {
-                    let loaded = try FormFile.load(data: upload.workbook.data, name: name)
+                    let loaded = try FormFile.load(data: upload.workbook.data, name: name, media: upload.mediaFiles)
                     let (form, added) = try await service.publish(definition: loaded.form.definition)
                     let said = added ? "\(t["published_new"]) \(form.id) \(form.version)" : "\(form.id) \(form.version) \(t["already_published"])"
                     var c = URLComponents()

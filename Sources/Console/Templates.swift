@@ -131,6 +131,7 @@ enum Templates {
             {{#admin}}<h2>{{t.publish}}</h2><p>{{t.publish_intro}}</p>
             <form method="post" action="/console/forms" enctype="multipart/form-data" id="publish-form"><input type="hidden" name="csrf" value="{{csrf}}">
             <label>{{t.workbook}} <input type="file" name="workbook" id="workbook" accept=".xlsx,.json" required></label>
+            <label>{{t.form_media}} <input type="file" name="media[]" id="media" accept=".csv,.xml,.geojson" multiple></label>
             <button type="submit" id="publish">{{t.publish}}</button></form>{{/admin}}
             {{> foot}}
             """,

@@ -96,10 +96,14 @@ public struct FormRules: Sendable {
         for _ in 0..<4 {
             var changed = false
             for f in fields(answers, openInstances: openInstances) {
-                if f.question.type == .calculate, let calc = f.question.calculation {
+                // A read-only question with a calculation shows what it computes, as in ODK.
+                if f.question.type == .calculate || f.question.readOnly, let calc = f.question.calculation {
                     let new: Answer? = f.relevant
-                        ? { let s = calc.evaluate(in: context(answers, scope: f.scope)).asString
-                            return s.isEmpty || s == "NaN" ? nil : .text(s) }()
+                        ? { let ctx = context(answers, scope: f.scope)
+                            let s = calc.evaluate(in: ctx).asString
+                            if s.isEmpty || s == "NaN" { return nil }
+                            if f.question.type == .calculate { return .text(s) }
+                            return try? Answer.parse(s, for: f.question, choices: ctx.choices(for: f.question)).get() }()
                         : nil
                     if answers[f.path] != new { answers[f.path] = new; changed = true }
                 } else if !f.relevant, answers[f.path] != nil {
@@ -140,6 +144,34 @@ public struct FormRules: Sendable {
         }
         for path in answers.values.keys.sorted() where !known.contains(path) {
             out.append(AnswerProblem(field: answers.positional(path), reason: Message(.answerNotInForm, ["form": .text(form.id)])))
+        }
+        out += repeatCountProblems(answers, finalizing: finalizing)
+        return out
+    }
+
+    /// A repeat with `repeat_count` has exactly that many instances, as
+    /// interactive capture makes them: an answers file or an edit may give
+    /// fewer while a draft, never more, and exactly as many to finalize.
+    func repeatCountProblems(_ answers: Answers, finalizing: Bool) -> [AnswerProblem] {
+        var out: [AnswerProblem] = []
+        for g in form.groups.values.sorted(by: { $0.row < $1.row }) where g.isRepeat && g.repeatCount != nil {
+            // Every instance of the repeats around it, each with its scope.
+            var places: [(prefix: String, scope: [String: String])] = [("", [:])]
+            for r in g.enclosing where form.groups[r]?.isRepeat == true {
+                places = places.flatMap { p in
+                    answers.instances(of: r, under: p.prefix).map { (Answers.prefix(p.prefix, repeat: r, key: $0), p.scope.merging([r: $0]) { $1 }) }
+                }
+            }
+            for p in places {
+                let ctx = context(answers, scope: p.scope)
+                guard ctx.isRelevant(enclosing: g.enclosing, relevant: g.relevant),
+                      let wanted = repeatCount(g, answers: answers, scope: p.scope) else { continue }
+                let have = answers.instances(of: g.name, under: p.prefix).count
+                if have > wanted || (finalizing && have != wanted) {
+                    out.append(AnswerProblem(field: answers.positional(p.prefix + g.name),
+                                             reason: Message(.answerRepeatCount, ["have": .int(have), "count": .int(wanted)])))
+                }
+            }
         }
         return out
     }

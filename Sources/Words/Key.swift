@@ -479,4 +479,5 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case captureRankHint
     case formInstanceUnknown
     case formSearchAppearance
+    case answerRepeatCount
 }

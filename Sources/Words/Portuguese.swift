@@ -481,6 +481,7 @@ extension Catalogue {
         case .captureRankHint: "os {count} números por ordem, primeiro o mais alto, p. ex. 2 1 3"
         case .formInstanceUnknown: "instance('{name}') não nomeia nenhuma lista de opções nem nenhum ficheiro publicado com o formulário: acrescente a lista {name} à folha choices, ou publique {name}.csv com --media {name}.csv"
         case .formSearchAppearance: "search() lê um CSV através de um motor antigo do Collect que o Recolha não corre: publique o CSV com o formulário e use select_one_from_file NOME.csv com um choice_filter"
+        case .answerRepeatCount: "tem {have} {have?repetição|repetições} onde o seu repeat_count pede {count}"
         }
     }
 }

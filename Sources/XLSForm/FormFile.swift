@@ -61,7 +61,10 @@ public enum FormFile {
             }.joined(separator: ",\n") + "\n  ]"
         }
         return "{\n  \"settings\": \(rows(definition.settings)),\n  \"survey\": \(rows(definition.survey)),\n  \"choices\": \(rows(definition.choices))"
-            + (definition.externalChoices.isEmpty ? "" : ",\n  \"external_choices\": \(rows(definition.externalChoices))") + "\n}\n"
+            + (definition.externalChoices.isEmpty ? "" : ",\n  \"external_choices\": \(rows(definition.externalChoices))")
+            + (definition.files.isEmpty ? "" : ",\n  \"files\": [\n" + definition.files.map { f in
+                "    " + JSONValue.object(["name": .string(f.name), "sha256": .string(f.sha256), "size": .number(Double(f.size))]).text(keyOrder: ["name"])
+            }.joined(separator: ",\n") + "\n  ]") + "\n}\n"
     }
 
     /// The resolved model as pyxform would give it: each question's path

@@ -207,7 +207,7 @@ extension RecolhaServer {
             static let configuration = CommandConfiguration(abstract: "Check a form definition and publish it.")
             @OptionGroup var data: DataOptions
             @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
-            @Option(parsing: .upToNextOption, help: "Files published with the form: a CSV of choices for each select_one_from_file.")
+            @Option(parsing: .upToNextOption, help: "Files published with the form: the CSV, XML or GeoJSON choices of each select_one_from_file, and the CSV each pulldata() or instance() reads.")
             var media: [String] = []
             func run() async throws {
                 guard let bytes = FileManager.default.contents(atPath: file) else { throw AdminError("cannot read \(file)", code: 4) }

@@ -18,7 +18,7 @@ extension Recolha.FormsCommand {
         static let configuration = CommandConfiguration(abstract: "Check a form definition and add it to the store.")
         @OptionGroup var store: StoreOptions
         @Argument(help: "An XLSForm workbook (.xlsx) or a form definition (.json).") var file: String
-        @Option(parsing: .upToNextOption, help: "Files published with the form: a CSV of choices for each select_one_from_file.")
+        @Option(parsing: .upToNextOption, help: "Files published with the form: the CSV, XML or GeoJSON choices of each select_one_from_file, and the CSV each pulldata() or instance() reads.")
         var media: [String] = []
         @Flag(help: "Print the result as JSON.") var json = false
 
@@ -97,9 +97,11 @@ extension Recolha.FormsCommand {
             abstract: "Write an XLSForm workbook as the JSON form definition, for review in git.")
         @Argument(help: "An XLSForm workbook (.xlsx).") var file: String
         @Option(help: "The JSON file to write.") var out: String
+        @Option(parsing: .upToNextOption, help: "Files published with the form, written into the JSON as `forms add --media` keeps them.")
+        var media: [String] = []
 
         func run() throws {
-            let form = try FormFiles.load(file)
+            let form = try FormFiles.load(file, media: media)
             try Console.writeAtomically(FormFile.json(form.definition), to: out)
             say(.formWrote, ["path": .text(out), "form": .text(form.id), "version": .text(form.version), "count": .int(form.orderedQuestions.count)])
         }

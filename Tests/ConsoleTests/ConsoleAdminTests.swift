@@ -137,12 +137,16 @@ extension ConsoleTests {
             json["settings"] = settings
             let newer = try JSONSerialization.data(withJSONObject: json)
 
-            func upload(_ data: Data, name: String, token: String, as who: String) async throws -> TestResponse {
-                var (body, h) = multipart([("csrf", nil, Data(token.utf8)), ("workbook", name, data)])
+            let csv = Package.data("schema/forms/health_facility_assessment-media/facilities.csv")
+            func upload(_ data: Data, name: String, token: String, as who: String, media: [(String, Data)] = []) async throws -> TestResponse {
+                var (body, h) = multipart([("csrf", nil, Data(token.utf8)), ("workbook", name, data)] + media.map { ("media[]", $0.0, $0.1) })
                 h[.cookie] = "recolha_console=\(who)"
                 return try await client.execute(uri: "/console/forms", method: .post, headers: h, body: body)
             }
-            let same = try await upload(xlsx, name: "health_facility_assessment.xlsx", token: csrf, as: session)
+            // The workbook alone lacks its facility list: refused, naming the file.
+            let alone = try await upload(xlsx, name: "health_facility_assessment.xlsx", token: csrf, as: session)
+            #expect(alone.status == .unprocessableContent && text(alone).contains("facilities.csv"), "\(text(alone))")
+            let same = try await upload(xlsx, name: "health_facility_assessment.xlsx", token: csrf, as: session, media: [("facilities.csv", csv)])
             #expect(same.status == .seeOther && (same.headers[.location] ?? "").contains("already"), "\(text(same))")
             let added = try await upload(newer, name: "hfa.json", token: csrf, as: session)
             #expect(added.status == .seeOther)

@@ -49,6 +49,33 @@ import Testing
         #expect(rules.problems(b, finalizing: false).map(\.field) == ["pregnant"])
     }
 
+    /// repeat_count fixes how many instances a repeat has; a read-only
+    /// question with a calculation holds what it computes, typed as its question.
+    @Test func repeatCountAndReadOnlyCalculations() throws {
+        let form = try Form.load(json: Data(#"""
+        {"settings": [{"form_id": "rooms", "version": "1"}],
+         "survey": [{"type": "integer", "name": "n", "label": "Rooms"},
+                    {"type": "begin_repeat", "name": "room", "label": "Room", "repeat_count": "${n}"},
+                    {"type": "text", "name": "use", "label": "Use"},
+                    {"type": "end_repeat"},
+                    {"type": "integer", "name": "beds", "label": "Beds", "read_only": "yes", "calculation": "${n} * 4"},
+                    {"type": "text", "name": "summary", "label": "Summary", "read_only": "yes", "calculation": "concat(${n}, ' rooms')"}]}
+        """#.utf8))
+        let rules = FormRules(form: form, nowMs: 0)
+        func answers(_ rooms: Int) -> Answers {
+            var a = Answers(["n": .integer(2)])
+            for i in 0..<rooms { a["room[k\(i)].use"] = .text("ward") }
+            return a
+        }
+        #expect(rules.problems(answers(2), finalizing: true).isEmpty)
+        #expect(rules.problems(answers(1), finalizing: false).isEmpty, "a draft may have fewer")
+        #expect(rules.problems(answers(1), finalizing: true).map(\.description) == ["room: has 1 instance where its repeat_count asks for 2"])
+        #expect(rules.problems(answers(3), finalizing: false).map(\.description) == ["room: has 3 instances where its repeat_count asks for 2"])
+        let settled = rules.settle(answers(2)).answers
+        #expect(settled["beds"] == .integer(8))
+        #expect(settled["summary"] == .text("2 rooms"))
+    }
+
     @Test func settleClearsIrrelevantAnswersAndCalculates() {
         var a = Answers(["age": .integer(8), "pregnant": .text("no")])
         a["kids[k1].kid_age"] = .integer(3)
