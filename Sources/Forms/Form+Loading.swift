@@ -319,6 +319,14 @@ struct FormLoader {
                 }
                 q.readOnly = ["yes", "true", "true()"].contains(row["read_only"]?.lowercased() ?? "")
                 q.guidance = localized(row, "guidance_hint", defaultLanguage: lang)
+                if let d = row["default"], Self.isDynamicDefault(d) { q.dynamicDefault = parse(row, "default") }
+                if row["trigger"] != nil {
+                    switch parse(row, "trigger") {
+                    case .ref(let name)?: q.trigger = name
+                    case nil: break
+                    default: problem("survey", row.row, "trigger", Message(.formTriggerShape))
+                    }
+                }
                 questions[name] = q
                 append(.question(q), &stack, &top)
                 if orOther, let list { otherLists.insert(list) }

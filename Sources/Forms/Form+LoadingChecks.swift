@@ -4,6 +4,14 @@ import Foundation
 /// quotes) and the checks it runs once every name is known.
 extension FormLoader {
     static let expressionColumns = ["constraint", "relevant", "calculation", "choice_filter", "required", "default", "repeat_count", "trigger"]
+    /// A default pyxform makes dynamic: a `${ref}`, a function call, a
+    /// predicate or arithmetic (a hyphen alone stays literal, as in dates and
+    /// codes such as `2026-R2`).
+    static func isDynamicDefault(_ text: String) -> Bool {
+        text.contains("${") || text.contains("[") || text.contains("+") || text.contains("*")
+            || text.contains(/[A-Za-z_][\w.:-]*\s*\(/)
+    }
+
     static let curlyQuotes: [Unicode.Scalar: Unicode.Scalar] = ["\u{2018}": "'", "\u{2019}": "'", "\u{201C}": "\"", "\u{201D}": "\""]
 
     /// A range's `parameters` (`start=0 end=10 step=1`, spaces or commas

@@ -134,6 +134,13 @@ public struct Question: Sendable {
     public var readOnly = false
     /// `guidance_hint`: shown under the hint.
     public var guidance = Localized()
+    /// A `default` that is an expression (`${a}`, `today()`, `x * 2`, as
+    /// pyxform tells them apart): computed when the record or repeat
+    /// instance starts, as ODK's dynamic defaults.
+    public var dynamicDefault: Expr?
+    /// `trigger`: the question whose change alone (re)computes this one's
+    /// `calculation` (or clears it when there is none), as in ODK.
+    public var trigger: String?
     /// The spreadsheet row of the survey sheet it came from.
     public var row: Int
     /// Names of the groups and repeats around it, outermost first.

@@ -81,7 +81,9 @@ public struct FormRules: Sendable {
     /// not relevant, as ODK does when a record is saved.
     /// - Returns: the new answers and the paths cleared because they were
     ///   not relevant.
-    public func settle(_ input: Answers, openInstances: Set<String> = []) -> (answers: Answers, cleared: [String]) {
+    /// - Parameter previous: the answers as saved before, which a `trigger`
+    ///   compares with (nil for a new record).
+    public func settle(_ input: Answers, openInstances: Set<String> = [], previous: Answers? = nil) -> (answers: Answers, cleared: [String]) {
         var answers = input
         var cleared: [String] = []
         // A decimal typed as a whole number is still a decimal: keep one
@@ -96,8 +98,23 @@ public struct FormRules: Sendable {
         for _ in 0..<4 {
             var changed = false
             for f in fields(answers, openInstances: openInstances) {
-                // A read-only question with a calculation shows what it computes, as in ODK.
-                if f.question.type == .calculate || f.question.readOnly, let calc = f.question.calculation {
+                if let trigger = f.question.trigger {
+                    // Only a change of its trigger (re)computes it, or clears it without a calculation.
+                    let now = context(answers, scope: f.scope).value(of: trigger)
+                    let before = previous.map { context($0, scope: f.scope).value(of: trigger) } ?? .string("")
+                    guard now.asString != before.asString, f.relevant else {
+                        if !f.relevant, answers[f.path] != nil { answers[f.path] = nil; cleared.append(f.path); changed = true }
+                        continue
+                    }
+                    let ctx = context(answers, scope: f.scope)
+                    let new: Answer? = f.question.calculation.flatMap { calc in
+                        let s = calc.evaluate(in: ctx).asString
+                        if s.isEmpty || s == "NaN" { return nil }
+                        return f.question.type == .calculate ? .text(s) : try? Answer.parse(s, for: f.question, choices: ctx.choices(for: f.question)).get()
+                    }
+                    if answers[f.path] != new { answers[f.path] = new; changed = true }
+                } else if f.question.type == .calculate || f.question.readOnly, let calc = f.question.calculation {
+                    // A read-only question with a calculation shows what it computes, as in ODK.
                     let new: Answer? = f.relevant
                         ? { let ctx = context(answers, scope: f.scope)
                             let s = calc.evaluate(in: ctx).asString

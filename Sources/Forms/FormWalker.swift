@@ -49,8 +49,13 @@ extension FormRules {
     public func applyDefaults(_ input: Answers) -> Answers {
         var answers = input
         for f in fields(answers) where f.relevant && answers[f.path] == nil {
-            guard let d = f.question.defaultValue, !f.question.type.isAutomatic else { continue }
-            let choices = context(answers, scope: f.scope).choices(for: f.question)
+            guard var d = f.question.defaultValue, !f.question.type.isAutomatic else { continue }
+            let ctx = context(answers, scope: f.scope)
+            if let e = f.question.dynamicDefault {
+                d = e.evaluate(in: ctx).asString
+                if d.isEmpty || d == "NaN" { continue }
+            }
+            let choices = ctx.choices(for: f.question)
             if case .success(let a) = Answer.parse(d, for: f.question, choices: choices) {
                 answers[f.path] = a
             }

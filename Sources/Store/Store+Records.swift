@@ -35,7 +35,8 @@ extension Store {
             let filled = rules.fillMetadata(request.answers, isNew: request.record == nil,
                                             finalizing: request.finalize && status != RecordStatus.finalized,
                                             deviceID: device.site.rawValue, username: device.enumerator)
-            let (settled, cleared) = rules.settle(filled, openInstances: request.openInstances)
+            let before = request.record == nil ? nil : Answers(state.values.compactMapValues { Answer(json: $0) })
+            let (settled, cleared) = rules.settle(filled, openInstances: request.openInstances, previous: before)
             var problems: [AnswerProblem] = []
             if !request.clearIrrelevant {
                 problems += cleared.map {

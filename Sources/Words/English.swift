@@ -481,6 +481,7 @@ extension Catalogue {
         case .formInstanceUnknown: "instance('{name}') names no choice list and no file published with the form: add the list {name} to the choices sheet, or publish {name}.csv with --media {name}.csv"
         case .formSearchAppearance: "search() reads a CSV through an older Collect engine that Recolha does not run: publish the CSV with the form and use select_one_from_file NAME.csv with a choice_filter"
         case .answerRepeatCount: "has {have} {have?instance|instances} where its repeat_count asks for {count}"
+        case .formTriggerShape: "trigger names the one question whose change recomputes this one: ${name}"
         }
     }
 }

@@ -480,4 +480,5 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formInstanceUnknown
     case formSearchAppearance
     case answerRepeatCount
+    case formTriggerShape
 }

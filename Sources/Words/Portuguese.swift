@@ -482,6 +482,7 @@ extension Catalogue {
         case .formInstanceUnknown: "instance('{name}') não nomeia nenhuma lista de opções nem nenhum ficheiro publicado com o formulário: acrescente a lista {name} à folha choices, ou publique {name}.csv com --media {name}.csv"
         case .formSearchAppearance: "search() lê um CSV através de um motor antigo do Collect que o Recolha não corre: publique o CSV com o formulário e use select_one_from_file NOME.csv com um choice_filter"
         case .answerRepeatCount: "tem {have} {have?repetição|repetições} onde o seu repeat_count pede {count}"
+        case .formTriggerShape: "trigger nomeia a única pergunta cuja mudança recalcula esta: ${name}"
         }
     }
 }

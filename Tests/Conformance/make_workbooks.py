@@ -144,7 +144,7 @@ book(os.path.join(W, "cascading.xlsx"), [
 # starting with _, and an expression typed with Excel's curly quotes.
 book(os.path.join(W, "types.xlsx"), [
     ("survey", [
-        ["type", "name", "label", "parameters", "default", "constraint", "required"],
+        ["type", "name", "label", "parameters", "default", "constraint", "required", "calculation", "trigger"],
         ["time", "opens_at", "Opening time", None, None, None, "yes"],
         ["barcode", "batch", "Vaccine batch code", None, None, None, None],
         ["acknowledge", "agreed", "I read the consent text", None, None, None, "yes"],
@@ -159,6 +159,9 @@ book(os.path.join(W, "types.xlsx"), [
         ["phone number", "contact", "Contact number", None, None, None, None],
         ["text", "_1", "A name starting with _", None, None, ". != \u2018other\u2019", None],
         ["text", "remarks", "Remarks", None, None, "string-length(.) < 200 and . != \u201cnone\u201d", None],
+        ["integer", "rooms", "Rooms", None, "${satisfaction} + 1", None, None],
+        ["decimal", "fridge_temp", "Fridge temperature", None, None, None, None],
+        ["datetime", "fridge_read_at", "Read at", None, None, None, None, "now()", "${fridge_temp}"],
     ]),
     ("settings", [["form_id", "version"], ["types", "1"]]),
 ])

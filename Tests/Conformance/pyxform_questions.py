@@ -75,7 +75,8 @@ def main(path, media=None):
     controls = {}
     for el in root.find("h:body", NS).iter():
         ref = el.get("ref") or el.get("nodeset")
-        if ref:
+        # A trigger's <setvalue ref=...> sits inside its trigger's control.
+        if ref and not el.tag.endswith("}setvalue"):
             controls.setdefault(ref, el)
     secondary = {i.get("id"): i for i in instances if i.get("id")}
 

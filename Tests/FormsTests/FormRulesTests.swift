@@ -76,6 +76,43 @@ import Testing
         #expect(settled["summary"] == .text("2 rooms"))
     }
 
+    /// A default that is an expression is computed as the record starts;
+    /// a `trigger` recomputes its question only when the trigger changes.
+    @Test func dynamicDefaultsAndTriggers() throws {
+        let form = try Form.load(json: Data(#"""
+        {"settings": [{"form_id": "temps", "version": "1"}],
+         "survey": [{"type": "integer", "name": "staff", "label": "Staff"},
+                    {"type": "integer", "name": "nurses", "label": "Nurses", "default": "${staff} * 2"},
+                    {"type": "date", "name": "visit", "label": "Visit", "default": "today()"},
+                    {"type": "text", "name": "code", "label": "Code", "default": "2026-R2"},
+                    {"type": "decimal", "name": "temp", "label": "Fridge temperature"},
+                    {"type": "text", "name": "temp_seen", "label": "Read at", "calculation": "concat('read ', ${temp})", "trigger": "${temp}"},
+                    {"type": "text", "name": "temp_note", "label": "Note on the reading", "trigger": "${temp}"}]}
+        """#.utf8))
+        let rules = FormRules(form: form, nowMs: 86_400_000 * 20_000)
+        let started = rules.applyDefaults(Answers(["staff": .integer(3)]))
+        #expect(started["nurses"] == .integer(6))
+        #expect(started["visit"] == .text("2024-10-04"))
+        #expect(started["code"] == .text("2026-R2"))
+        // First reading: computed. Another answer changes: kept. The reading changes: recomputed, the note cleared.
+        let first = rules.settle(Answers(["temp": .decimal(4)]), previous: nil).answers
+        #expect(first["temp_seen"] == .text("read 4"))
+        var edited = first
+        edited["temp_seen"] = .text("by hand")
+        edited["temp_note"] = .text("door open")
+        edited["staff"] = .integer(5)
+        let kept = rules.settle(edited, previous: first).answers
+        #expect(kept["temp_seen"] == .text("by hand") && kept["temp_note"] == .text("door open"))
+        var changed = kept
+        changed["temp"] = .decimal(9)
+        let again = rules.settle(changed, previous: kept).answers
+        #expect(again["temp_seen"] == .text("read 9") && again["temp_note"] == nil)
+        // A trigger names one question.
+        #expect(throws: (any Error).self) {
+            try Form.load(json: Data(#"{"settings": [{"form_id": "t"}], "survey": [{"type": "text", "name": "a", "label": "A", "trigger": "1 + 2"}]}"#.utf8))
+        }
+    }
+
     @Test func settleClearsIrrelevantAnswersAndCalculates() {
         var a = Answers(["age": .integer(8), "pregnant": .text("no")])
         a["kids[k1].kid_age"] = .integer(3)
