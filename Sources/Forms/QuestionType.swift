@@ -55,7 +55,10 @@ extension QuestionType {
     /// Types pyxform converts that Recolha refuses, with the reason; nil
     /// for every other type.
     public static func refusal(_ typeText: String) -> Message? {
-        let head = typeText.split(whereSeparator: \.isWhitespace).first.map { $0.lowercased() } ?? ""
+        let words = typeText.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
+        let head = words.first ?? ""
+        // pyxform's `begin loop over LIST` copies its questions once per choice under the same names.
+        if head == "begin_loop" || (head == "begin" && words.dropFirst().first == "loop") { return Message(.formNoLoop) }
         switch head {
         case "background-audio", "background_audio":
             return Message(.formNoBackgroundAudio)

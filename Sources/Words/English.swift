@@ -482,6 +482,7 @@ extension Catalogue {
         case .formSearchAppearance: "search() reads a CSV through an older Collect engine that Recolha does not run: publish the CSV with the form and use select_one_from_file NAME.csv with a choice_filter"
         case .answerRepeatCount: "has {have} {have?instance|instances} where its repeat_count asks for {count}"
         case .formTriggerShape: "trigger names the one question whose change recomputes this one: ${name}"
+        case .formNoLoop: "a loop over a choice list repeats its questions under the same names, which Recolha keeps unique: use a repeat with repeat_count count-selected(${x})"
         }
     }
 }

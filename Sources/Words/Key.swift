@@ -481,4 +481,5 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formSearchAppearance
     case answerRepeatCount
     case formTriggerShape
+    case formNoLoop
 }

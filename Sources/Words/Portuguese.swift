@@ -483,6 +483,7 @@ extension Catalogue {
         case .formSearchAppearance: "search() lê um CSV através de um motor antigo do Collect que o Recolha não corre: publique o CSV com o formulário e use select_one_from_file NOME.csv com um choice_filter"
         case .answerRepeatCount: "tem {have} {have?repetição|repetições} onde o seu repeat_count pede {count}"
         case .formTriggerShape: "trigger nomeia a única pergunta cuja mudança recalcula esta: ${name}"
+        case .formNoLoop: "um ciclo sobre uma lista de opções repete as perguntas com os mesmos nomes, que o Recolha mantém únicos: use uma repetição com repeat_count count-selected(${x})"
         }
     }
 }

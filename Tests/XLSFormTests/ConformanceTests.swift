@@ -22,7 +22,7 @@ import Testing
     /// capture nor XPath) that Recolha refuses on purpose, by row.
     static let refusedOnPurpose: [String: String] = [
         "case_insensitivity.xlsx": "is not captured by Recolha: osm questions are filled with OpenMapKit",
-        "loop.xlsx": "unsupported type",
+        "loop.xlsx": "is not captured by Recolha: a loop over a choice list",
         "bad_calc.xlsx": "cannot parse",
     ]
 
