@@ -1,4 +1,5 @@
 import Words
+import Crypto
 import Foundation
 import Sync
 
@@ -22,6 +23,9 @@ public enum Deployment {
         var seq: Int64?, pushedBy: String?, receivedAt: Int64?, wire: WireVersion?
         var serverKey: String?, changeset: StoredChangeset?
         var count: Int?
+        /// A whole media file (`media`: its hash, size and name), then its
+        /// bytes in pieces (`media_piece`: its hash, offset and bytes).
+        var size: Int?, offset: Int?, bytes: Data?
 
         init(kind: String) { self.kind = kind }
     }
@@ -83,6 +87,27 @@ public enum Deployment {
             }
             last = batch.last.map { VersionID(site: $0.site, seq: $0.seq) }
         }
+        // The photos and files records name, whole ones only (the rest a
+        // device still sends), in 1 MiB pieces, after the versions naming them.
+        var lastFile = ""
+        while true {
+            let batch = try await storage.completeMedia(after: lastFile, limit: 500)
+            if batch.isEmpty { break }
+            for sha in batch {
+                guard let m = try await storage.media(sha) else { continue }
+                var l = Line(kind: "media"); l.sha256 = sha; l.size = m.size; l.name = m.name
+                try write(l)
+                var offset = 0
+                while offset < m.size {
+                    let piece = try await storage.mediaBytes(sha, from: offset, count: 1 << 20)
+                    guard !piece.isEmpty else { throw ServerSetupError("the file \(sha.prefix(12)) ends before its size: its pieces are damaged") }
+                    var p = Line(kind: "media_piece"); p.sha256 = sha; p.offset = offset; p.bytes = piece
+                    try write(p)
+                    offset += piece.count
+                }
+            }
+            lastFile = batch.last!
+        }
         var end = Line(kind: "end"); end.count = count
         try write(end)
         try out.synchronize()
@@ -125,6 +150,16 @@ public enum Deployment {
         let decoder = JSONDecoder()
         var records: [RecordOwner] = [], batch: [StoredVersion] = [], changesets: [StoredChangeset] = [], count = 0, ended: Int?
         var n = 0
+        // The media file being read: its hash, size, the bytes so far and their running hash.
+        var file: (sha256: String, size: Int, received: Int, hasher: SHA256)?
+        func endFile() throws {
+            guard let f = file else { return }
+            let digest = f.hasher.finalize().map { String(format: "%02x", $0) }.joined()
+            guard f.received == f.size, digest == f.sha256 else {
+                throw ServerSetupError("\(path) line \(n): the file \(f.sha256.prefix(12)) does not match its hash or size: the export is damaged")
+            }
+            file = nil
+        }
         var pending = Data()
         var atEOF = false
         func nextLine() throws -> Data? {
@@ -185,7 +220,26 @@ public enum Deployment {
                 guard let c = l.changeset else { throw ServerSetupError("\(path) line \(n): a changeset line without its changeset") }
                 changesets.append(c)
                 if changesets.count == 2000 { try await storage?.importChangesets(changesets); changesets = [] }
+            case "media":
+                try endFile()
+                if !records.isEmpty { try await storage?.importRecords(records); records = [] }
+                if !batch.isEmpty { try await storage?.importVersions(batch); count += batch.count; batch = [] }
+                guard let sha = l.sha256, sha.count == 64, let size = l.size, size >= 0 else {
+                    throw ServerSetupError("\(path) line \(n): a file without its hash or size: the export is damaged")
+                }
+                file = (sha, size, 0, SHA256())
+                if size == 0 { try await storage?.finishMedia(sha, verified: true) }
+            case "media_piece":
+                guard var f = file, l.sha256 == f.sha256, l.offset == f.received, let bytes = l.bytes, f.received + bytes.count <= f.size else {
+                    throw ServerSetupError("\(path) line \(n): a piece out of its file's order: the export is damaged")
+                }
+                f.hasher.update(data: bytes)
+                f.received += bytes.count
+                file = f
+                _ = try await storage?.appendMedia(f.sha256, offset: l.offset ?? 0, bytes: bytes)
+                if f.received == f.size { try await storage?.finishMedia(f.sha256, verified: true) }
             case "end":
+                try endFile()
                 ended = l.count
             default:
                 throw ServerSetupError("\(path) line \(n): unknown kind \(l.kind)")

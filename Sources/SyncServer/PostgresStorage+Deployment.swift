@@ -75,6 +75,8 @@ extension PostgresStorage {
                             \(v.value), \(v.clock.ms), \(Int32(v.clock.counter)), \(parents), \(v.author), \(s.pushedBy), \(s.receivedAt))
                     """)
             }
+            // The files the versions name, as a push notes them; their bytes follow in the export.
+            try await noteMedia(conn, versions.map(\.version))
         }
     }
 }

@@ -104,6 +104,14 @@ extension PostgresStorage {
         }
     }
 
+    public func completeMedia(after: String, limit: Int) async throws -> [String] {
+        var out: [String] = []
+        for try await sha in try await client.query("""
+            SELECT sha256 FROM media WHERE complete AND sha256 > \(after) ORDER BY sha256 LIMIT \(Int64(limit))
+            """, logger: logger).decode(String.self) { out.append(sha) }
+        return out
+    }
+
     public func missingMedia(records: [String]) async throws -> [String: [ServerMedia]] {
         var out: [String: [ServerMedia]] = [:]
         guard !records.isEmpty else { return out }

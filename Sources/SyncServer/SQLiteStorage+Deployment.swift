@@ -118,6 +118,8 @@ extension SQLiteStorage {
                                              v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author,
                                              s.pushedBy, s.receivedAt])
             }
+            // The files the versions name, as a push notes them; their bytes follow in the export.
+            try Self.noteMedia(db, versions.map(\.version))
         }
     }
 }

@@ -94,6 +94,12 @@ extension SQLiteStorage {
         }
     }
 
+    public func completeMedia(after: String, limit: Int) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(db, sql: "SELECT sha256 FROM media WHERE complete = 1 AND sha256 > ? ORDER BY sha256 LIMIT ?", arguments: [after, limit])
+        }
+    }
+
     public func missingMedia(records: [String]) async throws -> [String: [ServerMedia]] {
         try await pool.read { db in
             var out: [String: [ServerMedia]] = [:]

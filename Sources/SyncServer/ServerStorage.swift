@@ -153,6 +153,8 @@ public protocol ServerStorage: Sendable {
     func finishMedia(_ sha256: String, verified: Bool) async throws
     /// The files named by `records` that are not whole on the server yet.
     func missingMedia(records: [String]) async throws -> [String: [ServerMedia]]
+    /// The hashes of whole files after `after`, in order (a deployment export).
+    func completeMedia(after: String, limit: Int) async throws -> [String]
 
     /// Versions after `cursor` in sequence order, at most `limit` of them and
     /// about `maxBytes`; only records owned by `owner` when given; none

@@ -90,20 +90,26 @@ struct DeploymentMoveTests {
         let sqlite = try TestServer()
         let ana = Device.loggedIn("ana", to: sqlite)
         _ = try ana.sync()
-        #expect(ana.run(["capture", Device.form, "--answers", Example.ressano, "--finalize"]).status == 0)
+        // Ressano Garcia with a photo of its entrance (2.5 MB: three pieces), so the move must carry files too.
+        let photo = Data((0..<2_500_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) })
+        try photo.write(to: URL(fileURLWithPath: ana.dir.file("entrance.jpg")))
+        var answers = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Example.ressano))) as! [String: Any]
+        answers["entrance_photo"] = "entrance.jpg"
+        try JSONSerialization.data(withJSONObject: answers).write(to: URL(fileURLWithPath: ana.dir.file("ressano.json")))
+        #expect(ana.run(["capture", Device.form, "--answers", ana.dir.file("ressano.json"), "--finalize"]).status == 0)
         #expect(ana.run(["capture", Device.form, "--answers", Example.machipanda, "--finalize"]).status == 0)
-        _ = try ana.sync()
+        #expect(try ana.sync()["files_sent"] as? Int == 1)
         let sara = Device.loggedIn("sara", to: sqlite)
         _ = try sara.sync()
         sqlite.stop()
 
         let file = sqlite.dir.file("district.jsonl")
         let exported = try TestServer.admin(["export", "--out", file] + sqlite.storageArgs)
-        #expect(exported.stdout.contains("Exported 88 versions"), "\(exported.stdout)")
+        #expect(exported.stdout.contains("Exported 89 versions"), "\(exported.stdout)")
         let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as! Int
         #expect(mode & 0o077 == 0)
         let url = try TestPostgres.freshDatabase()
-        #expect(try TestServer.admin(["import", file, "--postgres", url]).stdout.contains("Imported 88 versions"))
+        #expect(try TestServer.admin(["import", file, "--postgres", url]).stdout.contains("Imported 89 versions"))
         let again = CLI.run(["import", file, "--postgres", url], binary: CLI.binary("recolha-server"))
         #expect(again.status == 3 && again.stderr.contains("empty database"))
 
@@ -118,5 +124,12 @@ struct DeploymentMoveTests {
         let pulled = try sara.sync()
         #expect(pulled["received"] as? Int == 1)  // only the new edit: the cursor stayed true
         #expect(try sara.records()[id] == ana.records()[id])
+        // A supervisor's new laptop fetches the photo from the new server, byte for byte.
+        let laptop = Device.loggedIn("sara", to: pg)
+        let fetched = try laptop.sync()
+        #expect(fetched["files_received"] as? Int == 1, "\(fetched)")
+        let withPhoto = try ana.records().keys.sorted().compactMap { key in (try? ana.json(["show", key]) as? [String: Any])?["entrance_photo"] }
+        let hash = try #require((withPhoto.first as? [String: Any])?["sha256"] as? String)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: laptop.store + "-media/" + hash)) == photo)
     }
 }
