@@ -56,7 +56,7 @@ extension Answer {
             return .failure(.init(.answerMediaPath))
         case .note:
             return .failure(.init(.answerNote))
-        case .start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid, .hidden:
+        case .start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid, .hidden, .startGeopoint:
             return .failure(.init(.answerAutomatic))
         }
     }
@@ -161,7 +161,7 @@ extension Answer {
             return s.utf8.count == 10 && DateText.days(s) != nil ? nil : Message(.answerDate)
         case (.datetime, .text(let s)):
             return s.utf8.count > 10 && DateText.days(s) != nil ? nil : Message(.answerDateTime)
-        case (.geopoint, .text(let s)):
+        case (.geopoint, .text(let s)), (.startGeopoint, .text(let s)):
             return Geopoint(s) == nil
                 ? Message(.answerGeopoint) : nil
         case (.note, _): return Message(.answerNote)

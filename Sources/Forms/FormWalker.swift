@@ -74,6 +74,16 @@ extension FormRules {
         return Int(min(n, 1000).rounded(.down))
     }
 
+    /// Gives each start-geopoint question outside repeats the device's
+    /// position as a new record starts (`recolha capture --position`).
+    public func withStartPosition(_ input: Answers, position: String) -> Answers {
+        var answers = input
+        for q in form.orderedQuestions where q.type == .startGeopoint && q.repeats.isEmpty && answers[q.name] == nil {
+            answers[q.name] = .text(position)
+        }
+        return answers
+    }
+
     /// Fills the metadata questions the device answers itself: start, today,
     /// deviceid and username when a record is made, end when it is finalized.
     public func fillMetadata(_ input: Answers, isNew: Bool, finalizing: Bool, deviceID: String, username: String) -> Answers {

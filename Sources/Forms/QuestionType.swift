@@ -21,6 +21,9 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     /// deviceid, username; phonenumber, simserial and subscriberid stay
     /// empty on a laptop, as Collect leaves them when absent): never asked.
     case start, end, today, deviceid, username, phonenumber, simserial, subscriberid
+    /// Where the device was as the record started (`recolha capture
+    /// --position`); empty without one, as Collect leaves it without a fix.
+    case startGeopoint = "start-geopoint"
     /// A file the person gives (a path on a laptop): kept in the store's
     /// media folder by its SHA-256, the answer its hash, name and size.
     case image, audio, video, file
@@ -37,7 +40,7 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     public var isMedia: Bool { [.image, .audio, .video, .file].contains(self) }
 
     public var isMetadata: Bool {
-        [.start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid].contains(self)
+        [.start, .end, .today, .deviceid, .username, .phonenumber, .simserial, .subscriberid, .startGeopoint].contains(self)
     }
 
     /// Calculated, hidden or filled in by the device: never typed, never in an answers file.
@@ -48,7 +51,7 @@ public enum QuestionType: String, Hashable, Sendable, CaseIterable {
     public static let supportedList =
         "text, integer, decimal, select_one LIST, select_multiple LIST, rank LIST, date, datetime, time, geopoint, geotrace, geoshape, "
         + "barcode, acknowledge, range, phone number, image, audio, video, file, note, calculate, hidden, start, end, today, deviceid, username, "
-        + "phonenumber, simserial, subscriberid, begin_group, end_group, begin_repeat, end_repeat"
+        + "phonenumber, simserial, subscriberid, start-geopoint, begin_group, end_group, begin_repeat, end_repeat"
 }
 
 extension QuestionType {
@@ -145,7 +148,7 @@ enum RowKind: Equatable {
                 "range": .range, "hidden": .hidden, "geotrace": .geotrace, "geoshape": .geoshape,
                 "phonenumber": .phonenumber, "simserial": .simserial, "subscriberid": .subscriberid,
                 "uri:deviceid": .deviceid, "uri:username": .username, "uri:phonenumber": .phonenumber,
-                "uri:simserial": .simserial, "uri:subscriberid": .subscriberid,
+                "uri:simserial": .simserial, "uri:subscriberid": .subscriberid, "start-geopoint": .startGeopoint,
                 "image": .image, "photo": .image, "audio": .audio, "video": .video, "file": .file,
             ]
             return aliases[head].map { .question($0, list: nil, orOther: false) }

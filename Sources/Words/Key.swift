@@ -482,4 +482,5 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case answerRepeatCount
     case formTriggerShape
     case formNoLoop
+    case capturePositionShape
 }

@@ -19,10 +19,15 @@ extension Recolha {
         @Option(help: "A JSON object of answers keyed by question name.") var answers: String?
         @Flag(help: "Finalize the record (all required answers must be given).") var finalize = false
         @Flag(help: "Print the result as JSON.") var json = false
+        @Option(parsing: .unconditional, help: "Where the device is as the record starts, for start-geopoint questions: \"LAT LON [ALT ACC]\" (a southern latitude starts with -).")
+        var position: String?
 
         func validate() throws {
             if finalize && answers == nil {
                 throw ValidationError(Message(.finalizeGoesWithAnswers).localized)
+            }
+            if let position, Geopoint(position) == nil {
+                throw ValidationError(Message(.capturePositionShape).localized)
             }
         }
 
@@ -31,6 +36,7 @@ extension Recolha {
             let form = try s.form(id: formID)
             guard let answers else {
                 var session = CaptureSession(store: s, form: form, language: store.code(for: form, store: s), record: nil)
+                if let position { session.answers = session.rules.withStartPosition(session.answers, position: position) }
                 try session.run()
                 return
             }
@@ -50,8 +56,9 @@ extension Recolha {
                     .filter { p in !problems.contains { $0.field == p.field } }
                 throw StoreError.invalid(problems + more, finalizing: finalize)
             }
-            let result = try s.save(SaveRequest(
-                form: form, answers: rules.applyDefaults(read), finalize: finalize, clearIrrelevant: false))
+            var started = rules.applyDefaults(read)
+            if let position { started = rules.withStartPosition(started, position: position) }
+            let result = try s.save(SaveRequest(form: form, answers: started, finalize: finalize, clearIrrelevant: false))
             if json {
                 JSONOut.print(.object(["id": .string(result.record), "status": .string(result.status),
                                        "versions": .number(Double(result.versions))]))

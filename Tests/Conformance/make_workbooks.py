@@ -162,6 +162,7 @@ book(os.path.join(W, "types.xlsx"), [
         ["integer", "rooms", "Rooms", None, "${satisfaction} + 1", None, None],
         ["decimal", "fridge_temp", "Fridge temperature", None, None, None, None],
         ["datetime", "fridge_read_at", "Read at", None, None, None, None, "now()", "${fridge_temp}"],
+        ["start-geopoint", "where_started", None, None, None, None, None],
     ]),
     ("settings", [["form_id", "version"], ["types", "1"]]),
 ])

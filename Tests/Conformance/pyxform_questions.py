@@ -72,6 +72,8 @@ def main(path, media=None):
     primary = next(i for i in instances if i.get("id") is None)
     data = list(primary)[0]
     binds = {b.get("nodeset"): b for b in model.findall("x:bind", NS)}
+    # start-geopoint: a geopoint the device sets as the form opens.
+    start_points = {el.get("ref") for el in model.iter() if el.tag.endswith("}setgeopoint")}
     controls = {}
     for el in root.find("h:body", NS).iter():
         ref = el.get("ref") or el.get("nodeset")
@@ -109,6 +111,8 @@ def main(path, media=None):
         preload = (bind.get(JR + "preload"), bind.get(JR + "preloadParams"))
         if preload in PRELOAD:
             qtype = PRELOAD[preload]
+        elif control is None and p in start_points:
+            qtype = "start-geopoint"
         elif bind.get("calculate") is not None and control is None:
             qtype = "calculate"
         elif control is None and bind.get("calculate") is None:

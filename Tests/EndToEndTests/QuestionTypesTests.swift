@@ -45,6 +45,28 @@ import Testing
         #expect(shown["phone_meta"] == nil && shown["sim"] == nil, "a laptop has no phone number or SIM")
     }
 
+    /// start-geopoint takes the position given as the record starts (a laptop
+    /// has no GPS); a dynamic default reads the answers; a trigger stamps its
+    /// question when its trigger is answered.
+    @Test func startPositionDynamicDefaultAndTrigger() throws {
+        let d = Self.device()
+        let bad = d.run(["capture", "types", "--answers", try answers(d, [:]), "--position", "north"])
+        #expect(bad.status == 2 && bad.stderr.contains("--position takes the latitude and longitude in decimal degrees"), "\(bad.stderr)")
+        let r = d.run(["capture", "types", "--answers", try answers(d, ["fridge_temp": "4.5"]), "--position", "-25.9655 32.5832", "--finalize"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let id = try #require((try d.json(["list"]) as? [[String: Any]])?.first?["id"] as? String)
+        let shown = try #require(try d.json(["show", id]) as? [String: Any])
+        #expect(shown["where_started"] as? String == "-25.9655 32.5832")
+        #expect(shown["rooms"] as? Int == 5, "default ${satisfaction} + 1")
+        #expect((shown["fridge_read_at"] as? String)?.count ?? 0 > 10, "now() when the temperature was given")
+        let given = d.run(["capture", "types", "--answers", try answers(d, ["where_started": #""1 2""#])])
+        #expect(given.status == 3 && given.stderr.contains("where_started"), "the device fills it: \(given.stderr)")
+        // Without a position it stays empty, as Collect leaves it without a fix.
+        #expect(d.run(["capture", "types", "--answers", try answers(d, [:])]).status == 0)
+        let ids = try #require((try d.json(["list"]) as? [[String: Any]])?.compactMap { $0["id"] as? String })
+        #expect(try ids.compactMap { try (d.json(["show", $0]) as? [String: Any])?["where_started"] }.count == 1)
+    }
+
     @Test(arguments: [
         (["satisfaction": "5"], "must be a number from 0 to 10 in steps of 2"),
         (["ph": "15"], "must be a number from 0.5 to 14 in steps of 0.5"),
