@@ -484,6 +484,9 @@ extension Catalogue {
         case .formTriggerShape: "trigger names the one question whose change recomputes this one: ${name}"
         case .formNoLoop: "a loop over a choice list repeats its questions under the same names, which Recolha keeps unique: use a repeat with repeat_count count-selected(${x})"
         case .capturePositionShape: "--position takes the latitude and longitude in decimal degrees, then altitude and accuracy if known: -25.4 32.0, or -25.4 32.0 120 5"
+        case .captureMultilineHint: "several lines: an empty line ends the answer"
+        case .captureNumbersHint: "digits only"
+        case .captureNumbersOnly: "type digits only (and + - . if needed)"
         }
     }
 }

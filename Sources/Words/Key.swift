@@ -483,4 +483,7 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formTriggerShape
     case formNoLoop
     case capturePositionShape
+    case captureMultilineHint
+    case captureNumbersHint
+    case captureNumbersOnly
 }

@@ -485,6 +485,9 @@ extension Catalogue {
         case .formTriggerShape: "trigger nomeia a única pergunta cuja mudança recalcula esta: ${name}"
         case .formNoLoop: "um ciclo sobre uma lista de opções repete as perguntas com os mesmos nomes, que o Recolha mantém únicos: use uma repetição com repeat_count count-selected(${x})"
         case .capturePositionShape: "--position recebe a latitude e a longitude em graus decimais, depois a altitude e a precisão se forem conhecidas: -25.4 32.0, ou -25.4 32.0 120 5"
+        case .captureMultilineHint: "várias linhas: uma linha vazia termina a resposta"
+        case .captureNumbersHint: "só algarismos"
+        case .captureNumbersOnly: "escreva só algarismos (e + - . se for preciso)"
         }
     }
 }

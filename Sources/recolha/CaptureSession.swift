@@ -174,6 +174,7 @@ struct CaptureSession {
         // `likert`, `minimal` and `horizontal` lay the choices out in a row.
         let inRow = ["likert", "minimal", "horizontal", "horizontal-compact"].contains { q.appearance?.lowercased().contains($0) == true }
         if inRow, !shown.isEmpty { print("  " + shown.joined(separator: "   ")) } else { shown.forEach { print("  " + $0) } }
+        func appearance(_ word: String) -> Bool { q.appearance?.lowercased().split(separator: " ").contains { $0 == word } == true }
         switch q.type {
         case .selectMultiple: print("    (\(ui.multiHint))")
         case .rank: print("    (\(ui.say(Message(.captureRankHint, ["count": .int(choices.count)]))))")
@@ -185,6 +186,8 @@ struct CaptureSession {
         case .image, .audio, .video, .file:
             print("    (\(ui.say(Message(.captureFileHint, ["limit": .text(FileAnswer.size(q.maxFileSize))]))))")
             if let px = q.maxPixels { print("    (\(ui.say(Message(.captureMaxPixels, ["pixels": .int(px)]))))") }
+        case .text where appearance("multiline"): print("    (\(ui.say(Message(.captureMultilineHint))))")
+        case .text where appearance("numbers"): print("    (\(ui.say(Message(.captureNumbersHint))))")
         case .range:
             let p = q.parameters
             print("    (\(ui.say(Message(.captureRangeHint, ["start": .text(XValue.format(p.start)), "end": .text(XValue.format(p.end)), "step": .text(XValue.format(p.step))]))))")
@@ -208,6 +211,17 @@ struct CaptureSession {
             }
             if q.type == .note { return .next(newInstance: nil) }
             var input = line
+            // `multiline`: more lines until an empty one.
+            if q.type == .text, appearance("multiline"), !line.isEmpty {
+                while let more = Console.line("… "), !more.trimmingCharacters(in: .whitespaces).isEmpty {
+                    input += "\n" + more
+                }
+            }
+            // `numbers`: a text typed with digits (a code, a phone number), as Collect's number pad.
+            if q.type == .text, appearance("numbers"), !input.allSatisfy({ $0.isASCII && ($0.isNumber || "+-. ".contains($0)) }) {
+                print("  ! \(ui.say(Message(.captureNumbersOnly)))")
+                continue
+            }
             if q.readOnly {
                 // Shown, never typed: it keeps its default.
                 guard existing == nil, let d = q.defaultValue else { return .next(newInstance: nil) }

@@ -109,7 +109,7 @@ import Testing
     }
 
     /// repeat_count, read_only, guidance_hint, likert and a choice's image,
-    /// as a terminal shows them.
+    /// multiline and numbers, as a terminal shows them.
     @Test func columnsSurveyDesignersUse() throws {
         let d = Device()
         _ = d.run(["init", "--enumerator", "ana"])
@@ -122,7 +122,9 @@ import Testing
           {"type": "text", "name": "room_use", "label": "Use of the room"},
           {"type": "end_repeat"},
           {"type": "text", "name": "district_code", "label": "District code", "read_only": "yes", "default": "TE-05"},
-          {"type": "select_one clean", "name": "cleanliness", "label": "Cleanliness", "appearance": "likert"}],
+          {"type": "select_one clean", "name": "cleanliness", "label": "Cleanliness", "appearance": "likert"},
+          {"type": "text", "name": "notes", "label": "Notes", "appearance": "multiline"},
+          {"type": "text", "name": "register_no", "label": "Register number", "appearance": "numbers"}],
          "choices": [
           {"list_name": "clean", "name": "poor", "label": "Poor", "media::image": "poor.png"},
           {"list_name": "clean", "name": "fair", "label": "Fair"},
@@ -130,7 +132,7 @@ import Testing
         """#.write(toFile: path, atomically: true, encoding: .utf8)
         #expect(d.run(["forms", "add", path]).status == 0)
         // Two rooms: two instances, no "Add another?"; the read-only code is shown, not asked.
-        let r = d.run(["capture", "columns", "--lang", "en"], stdin: ["2", "consulting", "maternity", "", "3", "y"].joined(separator: "\n") + "\n")
+        let r = d.run(["capture", "columns", "--lang", "en"], stdin: ["2", "consulting", "maternity", "", "3", "Roof leaks.", "Fridge fine.", "", "12a", "0412", "y"].joined(separator: "\n") + "\n")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("› Count the consulting rooms only."), "\(r.stdout)")
         #expect(!r.stdout.contains("Add another"), "a repeat_count repeat is never asked")
@@ -140,6 +142,8 @@ import Testing
         let shown = try #require(try d.json(["show", id]) as? [String: Any])
         #expect((shown["room"] as? [[String: Any]])?.map { $0["room_use"] as? String } == ["consulting", "maternity"])
         #expect(shown["district_code"] as? String == "TE-05" && shown["cleanliness"] as? String == "good")
+        #expect(shown["notes"] as? String == "Roof leaks.\nFridge fine.", "multiline takes lines until an empty one")
+        #expect(r.stdout.contains("type digits only") && shown["register_no"] as? String == "0412", "numbers takes digits")
         // A read-only answer is not the person's to give.
         let answers = d.dir.file("a.json")
         try #"{"rooms": 0, "district_code": "XX"}"#.write(toFile: answers, atomically: true, encoding: .utf8)
