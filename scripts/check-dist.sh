@@ -52,7 +52,7 @@ run "$BIN/recolha-server" --version | grep -q '^recolha-server [0-9].* (sync pro
 
 run "$BIN/recolha-server" init --data "$T/data" >/dev/null
 echo "ana-password-1" | run "$BIN/recolha-server" users add ana --role enumerator --password-stdin --data "$T/data" >/dev/null
-run "$BIN/recolha-server" forms publish schema/forms/health_facility_assessment.xlsx --data "$T/data" >/dev/null
+run "$BIN/recolha-server" forms publish schema/forms/health_facility_assessment.xlsx --media schema/forms/health_facility_assessment-media/facilities.csv --data "$T/data" >/dev/null
 # env execs the server, so $! is the server itself (a function in the
 # background would leave it running when the subshell is killed).
 env -i PATH=/usr/bin:/bin HOME="$T" LANG=C.UTF-8 "$BIN/recolha-server" serve --data "$T/data" --host 127.0.0.1 --port 0 \
