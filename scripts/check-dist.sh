@@ -80,4 +80,5 @@ if grep -v -e 'recolha-server.service: Command /usr/bin/recolha-server is not ex
            -e "Failed to resolve user 'recolha'" -e 'Failed to resolve group' -e '^$' "$T/verify.log" | grep -q .; then
   fail "systemd-analyze verify: $(cat "$T/verify.log")"
 fi
+scripts/check-install.sh "$client" "$server"
 echo "dist check: passed ($(basename "$client"), $(basename "$server"))"

@@ -53,6 +53,7 @@ depends() {
 }
 
 rm -rf "$BUILD/pkg" && mkdir -p "$OUT"
+python3 scripts/dist-copyright.py > "$BUILD/copyright"
 for name in recolha recolha-server; do
   root="$BUILD/pkg/$name"
   install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/share/man/man1" "$root/usr/share/doc/$name"
@@ -68,33 +69,8 @@ for name in recolha recolha-server; do
   "$BIN/$name" --generate-completion-script zsh > "$root/usr/share/zsh/vendor-completions/_$name"
   "$BIN/$name" --generate-completion-script fish > "$root/usr/share/fish/vendor_completions.d/$name.fish"
   chmod 0644 "$root"/usr/share/*/*completion*/* "$root"/usr/share/fish/vendor_completions.d/* 2>/dev/null || true
-  cat > "$root/usr/share/doc/$name/copyright" <<COPY
-Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/
-Upstream-Name: recolha
-
-Files: *
-Copyright: 2026 The Recolha authors
-License: other
- No licence has been chosen yet: until one is, all rights are reserved by
- the authors.
-
-Files: Vendor/ZIPFoundation/*
-Copyright: 2017-2025 Thomas Zoechling
-License: MIT
- Permission is hereby granted, free of charge, to any person obtaining a copy
- of this software and associated documentation files (the "Software"), to deal
- in the Software without restriction, including without limitation the rights
- to use, copy, modify, merge, publish, distribute, sublicense, and/or sell
- copies of the Software, and to permit persons to whom the Software is
- furnished to do so, subject to the following conditions:
- .
- The above copyright notice and this permission notice shall be included in
- all copies or substantial portions of the Software.
- .
- THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
- IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY,
- FITNESS FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT.
-COPY
+  # Recolha's terms and those of every Swift package linked in statically.
+  cp "$BUILD/copyright" "$root/usr/share/doc/$name/copyright"
   printf '%s (%s) unstable; urgency=medium\n\n  * Release %s.\n\n -- Recolha team <team@recolha.invalid>  %s\n' \
     "$name" "$VERSION" "$VERSION" "$(date -R -u -d @"${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}")" \
     | gzip -9n > "$root/usr/share/doc/$name/changelog.gz"
