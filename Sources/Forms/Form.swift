@@ -23,6 +23,13 @@ public final class Form: Sendable {
     public let choiceLists: [String: [Choice]]
     /// The definition it was loaded from.
     public let definition: FormDefinition
+    /// The questions the device fills itself (metadata, hidden), in sheet
+    /// order, and whether any sits in a repeat: a save fills them without
+    /// walking the form when none does.
+    public let deviceFilled: [Question]
+    public let deviceFilledInRepeats: Bool
+    /// Whether any question has a `trigger` (a save then compares with the answers saved before).
+    public let hasTriggers: Bool
 
     init(
         id: String, version: String, title: String, titles: Localized = Localized(), defaultLanguage: String, languages: [Language],
@@ -40,6 +47,19 @@ public final class Form: Sendable {
         self.groups = groups
         self.choiceLists = choiceLists
         self.definition = definition
+        var filled: [Question] = []
+        func walk(_ nodes: [Node]) {
+            for n in nodes {
+                switch n {
+                case .question(let q): if q.type.isMetadata || q.type == .hidden { filled.append(q) }
+                case .group(let g): walk(g.children)
+                }
+            }
+        }
+        walk(nodes)
+        deviceFilled = filled
+        deviceFilledInRepeats = filled.contains { !$0.repeats.isEmpty }
+        hasTriggers = questions.values.contains { $0.trigger != nil }
     }
 
     /// Every question in sheet order, depth first.

@@ -40,14 +40,15 @@ public struct FormRules: Sendable {
     public func fields(_ answers: Answers, openInstances: Set<String> = []) -> [Field] {
         var out: [Field] = []
         func walk(_ nodes: [Node], prefix: String, scope: [String: String], relevant: Bool) {
+            // One context for every node at this level (a save walks the form several times).
+            let ctx = context(answers, scope: scope)
             for node in nodes {
                 switch node {
                 case .question(let q):
-                    let ctx = context(answers, scope: scope)
                     let ok = relevant && (q.relevant?.isTrue(in: ctx) ?? true)
                     out.append(Field(question: q, path: prefix + q.name, scope: scope, relevant: ok))
                 case .group(let g):
-                    let ok = relevant && (g.relevant?.isTrue(in: context(answers, scope: scope)) ?? true)
+                    let ok = relevant && (g.relevant?.isTrue(in: ctx) ?? true)
                     if g.isRepeat {
                         for key in instanceKeys(answers, g.name, prefix, openInstances) {
                             var inner = scope
@@ -84,6 +85,15 @@ public struct FormRules: Sendable {
     /// - Parameter previous: the answers as saved before, which a `trigger`
     ///   compares with (nil for a new record).
     public func settle(_ input: Answers, openInstances: Set<String> = [], previous: Answers? = nil) -> (answers: Answers, cleared: [String]) {
+        let (answers, cleared, _) = settleKeepingFields(input, openInstances: openInstances, previous: previous)
+        return (answers, cleared)
+    }
+
+    /// `settle`, and the fields of its last pass when that pass changed
+    /// nothing: the fields of the settled answers, which `problems` can take
+    /// instead of walking the form once more.
+    public func settleKeepingFields(_ input: Answers, openInstances: Set<String> = [], previous: Answers? = nil)
+        -> (answers: Answers, cleared: [String], fields: [Field]?) {
         var answers = input
         var cleared: [String] = []
         // A decimal typed as a whole number is still a decimal: keep one
@@ -95,9 +105,11 @@ public struct FormRules: Sendable {
         }
         // Calculations may read each other and relevance may read
         // calculations: a few passes reach a fixed point for any sane form.
+        var settledFields: [Field]?
         for _ in 0..<4 {
             var changed = false
-            for f in fields(answers, openInstances: openInstances) {
+            let pass = fields(answers, openInstances: openInstances)
+            for f in pass {
                 if let trigger = f.question.trigger {
                     // Only a change of its trigger (re)computes it, or clears it without a calculation.
                     let now = context(answers, scope: f.scope).value(of: trigger)
@@ -129,9 +141,9 @@ public struct FormRules: Sendable {
                     changed = true
                 }
             }
-            if !changed { break }
+            if !changed { settledFields = pass; break }
         }
-        return (answers, cleared)
+        return (answers, cleared, settledFields)
     }
 
     /// The question name at the end of a path.
@@ -143,10 +155,11 @@ public struct FormRules: Sendable {
     /// Every problem with the answers: unknown fields, wrong types, choices
     /// not on offer, failed constraints and, when finalizing, required
     /// answers that are missing. Messages never quote an answer.
-    public func problems(_ answers: Answers, finalizing: Bool) -> [AnswerProblem] {
+    /// - Parameter walked: `fields(answers)` when the caller has it already.
+    public func problems(_ answers: Answers, finalizing: Bool, walked: [Field]? = nil) -> [AnswerProblem] {
         var out: [AnswerProblem] = []
         var known: Set<String> = []
-        for f in fields(answers) {
+        for f in walked ?? fields(answers) {
             known.insert(f.path)
             let q = f.question
             guard f.relevant else { continue }

@@ -88,7 +88,11 @@ extension FormRules {
     /// deviceid and username when a record is made, end when it is finalized.
     public func fillMetadata(_ input: Answers, isNew: Bool, finalizing: Bool, deviceID: String, username: String) -> Answers {
         var answers = input
-        for f in fields(answers) where f.question.type.isMetadata || f.question.type == .hidden {
+        // Metadata outside repeats (every form seen so far) needs no walk of the form.
+        let targets: [Field] = !form.deviceFilledInRepeats
+            ? form.deviceFilled.map { Field(question: $0, path: $0.name, scope: [:], relevant: true) }
+            : fields(answers).filter { $0.question.type.isMetadata || $0.question.type == .hidden }
+        for f in targets {
             let value: String?
             switch f.question.type {
             case .start where isNew: value = Timestamp.iso(ms: nowMs, utcOffsetSeconds: utcOffsetSeconds)

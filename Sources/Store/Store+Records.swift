@@ -35,15 +35,17 @@ extension Store {
             let filled = rules.fillMetadata(request.answers, isNew: request.record == nil,
                                             finalizing: request.finalize && status != RecordStatus.finalized,
                                             deviceID: device.site.rawValue, username: device.enumerator)
-            let before = request.record == nil ? nil : Answers(state.values.compactMapValues { Answer(json: $0) })
-            let (settled, cleared) = rules.settle(filled, openInstances: request.openInstances, previous: before)
+            // Only a `trigger` compares with the answers saved before: read them only then.
+            let before = request.record == nil || !request.form.hasTriggers ? nil : Answers(state.values.compactMapValues { Answer(json: $0) })
+            let (settled, cleared, walked) = rules.settleKeepingFields(filled, openInstances: request.openInstances, previous: before)
             var problems: [AnswerProblem] = []
             if !request.clearIrrelevant {
                 problems += cleared.map {
                     AnswerProblem(field: $0, reason: Message(.answerNotRelevant))
                 }
             }
-            problems += rules.problems(settled, finalizing: finalizing)
+            // settle's last walk is problems' walk unless open repeat instances added fields to it.
+            problems += rules.problems(settled, finalizing: finalizing, walked: request.openInstances.isEmpty ? walked : nil)
             if !problems.isEmpty { throw StoreError.invalid(problems, finalizing: finalizing) }
 
             var changes: [(String, String?)] = []
