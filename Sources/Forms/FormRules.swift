@@ -118,22 +118,11 @@ public struct FormRules: Sendable {
                         if !f.relevant, answers[f.path] != nil { answers[f.path] = nil; cleared.append(f.path); changed = true }
                         continue
                     }
-                    let ctx = context(answers, scope: f.scope)
-                    let new: Answer? = f.question.calculation.flatMap { calc in
-                        let s = calc.evaluate(in: ctx).asString
-                        if s.isEmpty || s == "NaN" { return nil }
-                        return f.question.type == .calculate ? .text(s) : try? Answer.parse(s, for: f.question, choices: ctx.choices(for: f.question)).get()
-                    }
+                    let new = computed(f, answers)
                     if answers[f.path] != new { answers[f.path] = new; changed = true }
-                } else if f.question.type == .calculate || f.question.readOnly, let calc = f.question.calculation {
+                } else if f.question.type == .calculate || f.question.readOnly, f.question.calculation != nil {
                     // A read-only question with a calculation shows what it computes, as in ODK.
-                    let new: Answer? = f.relevant
-                        ? { let ctx = context(answers, scope: f.scope)
-                            let s = calc.evaluate(in: ctx).asString
-                            if s.isEmpty || s == "NaN" { return nil }
-                            if f.question.type == .calculate { return .text(s) }
-                            return try? Answer.parse(s, for: f.question, choices: ctx.choices(for: f.question)).get() }()
-                        : nil
+                    let new = f.relevant ? computed(f, answers) : nil
                     if answers[f.path] != new { answers[f.path] = new; changed = true }
                 } else if !f.relevant, answers[f.path] != nil {
                     answers[f.path] = nil
@@ -144,6 +133,18 @@ public struct FormRules: Sendable {
             if !changed { settledFields = pass; break }
         }
         return (answers, cleared, settledFields)
+    }
+
+    /// What a field's calculation gives here, as its question's answer: text
+    /// for a calculate, else read as the question reads a typed answer; nil
+    /// when empty, NaN, not such an answer, or there is no calculation.
+    func computed(_ f: Field, _ answers: Answers) -> Answer? {
+        guard let calc = f.question.calculation else { return nil }
+        let ctx = context(answers, scope: f.scope)
+        let s = calc.evaluate(in: ctx).asString
+        if s.isEmpty || s == "NaN" { return nil }
+        if f.question.type == .calculate { return .text(s) }
+        return try? Answer.parse(s, for: f.question, choices: ctx.choices(for: f.question)).get()
     }
 
     /// The question name at the end of a path.

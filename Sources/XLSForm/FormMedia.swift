@@ -52,18 +52,13 @@ extension FormFile {
             let name = String(words[1])
             if named[name] == nil { named[name] = Refs(file: name, parameters: row["parameters"]) }
         }
-        // pulldata('facilities', ...) reads facilities.csv (quotes as Excel may curl them).
+        // pulldata('facilities', ...) reads facilities.csv, and instance('facilities')
+        // a CSV, XML or GeoJSON file of that name (quotes as Excel may curl them).
         var pulled: Set<String> = []
         for row in definition.survey {
-            for text in row.cells.values where text.contains("pulldata") {
-                for match in text.matches(of: /pulldata\s*\(\s*['"\u{2018}\u{2019}\u{201C}\u{201D}]([^'"\u{2018}\u{2019}\u{201C}\u{201D}]+)['"\u{2018}\u{2019}\u{201C}\u{201D}]/) {
-                    pulled.insert(String(match.1) + ".csv")
-                }
-            }
-            // instance('facilities')/root/item[...] reads facilities.csv, .xml or .geojson.
-            for text in row.cells.values where text.contains("instance") {
-                for match in text.matches(of: /instance\s*\(\s*['"\u{2018}\u{2019}\u{201C}\u{201D}]([^'"\u{2018}\u{2019}\u{201C}\u{201D}]+)['"\u{2018}\u{2019}\u{201C}\u{201D}]/) {
-                    pulled.formUnion([".csv", ".xml", ".geojson"].map { String(match.1) + $0 })
+            for text in row.cells.values where text.contains("pulldata") || text.contains("instance") {
+                for match in text.matches(of: /(pulldata|instance)\s*\(\s*['"\u{2018}\u{2019}\u{201C}\u{201D}]([^'"\u{2018}\u{2019}\u{201C}\u{201D}]+)['"\u{2018}\u{2019}\u{201C}\u{201D}]/) {
+                    pulled.formUnion((match.1 == "pulldata" ? [".csv"] : [".csv", ".xml", ".geojson"]).map { String(match.2) + $0 })
                 }
             }
         }
