@@ -116,7 +116,7 @@ let package = Package(
         ),
         // A load tool built from plain threads: Swift 5 mode keeps it short.
         .executableTarget(
-            name: "recolha-load", dependencies: ["Store", "Forms", "Sync", "SyncClient"],
+            name: "recolha-load", dependencies: ["Store", "Forms", "Sync", "SyncClient", "Gzip"],
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .target(name: "RecolhaTesting", dependencies: ["Store", "Forms", "Sync"]),

@@ -1,17 +1,31 @@
-// `make load`: simulated devices capture flagship surveys and sync at once
-// against one server instance on SQLite, then against two instances on one
-// PostgreSQL with one of them killed (kill -9) half way; at the end every
-// version pushed must be on the server exactly once and every device must
-// agree with a supervisor's view. Prints versions/s, push latency and memory.
+// `make load`: simulated devices push flagship surveys at once against one
+// server instance on SQLite, then against two instances on one PostgreSQL
+// with one of them killed (kill -9) half way; at the end every version pushed
+// must be on the server exactly once. Two modes, each on both setups:
+// - replay: every device's surveys are saved and signed before the clock
+//   starts, and the devices only send those pushes (one survey each) as fast
+//   as the server answers, so the devices' own work does not hide the
+//   server's;
+// - devices: each device saves a survey and runs a full sync in a loop, and
+//   at the end must agree with a supervisor's view.
+// Prints versions/s, push latency and memory.
 import Foundation
 import Forms
 import Store
 import Sync
 import SyncClient
+import Gzip
 
 let env = ProcessInfo.processInfo.environment
 let devicesCount = Int(env["RECOLHA_LOAD_DEVICES"] ?? "") ?? 200
 let seconds = Double(env["RECOLHA_LOAD_SECONDS"] ?? "") ?? 30
+/// Versions per second the replaying devices offer together (each device
+/// sends its next push at its own fixed pace); 0 sends every push as soon
+/// as the last is answered, which measures what the server can take.
+let rates = (env["RECOLHA_LOAD_RATE"] ?? "20000,0").split(separator: ",").compactMap { Double($0) }
+/// Surveys each device prepares for the replay mode.
+let prepared = Int(env["RECOLHA_LOAD_PREPARED"] ?? "") ?? Int(seconds * 25_000 / 48 / Double(devicesCount)) + 5
+let modes = (env["RECOLHA_LOAD_MODE"] ?? "replay,devices").split(separator: ",").map(String.init)
 let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let work = FileManager.default.temporaryDirectory.path + "/recolha-load-\(getpid())"
@@ -128,8 +142,73 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
     return s[min(s.count - 1, Int(Double(s.count - 1) * p))]
 }
 
-func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) throws {
-    print("\n## \(name): \(devicesCount) devices, \(Int(seconds)) s")
+/// One prepared push: a survey's signed changeset, encoded and gzipped once.
+struct PreparedPush {
+    let body: Data
+    let versions: [VersionID]
+}
+
+extension SimDevice {
+    /// Saves `count` surveys and encodes each one's changeset as the push
+    /// body a sync would send; nothing is sent.
+    func prepare(_ count: Int, form: Form, survey: (Int) -> Answers) throws -> [PreparedPush] {
+        for k in 0..<count { _ = try store.save(SaveRequest(form: form, answers: survey(n * 100_000 + k), finalize: true)) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return try store.pendingChangesets(limit: .max, maxBytes: .max, includeDrafts: false).map { c in
+            PreparedPush(body: try Gzip.compress(encoder.encode(PushRequest(changesets: [c]))), versions: c.versions.map(\.id))
+        }
+    }
+
+    /// Sends prepared pushes in order until the deadline, failing over to
+    /// the other instance when one stops answering. Returns the versions the
+    /// server acknowledged.
+    /// Latency counts from when a push was due, so a server that falls
+    /// behind the pace shows it (no coordinated omission).
+    func replay(_ pushes: [PreparedPush], start: Date, every interval: Double, until deadline: Date) -> (versions: [VersionID], pushes: Int) {
+        var done: [VersionID] = []
+        var transport: CurlTransport?
+        var k = 0
+        // Devices start spread over one interval.
+        let phase = interval * Double(n % devicesCount) / Double(devicesCount)
+        while k < pushes.count && Date() < deadline {
+            let due = start.addingTimeInterval(phase + interval * Double(k))
+            if interval > 0 {
+                let wait = due.timeIntervalSinceNow
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                if Date() >= deadline { break }
+            }
+            do {
+                if transport == nil {
+                    transport = try CurlTransport(baseURL: urls[0], connectTimeout: 3, retry: RetryPolicy(attempts: 1))
+                    transport!.compressRequests = false
+                }
+                let headers = [WireProtocol.protocolHeader: String(WireProtocol.version), "Authorization": "Bearer " + token,
+                               "Content-Type": "application/json", "Content-Encoding": "gzip", "Accept": "application/json",
+                               WireProtocol.clientTimeHeader: String(Store.wallClock())]
+                let t0 = interval > 0 ? due : Date()
+                let r = try transport!.send(HTTPRequest(method: "POST", path: "/v1/push", headers: headers, body: pushes[k].body))
+                pushMs.append(Date().timeIntervalSince(t0) * 1000)
+                guard r.status == 200 else {
+                    if r.status >= 500 || r.status == 429 { Thread.sleep(forTimeInterval: 0.05); continue }
+                    fatalError("push refused: HTTP \(r.status) \(String(decoding: r.body, as: UTF8.self))")
+                }
+                done += pushes[k].versions
+                k += 1
+            } catch {
+                // The instance went away: the same push again through the other one.
+                transport = nil
+                if urls.count > 1 { urls.append(urls.removeFirst()); failovers += 1 } else { Thread.sleep(forTimeInterval: 0.05) }
+            }
+        }
+        return (done, k)
+    }
+}
+
+func scenario(_ name: String, mode: String, rate: Double = 0, storage: [String], instances: Int, killOne: Bool) throws {
+    let what = mode == "devices" ? "full devices (save and sync)"
+        : rate > 0 ? "devices replaying prepared pushes, offering \(Int(rate)) versions/s" : "devices replaying prepared pushes as fast as answered"
+    print("\n## \(name), \(what): \(devicesCount) devices, \(Int(seconds)) s")
     _ = run(bin + "/recolha-server", ["init"] + storage)
     for u in 0..<20 { run(bin + "/recolha-server", ["users", "add", "e\(u)", "--role", "enumerator", "--password-stdin"] + storage, input: "load-password-e\(u)\n") }
     run(bin + "/recolha-server", ["users", "add", "boss", "--role", "supervisor", "--password-stdin"] + storage, input: "load-password-boss\n")
@@ -142,10 +221,21 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
     let queue = DispatchQueue(label: "load", attributes: .concurrent)
     for d in devices { group.enter(); queue.async { try? d.login(); _ = try? d.sync(); group.leave() } }
     group.wait()
+    var pushes: [[PreparedPush]] = Array(repeating: [], count: devices.count)
+    if mode == "replay" {
+        let t0 = Date()
+        let lock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: devices.count) { i in
+            let p = try! devices[i].prepare(prepared, form: form, survey: survey)
+            lock.withLock { pushes[i] = p }
+        }
+        print("prepared \(devices.count * prepared) signed surveys (\(pushes.joined().reduce(0) { $0 + $1.versions.count }) versions) in \(String(format: "%.1f", Date().timeIntervalSince(t0))) s, before the clock starts")
+    }
+    let ready = pushes
     let start = Date()
     let deadline = start.addingTimeInterval(seconds)
-    var killed = false
     let sampler = Thread {
+        var killed = false
         while Date() < deadline {
             servers.forEach { $0.sample() }
             if killOne && !killed && Date() > start.addingTimeInterval(seconds / 2) { servers[0].kill9(); killed = true }
@@ -153,14 +243,30 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
         }
     }
     sampler.start()
-    for d in devices {
+    // RECOLHA_LOAD_PROFILE=FILE: `perf record` on the first instance over the measured time.
+    if let file = env["RECOLHA_LOAD_PROFILE"] {
+        let perf = Process()
+        perf.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
+        perf.arguments = ["record", "-F", "499", "-g", "-p", String(servers[0].process.processIdentifier), "-o", file, "--", "sleep", String(Int(seconds * (killOne ? 0.45 : 0.9)))]
+        perf.standardOutput = FileHandle.nullDevice; perf.standardError = FileHandle.nullDevice
+        try perf.run()
+    }
+    var sent: [(versions: [VersionID], pushes: Int)] = Array(repeating: ([], 0), count: devices.count)
+    let sentLock = NSLock()
+    for (i, d) in devices.enumerated() {
         group.enter()
         Thread {
-            var k = 0
-            while Date() < deadline {
-                k += 1
-                _ = try? d.store.save(SaveRequest(form: form, answers: survey(d.n * 1000 + k), finalize: true))
-                _ = try? d.sync()
+            if mode == "replay" {
+                let perPush = Double(ready[i].first?.versions.count ?? 48)
+                let done = d.replay(ready[i], start: start, every: rate > 0 ? Double(devicesCount) * perPush / rate : 0, until: deadline)
+                sentLock.withLock { sent[i] = done }
+            } else {
+                var k = 0
+                while Date() < deadline {
+                    k += 1
+                    _ = try? d.store.save(SaveRequest(form: form, answers: survey(d.n * 1000 + k), finalize: true))
+                    _ = try? d.sync()
+                }
             }
             group.leave()
         }.start()
@@ -168,8 +274,11 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
     group.wait()
     let elapsed = Date().timeIntervalSince(start)
     while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
-    // Everyone finishes (through a live instance), then a supervisor pulls all.
-    for _ in 0..<2 { for d in devices { group.enter(); queue.async { _ = try? d.sync(); group.leave() }; }; group.wait() }
+    if mode == "devices" {
+        // Everyone finishes (through a live instance).
+        for _ in 0..<2 { for d in devices { group.enter(); queue.async { _ = try? d.sync(); group.leave() }; }; group.wait() }
+    }
+    // A supervisor pulls everything.
     let boss = try SimDevice(9_999, urls: servers.filter { $0.process.isRunning }.map(\.url), dir: dir)
     let bossLogin = try Login.run(transport: try CurlTransport(baseURL: boss.urls[0]), user: "boss", password: "load-password-boss",
                                   deviceName: "boss", identity: try boss.store.identity().current)
@@ -177,41 +286,56 @@ func scenario(_ name: String, storage: [String], instances: Int, killOne: Bool) 
     try boss.store.saveLogin(server: boss.urls[0], user: "boss", role: "supervisor", token: boss.token, cacert: nil,
                              site: try boss.store.identity().current.site, serverKey: bossLogin.serverKey)
     _ = try boss.sync()
+    var bossIDs = Set<VersionID>()
+    for r in try boss.store.records() { bossIDs.formUnion(try boss.store.versions(record: r.id).map(\.id)) }
 
     var pushed = 0, unsent = 0, agree = true
     var ownIDs = Set<VersionID>()
-    for d in devices {
-        unsent += try d.store.unsentCount()
-        let site = try d.store.device()!.site
-        for r in try d.store.records() {
-            let mine = try d.store.versions(record: r.id).filter { $0.id.site == site }
-            pushed += mine.count
-            ownIDs.formUnion(mine.map(\.id))
-            let a = try d.store.record(r.id), b = try boss.store.record(r.id)
-            if a.answers != b.answers || a.status != b.status || a.conflicts != b.conflicts { agree = false }
+    if mode == "replay" {
+        for s in sent { ownIDs.formUnion(s.versions) }
+        pushed = ownIDs.count
+    } else {
+        for d in devices {
+            unsent += try d.store.unsentCount()
+            let site = try d.store.device()!.site
+            for r in try d.store.records() {
+                let mine = try d.store.versions(record: r.id).filter { $0.id.site == site }
+                pushed += mine.count
+                ownIDs.formUnion(mine.map(\.id))
+                let a = try d.store.record(r.id), b = try boss.store.record(r.id)
+                if a.answers != b.answers || a.status != b.status || a.conflicts != b.conflicts { agree = false }
+            }
         }
     }
-    var bossIDs = Set<VersionID>()
-    for r in try boss.store.records() { bossIDs.formUnion(try boss.store.versions(record: r.id).map(\.id)) }
     let pushMs = devices.flatMap(\.pushMs)
     servers.forEach { $0.stop() }
     func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
     print("| versions pushed | versions/s | pushes | p50 push ms | p99 push ms | server peak RSS | failovers |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     print("| \(pushed) | \(f(Double(pushed) / elapsed, 0)) | \(pushMs.count) | \(f(percentile(pushMs, 0.5))) | \(f(percentile(pushMs, 0.99))) | \(servers.map { f($0.peak) + " MiB" }.joined(separator: " + ")) | \(devices.reduce(0) { $0 + $1.failovers }) |")
-    print("checks: unsent after the end \(unsent); every device's versions on the server exactly once: \(bossIDs == ownIDs ? "yes" : "NO") (\(bossIDs.count) held by the supervisor, \(ownIDs.count) pushed); every device agrees with the supervisor: \(agree ? "yes" : "NO")\(killOne ? "; instance 1 was killed with kill -9 half way" : "")")
-    if unsent != 0 || bossIDs != ownIDs || !agree { throw LoadFailure() }
+    if mode == "replay" {
+        let left = pushes.enumerated().reduce(0) { $0 + $1.element.count - sent[$1.offset].pushes }
+        print("checks: every acknowledged version on the server exactly once: \(bossIDs == ownIDs ? "yes" : "NO") (\(bossIDs.count) held by the supervisor, \(ownIDs.count) acknowledged); prepared surveys not sent before the end: \(left)\(killOne ? "; instance 1 was killed with kill -9 half way" : "")")
+        if bossIDs != ownIDs { throw LoadFailure() }
+    } else {
+        print("checks: unsent after the end \(unsent); every device's versions on the server exactly once: \(bossIDs == ownIDs ? "yes" : "NO") (\(bossIDs.count) held by the supervisor, \(ownIDs.count) pushed); every device agrees with the supervisor: \(agree ? "yes" : "NO")\(killOne ? "; instance 1 was killed with kill -9 half way" : "")")
+        if unsent != 0 || bossIDs != ownIDs || !agree { throw LoadFailure() }
+    }
 }
 
 struct LoadFailure: Error {}
 
 CurlTransport.initialize()
-print("Recolha load test (\(ProcessInfo.processInfo.activeProcessorCount) cores): RECOLHA_LOAD_DEVICES=\(devicesCount) RECOLHA_LOAD_SECONDS=\(Int(seconds))")
-try scenario("One instance on SQLite", storage: ["--data", work + "/sqlite"], instances: 1, killOne: false)
-if let pgBin = env["RECOLHA_TEST_PG_BIN"], let port = env["RECOLHA_TEST_PG_PORT"] {
-    _ = run(pgBin + "/createdb", ["-h", "127.0.0.1", "-p", port, "-U", "recolha", "load"])
-    try scenario("Two instances on one PostgreSQL, one killed half way", storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load"],
-                 instances: 2, killOne: true)
-} else {
-    print("\n(no PostgreSQL: run through `make load`, which starts one)")
+print("Recolha load test (\(ProcessInfo.processInfo.activeProcessorCount) cores): RECOLHA_LOAD_DEVICES=\(devicesCount) RECOLHA_LOAD_SECONDS=\(Int(seconds)) RECOLHA_LOAD_MODE=\(modes.joined(separator: ",")) RECOLHA_LOAD_RATE=\(rates.map { String(Int($0)) }.joined(separator: ",")) RECOLHA_LOAD_PREPARED=\(prepared)")
+let pg = env["RECOLHA_TEST_PG_BIN"].flatMap { b in env["RECOLHA_TEST_PG_PORT"].map { (b, $0) } }
+let runs: [(String, Double)] = modes.flatMap { mode -> [(String, Double)] in mode == "replay" ? rates.map { (mode, $0) } : [(mode, 0)] }
+for (i, (mode, rate)) in runs.enumerated() {
+    try scenario("One instance on SQLite", mode: mode, rate: rate, storage: ["--data", work + "/sqlite-\(i)"], instances: 1, killOne: false)
+    if let (pgBin, port) = pg {
+        _ = run(pgBin + "/createdb", ["-h", "127.0.0.1", "-p", port, "-U", "recolha", "load\(i)"])
+        try scenario("Two instances on one PostgreSQL, one killed half way", mode: mode, rate: rate,
+                     storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load\(i)"], instances: 2, killOne: true)
+    } else {
+        print("\n(no PostgreSQL: run through `make load`, which starts one)")
+    }
 }
