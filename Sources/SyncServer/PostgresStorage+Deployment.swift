@@ -64,7 +64,6 @@ extension PostgresStorage {
 
     public func importVersions(_ versions: [StoredVersion]) async throws {
         try await transaction { conn in
-            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
             for s in versions {
                 let v = s.version
                 let parents = v.parents.map(\.description).joined(separator: " ")
@@ -77,6 +76,11 @@ extension PostgresStorage {
             }
             // The files the versions name, as a push notes them; their bytes follow in the export.
             try await noteMedia(conn, versions.map(\.version))
+            // New pushes take blocks past every imported sequence.
+            try await exec(conn, """
+                SELECT setval('push_blocks', GREATEST((SELECT COALESCE(MAX(seq), 0) FROM versions) / \(Int64(1) << Self.blockBits) + 1,
+                    (SELECT CASE WHEN is_called THEN last_value + 1 ELSE last_value END FROM push_blocks)), false)
+                """)
         }
     }
 }

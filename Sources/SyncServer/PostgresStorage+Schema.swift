@@ -88,5 +88,50 @@ extension PostgresStorage {
         // Each device's clock skew as its last request showed it.
         ("v5-clock-skew", ["ALTER TABLE devices ADD COLUMN clock_skew_ms BIGINT"]),
         mediaMigration,
+        pushBlocksMigration,
     ]
+
+    /// Sequences without one global turn. A push takes a block of 2^20
+    /// sequence numbers (`recolha_take_block()`) only when it is ready to
+    /// insert, and holds a transaction-level advisory lock named by the
+    /// block until it commits or rolls back; a pull asks `recolha_pull_bound()`
+    /// first: every sequence below the lowest block still locked (or below
+    /// the next block when none is) is committed or never will be, and the
+    /// pull reads nothing at or above it. A short session lock (`pushLock`)
+    /// covers only the moment between taking a block and locking it, so a
+    /// pull never sees a block taken but not yet locked. A connection that
+    /// dies (an instance killed) releases its locks as PostgreSQL rolls its
+    /// transaction back.
+    static let blockBits: Int64 = 20
+    /// The first key of every block's advisory lock ("RCLB").
+    static let blockLockClass: Int32 = 0x5243_4C42
+    static let pushBlocksMigration: (String, [String]) = ("v7-push-blocks", [
+        "CREATE SEQUENCE push_blocks MINVALUE 1 MAXVALUE 2147483647",
+        // Blocks start past every sequence already held (dense from protocol 1's turn).
+        "SELECT setval('push_blocks', (SELECT COALESCE(MAX(seq), 0) FROM versions) / \(1 << blockBits) + 1, false)",
+        """
+        CREATE FUNCTION recolha_take_block() RETURNS bigint LANGUAGE plpgsql AS $$
+        DECLARE b bigint;
+        BEGIN
+            PERFORM pg_advisory_lock(\(pushLock));
+            b := nextval('push_blocks');
+            PERFORM pg_advisory_xact_lock(\(blockLockClass), b::integer);
+            PERFORM pg_advisory_unlock(\(pushLock));
+            RETURN b;
+        END $$
+        """,
+        """
+        CREATE FUNCTION recolha_pull_bound() RETURNS bigint LANGUAGE plpgsql AS $$
+        DECLARE lowest bigint; last bigint; called boolean;
+        BEGIN
+            PERFORM pg_advisory_lock_shared(\(pushLock));
+            SELECT MIN(objid::bigint) INTO lowest FROM pg_locks
+                WHERE locktype = 'advisory' AND classid = \(blockLockClass) AND objsubid = 2
+                  AND database = (SELECT oid FROM pg_database WHERE datname = current_database());
+            SELECT last_value, is_called INTO last, called FROM push_blocks;
+            PERFORM pg_advisory_unlock_shared(\(pushLock));
+            RETURN COALESCE(lowest, CASE WHEN called THEN last + 1 ELSE last END) * \(1 << blockBits);
+        END $$
+        """,
+    ])
 }

@@ -4,19 +4,45 @@ import Logging
 import PostgresNIO
 import Sync
 
-/// Versions on PostgreSQL: push in commit order under the push lock, pull
-/// from one snapshot within a byte budget.
+/// Versions on PostgreSQL: pushes from every instance at once, each taking
+/// its block of sequences as it inserts; a pull from one snapshot, below the
+/// lowest block still in flight, within a byte budget.
 extension PostgresStorage {
     public func push(_ changesets: [Changeset], carrier: String, by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
+        var attempt = 1
+        while true {
+            do {
+                return try await pushOnce(changesets, carrier: carrier, by: user, at: at, policy: policy)
+            } catch let e as PSQLError where attempt < 4 && Self.retryable(e) {
+                // Another push inserted the same versions or record first
+                // (a relay and the device itself, a retry through another
+                // instance): run again, and they are found as held.
+                attempt += 1
+            }
+        }
+    }
+
+    /// A unique key taken by a concurrent transaction, or a deadlock between two.
+    static func retryable(_ e: PSQLError) -> Bool {
+        ["23505", "40P01", "40001"].contains(e.serverInfo?[.sqlState] ?? "")
+    }
+
+    /// Takes blocks of sequence numbers for `count` versions, each locked until this transaction ends.
+    func sequences(_ conn: PostgresConnection, count: Int) async throws -> [Int64] {
+        var out: [Int64] = []
+        out.reserveCapacity(count)
+        while out.count < count {
+            var block: Int64 = 0
+            for try await b in try await conn.query("SELECT recolha_take_block()", logger: logger).decode(Int64.self) { block = b }
+            let first = block << Self.blockBits
+            out += (0..<min(Int64(count - out.count), 1 << Self.blockBits)).map { first + $0 }
+        }
+        return out
+    }
+
+    func pushOnce(_ changesets: [Changeset], carrier: String, by user: String, at: Int64, policy: VersionPolicy) async throws -> PushResult {
         let versions = changesets.flatMap(\.versions)
         return try await transaction { conn in
-            // Held until commit: pushes from every instance take turns, so
-            // sequence order is commit order.
-            try await exec(conn, "SELECT pg_advisory_xact_lock(\(Self.pushLock))")
-            var next: Int64 = 1
-            for try await max in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) {
-                next = max + 1
-            }
             // The whole batch in a few statements, not a few per version.
             let sites = versions.map { $0.id.site.rawValue }, seqs = versions.map { $0.id.seq }
             var held: [VersionID: Version] = [:]
@@ -42,7 +68,7 @@ extension PostgresStorage {
             }
             var result = PushResult()
             var newRecords: [(String, String, String)] = []
-            var rows: [(Int64, Version)] = []
+            var vs: [Version] = []
             var signed: [Changeset] = []
             for c in changesets {
                 var fresh: [Version] = []
@@ -67,8 +93,7 @@ extension PostgresStorage {
                 }
                 for v in fresh {
                     held[v.id] = v
-                    rows.append((next, v))
-                    next += 1
+                    vs.append(v)
                 }
                 signed.append(c)
                 result.accepted.append(c.id)
@@ -89,14 +114,16 @@ extension PostgresStorage {
                     FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[], \(newRecords.map(\.2))::text[]) AS u(r, f, o)
                     """)
             }
-            if !rows.isEmpty {
-                let vs = rows.map(\.1)
+            if !vs.isEmpty {
+                // Sequences last, so the block is held for the inserts only.
+                let seqs = try await sequences(conn, count: vs.count)
+                await pushInFlight?()
                 try await exec(conn, """
                     INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
                                           clock_counter, parents, author, pushed_by, received_at)
                     SELECT seq, site, site_seq, record, form, form_version, field, CASE WHEN cleared THEN NULL ELSE value END,
                            ms, counter, parents, author, \(user), \(at)
-                    FROM unnest(\(rows.map(\.0))::bigint[], \(vs.map { $0.id.site.rawValue })::text[], \(vs.map(\.id.seq))::bigint[],
+                    FROM unnest(\(seqs)::bigint[], \(vs.map { $0.id.site.rawValue })::text[], \(vs.map(\.id.seq))::bigint[],
                                 \(vs.map(\.record))::text[], \(vs.map(\.form))::text[], \(vs.map(\.formVersion))::text[],
                                 \(vs.map(\.field))::text[], \(vs.map { $0.value ?? "" })::text[], \(vs.map { $0.value == nil })::bool[],
                                 \(vs.map(\.clock.ms))::bigint[], \(vs.map { Int32($0.clock.counter) })::int[],
@@ -177,16 +204,23 @@ extension PostgresStorage {
 
     public func pull(after cursor: Int64, limit: Int, maxBytes: Int, owner: String?, excludingSite: SiteID?) async throws
         -> (versions: [SequencedVersion], next: Int64, more: Bool) {
+        // Below the bound every sequence is committed or never will be. It
+        // is read before the snapshot is taken, so the snapshot sees every
+        // commit below it.
+        var bound: Int64 = 0
+        for try await b in try await client.query("SELECT recolha_pull_bound()", logger: logger).decode(Int64.self) { bound = b }
         // One snapshot for every query, so `next` and the rows agree while
         // other instances commit.
-        try await transaction { conn in
+        return try await transaction { conn in
             try await exec(conn, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
             var tail: Int64?
             for try await s in try await conn.query(
-                "SELECT seq FROM versions WHERE seq > \(cursor) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)", logger: logger).decode(Int64.self) { tail = s }
+                "SELECT seq FROM versions WHERE seq > \(cursor) AND seq < \(bound) ORDER BY seq LIMIT 1 OFFSET \(limit - 1)",
+                logger: logger).decode(Int64.self) { tail = s }
             var maxSeq = cursor
-            for try await m in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions", logger: logger).decode(Int64.self) { maxSeq = m }
-            let upper = tail ?? Int64.max
+            for try await m in try await conn.query("SELECT COALESCE(MAX(seq), 0) FROM versions WHERE seq < \(bound)",
+                                                    logger: logger).decode(Int64.self) { maxSeq = m }
+            let upper = tail ?? (bound - 1)
             let site = excludingSite?.rawValue ?? ""
             // The byte budget is applied in SQL: a running total over the
             // window, and only rows within it (plus the first row past it,

@@ -8,17 +8,20 @@ import Sync
 /// The server's storage on PostgreSQL, for deployments of several stateless
 /// instances: users, tokens, forms, versions and cursors all live here.
 ///
-/// Sequences follow commit order across instances: a push takes a
-/// transaction-level advisory lock before it reads the highest sequence, and
-/// holds it until commit, so a reader never sees sequence 11 before the
-/// transaction that took 10 has committed.
+/// Pushes from every instance run at once, with no global turn: each takes
+/// a block of sequence numbers when it is ready to insert, and a pull reads
+/// only below the lowest block still in flight, so a reader never passes a
+/// sequence a transaction may yet commit (see `pushBlocksMigration`).
 public final class PostgresStorage: ServerStorage {
     let client: PostgresClient
     let logger: Logger
     private let runner: Task<Void, Never>
-    /// The lock that orders pushes (and so sequences) across instances.
+    /// Held for the moment a push takes and locks a block of sequences.
     static let pushLock: Int64 = 0x5243_4C48_0001
     static let migrationLock: Int64 = 0x5243_4C48_0002
+    /// Tests only: runs inside a push after it took its sequences and
+    /// before it inserts and commits, to hold a push in flight.
+    nonisolated(unsafe) public var pushInFlight: (@Sendable () async -> Void)?
     /// Longest a statement may run before PostgreSQL cancels it.
     static let statementTimeoutMs = 30_000
 
@@ -32,8 +35,11 @@ public final class PostgresStorage: ServerStorage {
         }
         let database = c.path.hasPrefix("/") ? String(c.path.dropFirst()) : c.path
         let tls = try Self.tls(query: c.queryItems ?? [])
-        let config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: c.password,
+        var config = PostgresClient.Configuration(host: host, port: c.port ?? 5432, username: user, password: c.password,
                                                   database: database.isEmpty ? user : database, tls: tls)
+        // No statement (nor a wait for a lock) holds a connection forever;
+        // set once per connection, not per transaction (a round trip each).
+        config.options.additionalStartupParameters = [("statement_timeout", String(Self.statementTimeoutMs))]
         client = PostgresClient(configuration: config, backgroundLogger: logger)
         self.logger = logger
         let c2 = client
@@ -97,8 +103,6 @@ public final class PostgresStorage: ServerStorage {
         try await client.withConnection { conn in
             try await exec(conn, "BEGIN")
             do {
-                // No statement (nor a wait for the push lock) holds a connection forever.
-                try await exec(conn, PostgresQuery(unsafeSQL: "SET LOCAL statement_timeout = \(Self.statementTimeoutMs)"))
                 let result = try await body(conn)
                 try await exec(conn, "COMMIT")
                 return result
@@ -209,33 +213,36 @@ public final class PostgresStorage: ServerStorage {
     func devices(_ query: PostgresQuery) async throws -> [DeviceRecord] {
         var out: [DeviceRecord] = []
         let rows = try await client.query(query, logger: logger)
-        for try await (id, user, name, site, hash, created, expires, seen, revoked, previous, key, previousKey, hpke)
-            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool, String?, String, String?, String).self) {
+        for try await (id, user, name, site, hash, created, expires, seen, revoked, previous, key, previousKey, hpke, skew)
+            in rows.decode((String, String, String, String, String, Int64, Int64, Int64?, Bool, String?, String, String?, String, Int64?).self) {
             out.append(DeviceRecord(id: id, user: user, name: name, site: SiteID(site) ?? SiteID("0000000000000000")!, tokenHash: hash,
                                     createdAt: created, expiresAt: expires, lastSeenAt: seen, revoked: revoked,
                                     publicKey: key, previousSite: previous.flatMap(SiteID.init), previousPublicKey: previousKey,
-                                    hpkeKey: hpke))
+                                    hpkeKey: hpke, clockSkewMs: skew))
         }
         return out
     }
 
     public func device(id: String) async throws -> DeviceRecord? {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key,
+                   clock_skew_ms
             FROM devices WHERE id = \(id)
             """).first
     }
 
     public func devices() async throws -> [DeviceRecord] {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key,
+                   clock_skew_ms
             FROM devices ORDER BY created_at
             """)
     }
 
     public func devices(site: SiteID) async throws -> [DeviceRecord] {
         try await devices("""
-            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key
+            SELECT id, user_name, name, site_id, token_hash, created_at, expires_at, last_seen_at, revoked, previous_site_id, public_key, previous_public_key, hpke_key,
+                   clock_skew_ms
             FROM devices WHERE site_id = \(site.rawValue) ORDER BY created_at
             """)
     }

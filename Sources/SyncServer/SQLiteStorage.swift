@@ -193,7 +193,7 @@ public final class SQLiteStorage: ServerStorage {
                      tokenHash: row["token_hash"], createdAt: row["created_at"], expiresAt: row["expires_at"],
                      lastSeenAt: row["last_seen_at"], revoked: row["revoked"],
                      publicKey: row["public_key"], previousSite: (row["previous_site_id"] as String?).flatMap(SiteID.init),
-                     previousPublicKey: row["previous_public_key"], hpkeKey: row["hpke_key"])
+                     previousPublicKey: row["previous_public_key"], hpkeKey: row["hpke_key"], clockSkewMs: row["clock_skew_ms"])
     }
 
     public func device(id: String) async throws -> DeviceRecord? {

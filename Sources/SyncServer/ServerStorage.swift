@@ -45,13 +45,16 @@ public struct DeviceRecord: Sendable, Hashable {
     public var previousPublicKey: String?
     /// The device's X25519 key (hex) that bundles for it are encrypted to.
     public var hpkeKey: String
+    /// The device clock's offset from the server's, as its last request showed it.
+    public var clockSkewMs: Int64?
 
     public init(id: String, user: String, name: String, site: SiteID, tokenHash: String, createdAt: Int64, expiresAt: Int64,
                 lastSeenAt: Int64?, revoked: Bool, publicKey: String = "", previousSite: SiteID? = nil, previousPublicKey: String? = nil,
-                hpkeKey: String = "") {
+                hpkeKey: String = "", clockSkewMs: Int64? = nil) {
         self.id = id; self.user = user; self.name = name; self.site = site; self.tokenHash = tokenHash
         self.createdAt = createdAt; self.expiresAt = expiresAt; self.lastSeenAt = lastSeenAt; self.revoked = revoked
         self.publicKey = publicKey; self.previousSite = previousSite; self.previousPublicKey = previousPublicKey; self.hpkeKey = hpkeKey
+        self.clockSkewMs = clockSkewMs
     }
 
     /// Whether this device may send versions written under `site`.

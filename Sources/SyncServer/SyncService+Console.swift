@@ -36,6 +36,9 @@ extension SyncService {
         guard let header, header.count <= 20, let ms = Int64(header) else { return }
         let skew = ms - now()
         guard abs(skew) < 20 * 365 * 86_400_000 else { return }
+        // A write only when the offset moved by more than a second: every
+        // request carries the header, and a write per push costs a commit.
+        if let known = device.clockSkewMs, abs(known - skew) <= 1000 { return }
         try await storage.setClockSkew(device: device.id, skew)
     }
 

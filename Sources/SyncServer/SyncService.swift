@@ -144,7 +144,8 @@ public final class SyncService: Sendable {
             guard case .known(let d, let u, _)? = byWriter[v.id.site] else { return Message(.rejectNotEnrolled, ["site": .text(v.id.site.rawValue)]) }
             return VersionRules.check(v, owner: owner, device: d, user: u, forms: known, now: at)
         }
-        try await storage.touchDevice(id: device.id, at: at)
+        // Last seen to the minute (what the console shows): not a commit per push.
+        if (device.lastSeenAt ?? 0) < at - 60_000 { try await storage.touchDevice(id: device.id, at: at) }
         let receipts = try await receipts(for: request.changesets, held: Set(result.accepted + result.duplicates))
         return PushResponse(accepted: result.accepted, duplicates: result.duplicates, rejected: refused + result.rejected,
                             receipts: receipts, serverTime: now())

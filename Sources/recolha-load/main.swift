@@ -25,6 +25,7 @@ let seconds = Double(env["RECOLHA_LOAD_SECONDS"] ?? "") ?? 30
 let rates = (env["RECOLHA_LOAD_RATE"] ?? "20000,0").split(separator: ",").compactMap { Double($0) }
 /// Surveys each device prepares for the replay mode.
 let prepared = Int(env["RECOLHA_LOAD_PREPARED"] ?? "") ?? Int(seconds * 25_000 / 48 / Double(devicesCount)) + 5
+let setups = (env["RECOLHA_LOAD_SETUP"] ?? "sqlite,postgres").split(separator: ",").map(String.init)
 let modes = (env["RECOLHA_LOAD_MODE"] ?? "replay,devices").split(separator: ",").map(String.init)
 let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -104,6 +105,8 @@ final class SimDevice: @unchecked Sendable {
     var token = ""
     var pushMs: [Double] = []
     var failovers = 0
+    /// Pushes the server answered with 5xx or 429 (sent again).
+    var retried = 0
     init(_ n: Int, urls: [String], dir: String) throws {
         self.n = n
         self.urls = urls
@@ -190,7 +193,7 @@ extension SimDevice {
                 let r = try transport!.send(HTTPRequest(method: "POST", path: "/v1/push", headers: headers, body: pushes[k].body))
                 pushMs.append(Date().timeIntervalSince(t0) * 1000)
                 guard r.status == 200 else {
-                    if r.status >= 500 || r.status == 429 { Thread.sleep(forTimeInterval: 0.05); continue }
+                    if r.status >= 500 || r.status == 429 { retried += 1; Thread.sleep(forTimeInterval: 0.05); continue }
                     fatalError("push refused: HTTP \(r.status) \(String(decoding: r.body, as: UTF8.self))")
                 }
                 done += pushes[k].versions
@@ -310,9 +313,9 @@ func scenario(_ name: String, mode: String, rate: Double = 0, storage: [String],
     let pushMs = devices.flatMap(\.pushMs)
     servers.forEach { $0.stop() }
     func f(_ x: Double, _ d: Int = 1) -> String { String(format: "%.\(d)f", x) }
-    print("| versions pushed | versions/s | pushes | p50 push ms | p99 push ms | server peak RSS | failovers |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
-    print("| \(pushed) | \(f(Double(pushed) / elapsed, 0)) | \(pushMs.count) | \(f(percentile(pushMs, 0.5))) | \(f(percentile(pushMs, 0.99))) | \(servers.map { f($0.peak) + " MiB" }.joined(separator: " + ")) | \(devices.reduce(0) { $0 + $1.failovers }) |")
+    print("| versions pushed | versions/s | pushes | p50 push ms | p99 push ms | server peak RSS | failovers | answered 5xx/429 |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| \(pushed) | \(f(Double(pushed) / elapsed, 0)) | \(pushMs.count) | \(f(percentile(pushMs, 0.5))) | \(f(percentile(pushMs, 0.99))) | \(servers.map { f($0.peak) + " MiB" }.joined(separator: " + ")) | \(devices.reduce(0) { $0 + $1.failovers }) | \(devices.reduce(0) { $0 + $1.retried }) |")
     if mode == "replay" {
         let left = pushes.enumerated().reduce(0) { $0 + $1.element.count - sent[$1.offset].pushes }
         print("checks: every acknowledged version on the server exactly once: \(bossIDs == ownIDs ? "yes" : "NO") (\(bossIDs.count) held by the supervisor, \(ownIDs.count) acknowledged); prepared surveys not sent before the end: \(left)\(killOne ? "; instance 1 was killed with kill -9 half way" : "")")
@@ -330,11 +333,14 @@ print("Recolha load test (\(ProcessInfo.processInfo.activeProcessorCount) cores)
 let pg = env["RECOLHA_TEST_PG_BIN"].flatMap { b in env["RECOLHA_TEST_PG_PORT"].map { (b, $0) } }
 let runs: [(String, Double)] = modes.flatMap { mode -> [(String, Double)] in mode == "replay" ? rates.map { (mode, $0) } : [(mode, 0)] }
 for (i, (mode, rate)) in runs.enumerated() {
-    try scenario("One instance on SQLite", mode: mode, rate: rate, storage: ["--data", work + "/sqlite-\(i)"], instances: 1, killOne: false)
-    if let (pgBin, port) = pg {
+    if setups.contains("sqlite") {
+        try scenario("One instance on SQLite", mode: mode, rate: rate, storage: ["--data", work + "/sqlite-\(i)"], instances: 1, killOne: false)
+    }
+    if !setups.contains("postgres") {
+    } else if let (pgBin, port) = pg {
         _ = run(pgBin + "/createdb", ["-h", "127.0.0.1", "-p", port, "-U", "recolha", "load\(i)"])
         try scenario("Two instances on one PostgreSQL, one killed half way", mode: mode, rate: rate,
-                     storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load\(i)"], instances: 2, killOne: true)
+                     storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load\(i)"], instances: Int(env["RECOLHA_LOAD_PG_INSTANCES"] ?? "") ?? 2, killOne: env["RECOLHA_LOAD_KILL"] != "0")
     } else {
         print("\n(no PostgreSQL: run through `make load`, which starts one)")
     }
