@@ -139,10 +139,21 @@ public final class SyncService: Sendable {
             let key = c.form + "\u{1}" + c.formVersion
             if loaded[key] == nil, let f = try await forms.form(id: c.form, version: c.formVersion) { loaded[key] = f }
         }
-        let known = loaded, byWriter = writers
+        // Every check but the owner's runs here, alongside other pushes; the
+        // storage's transaction (one writer at a time on SQLite) runs only
+        // the owner's.
+        var before: [VersionID: Message] = [:], after: [VersionID: Message] = [:]
+        for c in verified {
+            guard case .known(let d, let u, _)? = writers[c.site] else { continue }
+            for v in c.versions {
+                if let m = VersionRules.writerProblem(v, device: d, user: u, now: at) { before[v.id] = m }
+                else if let m = VersionRules.contentProblem(v, user: u, forms: loaded) { after[v.id] = m }
+            }
+        }
+        let byWriter = writers, writerProblems = before, contentProblems = after
         let result = try await storage.push(verified, carrier: device.id, by: user.name, at: at) { v, owner in
-            guard case .known(let d, let u, _)? = byWriter[v.id.site] else { return Message(.rejectNotEnrolled, ["site": .text(v.id.site.rawValue)]) }
-            return VersionRules.check(v, owner: owner, device: d, user: u, forms: known, now: at)
+            guard case .known(_, let u, _)? = byWriter[v.id.site] else { return Message(.rejectNotEnrolled, ["site": .text(v.id.site.rawValue)]) }
+            return writerProblems[v.id] ?? VersionRules.ownerProblem(v, owner: owner, user: u) ?? contentProblems[v.id]
         }
         // Last seen to the minute (what the console shows): not a commit per push.
         if (device.lastSeenAt ?? 0) < at - 60_000 { try await storage.touchDevice(id: device.id, at: at) }

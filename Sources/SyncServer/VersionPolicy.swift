@@ -29,6 +29,22 @@ enum VersionRules {
     /// The reason to refuse `v` from `device` of `user`, or nil. Messages name
     /// ids and fields, never values.
     static func check(_ v: Version, owner: String?, device: DeviceRecord, user: UserRecord, forms: [String: Form], now: Int64) -> Message? {
+        writerProblem(v, device: device, user: user, now: now) ?? ownerProblem(v, owner: owner, user: user)
+            ?? contentProblem(v, user: user, forms: forms)
+    }
+
+    /// The one check that needs the stored record (its owner); the others
+    /// run before a push enters the storage's transaction, outside the
+    /// single writer.
+    static func ownerProblem(_ v: Version, owner: String?, user: UserRecord) -> Message? {
+        if let owner, owner != user.name, !user.role.seesAll {
+            return Message(.rejectNotOwner, ["record": .text(v.record), "owner": .text(owner)])
+        }
+        return nil
+    }
+
+    /// Who wrote the version and when.
+    static func writerProblem(_ v: Version, device: DeviceRecord, user: UserRecord, now: Int64) -> Message? {
         if !device.speaksFor(v.id.site) {
             return Message(.rejectNotThisSite, ["version": .text(v.id.description), "site": .text(v.id.site.rawValue), "device": .text(device.site.rawValue)])
         }
@@ -39,9 +55,11 @@ enum VersionRules {
             let minutes = (v.clock.ms - now) / 60_000
             return Message(.rejectClockAhead, ["minutes": .int(Int(minutes))])
         }
-        if let owner, owner != user.name, !user.role.seesAll {
-            return Message(.rejectNotOwner, ["record": .text(v.record), "owner": .text(owner)])
-        }
+        return nil
+    }
+
+    /// The version against its form: a field it has, an answer it accepts.
+    static func contentProblem(_ v: Version, user: UserRecord, forms: [String: Form]) -> Message? {
         guard let form = forms[v.form + "\u{1}" + v.formVersion] else {
             return Message(.rejectFormNotPublished, ["form": .text(v.form), "version": .text(v.formVersion)])
         }

@@ -24,7 +24,7 @@ let seconds = Double(env["RECOLHA_LOAD_SECONDS"] ?? "") ?? 30
 /// as the last is answered, which measures what the server can take.
 let rates = (env["RECOLHA_LOAD_RATE"] ?? "20000,0").split(separator: ",").compactMap { Double($0) }
 /// Surveys each device prepares for the replay mode.
-let prepared = Int(env["RECOLHA_LOAD_PREPARED"] ?? "") ?? Int(seconds * 25_000 / 48 / Double(devicesCount)) + 5
+let prepared = Int(env["RECOLHA_LOAD_PREPARED"] ?? "") ?? Int(seconds * 35_000 / 48 / Double(devicesCount)) + 5
 let setups = (env["RECOLHA_LOAD_SETUP"] ?? "sqlite,postgres").split(separator: ",").map(String.init)
 let modes = (env["RECOLHA_LOAD_MODE"] ?? "replay,devices").split(separator: ",").map(String.init)
 let bin = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
@@ -275,7 +275,9 @@ func scenario(_ name: String, mode: String, rate: Double = 0, storage: [String],
         }.start()
     }
     group.wait()
-    let elapsed = Date().timeIntervalSince(start)
+    // Paced, the rate is over the time pushes were offered (a server that
+    // keeps up accepts what is offered); otherwise until the last answer.
+    let elapsed = mode == "replay" && rate > 0 ? seconds : Date().timeIntervalSince(start)
     while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
     if mode == "devices" {
         // Everyone finishes (through a live instance).
