@@ -35,7 +35,7 @@ defer { try? FileManager.default.removeItem(atPath: work) }
 let form = try Form.load(json: Data(contentsOf: URL(fileURLWithPath: root + "/schema/forms/health_facility_assessment.json")))
 guard case .object(let base) = try JSONValue.parse(Data(contentsOf: URL(fileURLWithPath: root + "/examples/ressano_garcia.json"))) else { fatalError() }
 
-func survey(_ n: Int) -> Answers {
+@Sendable func survey(_ n: Int) -> Answers {
     var o = base
     o["facility_name"] = .string("Centro de Saúde \(n)")
     o["isolation_beds"] = .number(Double(n % 17))
@@ -254,15 +254,20 @@ func scenario(_ name: String, mode: String, rate: Double = 0, storage: [String],
         perf.standardOutput = FileHandle.nullDevice; perf.standardError = FileHandle.nullDevice
         try perf.run()
     }
-    var sent: [(versions: [VersionID], pushes: Int)] = Array(repeating: ([], 0), count: devices.count)
-    let sentLock = NSLock()
+    /// What each device had acknowledged, filled by its own thread.
+    final class Sent: @unchecked Sendable {
+        let lock = NSLock()
+        var byDevice: [(versions: [VersionID], pushes: Int)]
+        init(_ n: Int) { byDevice = Array(repeating: ([], 0), count: n) }
+    }
+    let acknowledged = Sent(devices.count)
     for (i, d) in devices.enumerated() {
         group.enter()
         Thread {
             if mode == "replay" {
                 let perPush = Double(ready[i].first?.versions.count ?? 48)
                 let done = d.replay(ready[i], start: start, every: rate > 0 ? Double(devicesCount) * perPush / rate : 0, until: deadline)
-                sentLock.withLock { sent[i] = done }
+                acknowledged.lock.withLock { acknowledged.byDevice[i] = done }
             } else {
                 var k = 0
                 while Date() < deadline {
@@ -277,6 +282,7 @@ func scenario(_ name: String, mode: String, rate: Double = 0, storage: [String],
     group.wait()
     // Paced, the rate is over the time pushes were offered (a server that
     // keeps up accepts what is offered); otherwise until the last answer.
+    let sent = acknowledged.byDevice
     let elapsed = mode == "replay" && rate > 0 ? seconds : Date().timeIntervalSince(start)
     while sampler.isExecuting { Thread.sleep(forTimeInterval: 0.05) }
     if mode == "devices" {
