@@ -344,8 +344,8 @@ for (i, (mode, rate)) in runs.enumerated() {
     if setups.contains("sqlite") {
         try scenario("One instance on SQLite", mode: mode, rate: rate, storage: ["--data", work + "/sqlite-\(i)"], instances: 1, killOne: false)
     }
-    if !setups.contains("postgres") {
-    } else if let (pgBin, port) = pg {
+    guard setups.contains("postgres") else { continue }
+    if let (pgBin, port) = pg {
         _ = run(pgBin + "/createdb", ["-h", "127.0.0.1", "-p", port, "-U", "recolha", "load\(i)"])
         try scenario("Two instances on one PostgreSQL, one killed half way", mode: mode, rate: rate,
                      storage: ["--postgres", "postgres://recolha@127.0.0.1:\(port)/load\(i)"], instances: Int(env["RECOLHA_LOAD_PG_INSTANCES"] ?? "") ?? 2, killOne: env["RECOLHA_LOAD_KILL"] != "0")
