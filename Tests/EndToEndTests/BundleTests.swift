@@ -115,8 +115,11 @@ import Testing
         let stick = TempDir()
         #expect(ana.run(["bundle", "export", "--out", stick.file("a.bundle")]).status == 0)
         var bytes = try Data(contentsOf: URL(fileURLWithPath: stick.file("a.bundle")))
-        // Flip one character of the encrypted payload (base64 stays base64).
-        let at = try #require(bytes.range(of: Data("\"payload\":\"".utf8))).upperBound + 100
+        // Flip one letter of the encrypted payload (base64 stays base64). JSON
+        // may write base64's "/" as "\/", so a letter is sought: flipping the
+        // backslash made a file that is not JSON, a different refusal.
+        var at = try #require(bytes.range(of: Data("\"payload\":\"".utf8))).upperBound + 100
+        while !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(bytes[at]) { at += 1 }
         bytes[at] = bytes[at] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
         try bytes.write(to: URL(fileURLWithPath: stick.file("damaged.bundle")))
         let r = sara.run(["bundle", "import", stick.file("damaged.bundle")])
