@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libxml2-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build test demo bench load clean pyxform schemathesis browser dist
+.PHONY: deps build build-tests test test-tools demo bench load clean pyxform schemathesis dist
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -29,12 +29,15 @@ schemathesis:
 	@python3 -c "import sys; sys.path.insert(0, '.build-schemathesis'); from importlib.metadata import version; assert version('schemathesis') == '$(SCHEMATHESIS)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-schemathesis schemathesis==$(SCHEMATHESIS)
 
-# A real browser for the console's tests: Debian's chromium, chromium-driver
-# and a font (apt), Selenium pinned (not committed: .build-selenium/).
+# What only the tests need from apt: a real browser for the console's tests
+# (Debian's chromium, chromium-driver and a font), PostgreSQL for
+# scripts/with-postgres.sh, and the packaging check's lintian, systemd
+# (systemd-analyze) and chrpath. One apt-get run: two at once fight over
+# apt's lock. Selenium is pinned (not committed: .build-selenium/).
 SELENIUM := 4.51.0
-BROWSER_PACKAGES := chromium chromium-driver fonts-dejavu-core
-browser:
-	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+TEST_PACKAGES := chromium chromium-driver fonts-dejavu-core postgresql lintian systemd chrpath
+test-tools: deps
+	@missing=""; for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -43,12 +46,19 @@ browser:
 	@python3 -c "import sys; sys.path.insert(0, '.build-selenium'); import selenium; assert selenium.__version__ == '$(SELENIUM)'" 2>/dev/null \
 	  || python3 -m pip install --quiet --disable-pip-version-check --target .build-selenium selenium==$(SELENIUM)
 
-# Every test, beside a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
-test: build pyxform schemathesis browser
+# The tests' build: every target once, testing enabled (`swift test` builds
+# the same; a plain `swift build` first would compile everything twice).
+build-tests: deps
+	swift build --build-tests
+
+# Every test: the build, pyxform, schemathesis and the test tools fetched at
+# once (compiling while downloading), then the Swift tests beside a throwaway
+# PostgreSQL cluster with the packaging check alongside (scripts/test.sh).
+test: deps
+	@$(MAKE) --no-print-directory -j 4 build-tests pyxform schemathesis test-tools
 	RECOLHA_BIN_DIR="$(BIN_DIR)" RECOLHA_PYXFORM_PATH="$(CURDIR)/.build-py" RECOLHA_SCHEMATHESIS_PATH="$(CURDIR)/.build-schemathesis" \
 	  RECOLHA_SELENIUM_PATH="$(CURDIR)/.build-selenium" \
-	  scripts/with-postgres.sh scripts/swift-tests.sh --disable-xctest
-	RECOLHA_DIST_CONFIG=debug scripts/check-dist.sh
+	  scripts/test.sh --disable-xctest
 
 # Debian packages recolha and recolha-server in out/dist/ (release, Swift
 # runtime linked statically; scripts/dist.sh).
