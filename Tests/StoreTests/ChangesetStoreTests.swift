@@ -39,6 +39,33 @@ import Testing
         #expect(two.count == 2)
     }
 
+    /// A push reads its order once and walks it batch by batch: the batches
+    /// together are the pending changesets in the same order, and one
+    /// acknowledged or rejected after the order was read is passed over.
+    @Test func aPushOrderIsWalkedInBatchesSkippingWhatWasSettledMeanwhile() throws {
+        let f = try Fixture()
+        for _ in 0..<5 { try f.store.save(SaveRequest(form: f.form, answers: f.answers(), finalize: true)) }
+        let all = try pending(f.store)
+        let order = try f.store.pushOrder(includeDrafts: false)
+        #expect(order.items.count == 5)
+        #expect(order.items.map { VersionID(site: order.site(of: $0), seq: $0.seq) } == all.map(\.id))
+        let perTwo = all[0].entries.count * 2
+        var walked: [Changeset] = [], at = 0
+        while true {
+            let b = try f.store.pushBatch(order, from: at, limit: perTwo, maxBytes: .max)
+            if b.changesets.isEmpty { #expect(b.next == order.items.count); break }
+            #expect(b.changesets.count <= 2 && b.next > at)
+            walked += b.changesets
+            at = b.next
+        }
+        #expect(walked == all)
+        // Settled after the order was read: the second by a receipt, the third refused.
+        let receipt = Receipt(site: all[1].site, held: [all[1].seq...all[1].lastSeq], serverTime: 1).signed(by: SiteIdentity.make())
+        try f.store.acknowledge(receipts: [receipt], rejected: [Rejection(id: all[2].id, reason: "form not published")])
+        let rest = try f.store.pushBatch(order, from: 1, limit: perTwo, maxBytes: .max)
+        #expect(rest.changesets.map(\.id) == [all[3].id, all[4].id] && rest.next == 5)
+    }
+
     @Test func receiptsAcknowledgeWhatTheyNameAndRejectionsTheirWholeChangeset() throws {
         let f = try Fixture()
         for _ in 0..<2 { try f.store.save(SaveRequest(form: f.form, answers: f.answers(), finalize: true)) }
