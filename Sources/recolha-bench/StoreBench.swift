@@ -23,30 +23,7 @@ func storeBench() throws {
 
     // The same rows, read back, inserted with plain sqlite3 prepared statements
     // into a store with the same schema and pragmas: the limit of this work.
-    typealias Row = [String?]
-    var records: [(Row, [Row])] = []
-    var recordColumns: Int32 = 0
-    do {
-        var db: OpaquePointer?
-        sqlite3_open(storePath, &db)
-        var rs: OpaquePointer?, vs: OpaquePointer?
-        // Every column the store has (its schema grows: review states, counters).
-        sqlite3_prepare_v2(db, "SELECT * FROM records ORDER BY created_at", -1, &rs, nil)
-        recordColumns = sqlite3_column_count(rs)
-        sqlite3_prepare_v2(db, "SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author FROM versions WHERE record_id = ?", -1, &vs, nil)
-        func row(_ s: OpaquePointer?, _ n: Int32) -> Row {
-            (0..<n).map { i in sqlite3_column_text(s, i).map { String(cString: $0) } }
-        }
-        while sqlite3_step(rs) == SQLITE_ROW {
-            let r = row(rs, recordColumns)
-            sqlite3_bind_text(vs, 1, r[0], -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
-            var versions: [Row] = []
-            while sqlite3_step(vs) == SQLITE_ROW { versions.append(row(vs, 11)) }
-            sqlite3_reset(vs)
-            records.append((r, versions))
-        }
-        sqlite3_finalize(rs); sqlite3_finalize(vs); sqlite3_close(db)
-    }
+    let (records, recordColumns) = storeRows(storePath)
     let versionCount = records.reduce(0) { $0 + $1.1.count }
 
     let plainSeconds = plainInsert(records, columns: recordColumns, into: work + "/plain.sqlite", versionsPerTransaction: 0)
@@ -117,6 +94,33 @@ func storeBench() throws {
 /// versions) into a new store with the store's schema and pragmas, one
 /// transaction per record (`versionsPerTransaction` 0) or per that many
 /// versions. Returns the seconds it took.
+/// Every record row of a store (all its columns) with its version rows, in
+/// the order the records were made: what plain SQLite inserts as a limit.
+func storeRows(_ storePath: String) -> (records: [([String?], [[String?]])], columns: Int32) {
+    typealias Row = [String?]
+    var records: [(Row, [Row])] = []
+    var db: OpaquePointer?
+    sqlite3_open(storePath, &db)
+    var rs: OpaquePointer?, vs: OpaquePointer?
+    // Every column the store has (its schema grows: review states, counters).
+    sqlite3_prepare_v2(db, "SELECT * FROM records ORDER BY created_at", -1, &rs, nil)
+    let recordColumns = sqlite3_column_count(rs)
+    sqlite3_prepare_v2(db, "SELECT site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author FROM versions WHERE record_id = ?", -1, &vs, nil)
+    func row(_ s: OpaquePointer?, _ n: Int32) -> Row {
+        (0..<n).map { i in sqlite3_column_text(s, i).map { String(cString: $0) } }
+    }
+    while sqlite3_step(rs) == SQLITE_ROW {
+        let r = row(rs, recordColumns)
+        sqlite3_bind_text(vs, 1, r[0], -1, unsafeBitCast(-1, to: sqlite3_destructor_type.self))
+        var versions: [Row] = []
+        while sqlite3_step(vs) == SQLITE_ROW { versions.append(row(vs, 11)) }
+        sqlite3_reset(vs)
+        records.append((r, versions))
+    }
+    sqlite3_finalize(rs); sqlite3_finalize(vs); sqlite3_close(db)
+    return (records, recordColumns)
+}
+
 func plainInsert(_ records: [([String?], [[String?]])], columns recordColumns: Int32, into plainPath: String,
                  versionsPerTransaction: Int) -> Double {
     var plain: OpaquePointer?
