@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(path: "Vendor/MultipartKit"), // 4.7.1 + a bounds check, see Vendor/MultipartKit/VENDORED.md
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -29,7 +30,8 @@ let package = Package(
         // Pure rules: no I/O, nothing of ours imported.
         // Every sentence said to a person, in English and Portuguese.
         .target(name: "Words"),
-        .target(name: "Sync", dependencies: ["Words", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Sync", dependencies: ["Words", .product(name: "Crypto", package: "swift-crypto"),
+                                            .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Forms", dependencies: ["Words"]),
         // The local store: the only module (with the bench) that touches GRDB.
         .target(

@@ -16,15 +16,13 @@ extension SyncEngine {
         // one is on the wire and in the server's hands (batches still go one
         // at a time, in order: a record's first save before its review).
         func prepare(_ order: PushOrder, from start: Int) -> Prefetch<PreparedPush> {
-            Prefetch { () throws(SyncError) -> PreparedPush in
+            let binary = binaryBodies
+            return Prefetch { () throws(SyncError) -> PreparedPush in
                 let batch: (changesets: [Changeset], next: Int)
                 do throws(StoreError) { batch = try store.pushBatch(order, from: start, limit: options.pushBatch, maxBytes: options.pushBytes) }
                 catch { throw .store(error) }
-                guard !batch.changesets.isEmpty else { return PreparedPush(changesets: [], body: Data(), next: batch.next) }
-                do {
-                    let body = try Self.encoder.encode(PushRequest(changesets: batch.changesets))
-                    return PreparedPush(changesets: batch.changesets, body: body, next: batch.next)
-                } catch { throw .unreachable(Message(.syncCannotEncode)) }
+                guard !batch.changesets.isEmpty else { return PreparedPush(changesets: [], body: Data(), binary: false, next: batch.next) }
+                return try PreparedPush(batch.changesets, binary: binary, next: batch.next)
             }
         }
         var order: PushOrder, serverKey: String?
@@ -36,8 +34,10 @@ extension SyncEngine {
         // Whatever ends the push, the reading thread is done before it returns.
         defer { upcoming?.wait() }
         while let current = upcoming {
-            let todo = try current.value()
+            var todo = try current.value()
             upcoming = nil
+            // A server that could not read a binary push had this one in JSON.
+            if todo.binary && !binaryBodies { todo = try PreparedPush(todo.changesets, binary: false, next: todo.next) }
             if todo.changesets.isEmpty { break }
             guard let key = serverKey else {
                 throw .refused(status: 0, code: "no_server_key", message: "this device has not learnt the server's key: run `recolha login` again")
@@ -45,7 +45,14 @@ extension SyncEngine {
             if todo.next < order.items.count { upcoming = prepare(order, from: todo.next) }
             let answer: PushResponse
             do {
-                answer = try decode(raw("POST", "/v1/push", body: todo.body))
+                answer = try decode(send("POST", "/v1/push", body: todo.body, contentType: todo.binary ? WireEncoding.protobuf : WireEncoding.json).body)
+            } catch .refused(let status, let code, _, _) where todo.binary && (status == 415 || code == "bad_json") {
+                // An older server reads pushes in JSON only: this batch and
+                // the rest of this sync go as JSON.
+                binaryBodies = false
+                upcoming?.wait()
+                upcoming = Prefetch { () throws(SyncError) in try PreparedPush(todo.changesets, binary: false, next: todo.next) }
+                continue
             } catch .refused(409, ErrorCode.siteReused, _, let ids?) where !ids.isEmpty && reassigned < 3 {
                 // This store is a copy of another device's: the server holds
                 // some of these ids with other content and stored nothing of
@@ -113,5 +120,24 @@ extension SyncEngine {
 struct PreparedPush {
     var changesets: [Changeset]
     var body: Data
+    /// Whether `body` is protobuf (else JSON).
+    var binary: Bool
     var next: Int
+
+    init(changesets: [Changeset], body: Data, binary: Bool, next: Int) {
+        self.changesets = changesets; self.body = body; self.binary = binary; self.next = next
+    }
+
+    /// The batch encoded: protobuf when `binary` and every changeset fits
+    /// one, else JSON.
+    init(_ changesets: [Changeset], binary: Bool, next: Int) throws(SyncError) {
+        let request = PushRequest(changesets: changesets)
+        do {
+            if binary, let body = try request.protobuf() {
+                self.init(changesets: changesets, body: body, binary: true, next: next)
+            } else {
+                self.init(changesets: changesets, body: try SyncEngine.encoder.encode(request), binary: false, next: next)
+            }
+        } catch { throw .unreachable(Message(.syncCannotEncode)) }
+    }
 }

@@ -108,6 +108,9 @@ public final class SyncEngine {
     /// Cut-point hook for tests: called with "push" or "pull" after an
     /// answer arrived and before it is committed locally.
     public var beforeCommit: ((String) throws -> Void)?
+    /// Push and pull in protobuf (proto/recolha_sync.proto); JSON when off,
+    /// or from the first push a server refuses as unreadable (an older one).
+    public var binaryBodies = true
 
     public init(store: Store, transport: any Transport, token: String, deviceName: String = ProcessInfo.processInfo.hostName,
                 now: @escaping () -> Int64 = Store.wallClock) {
@@ -184,8 +187,15 @@ public final class SyncEngine {
     func pull(_ options: SyncOptions, into summary: inout SyncSummary) throws(SyncError) {
         var cursor: Int64
         do { cursor = try store.syncState()?.cursor ?? 0 } catch { throw .store(error) }
+        let binary = binaryBodies
         let page = { (cursor: Int64) throws(SyncError) -> PullResponse in
-            try self.exchange("POST", "/v1/pull", body: PullRequest(cursor: cursor, limit: options.pullLimit, maxBytes: options.pullBytes))
+            let body: Data
+            do { body = try Self.encoder.encode(PullRequest(cursor: cursor, limit: options.pullLimit, maxBytes: options.pullBytes)) }
+            catch { throw .unreachable(Message(.syncCannotEncode)) }
+            let answer = try self.send("POST", "/v1/pull", body: body,
+                                       accept: binary ? "\(WireEncoding.protobuf), \(WireEncoding.json);q=0.5" : WireEncoding.json)
+            guard WireEncoding.isProtobuf(answer.headers["content-type"]) else { return try self.decode(answer.body) }
+            do { return try PullResponse(protobuf: answer.body) } catch { throw .unreachable(Message(.syncUnreadable)) }
         }
         // The next page is asked for while this one is written: the server
         // reads and encodes it while the device decodes and saves (each
@@ -240,6 +250,15 @@ public final class SyncEngine {
     }
 
     func raw(_ method: String, _ path: String, body: Data? = nil) throws(SyncError) -> Data {
+        try send(method, path, body: body).body
+    }
+
+    /// A request with this device's headers; the answer when it is a 200.
+    func send(_ method: String, _ path: String, body: Data?, contentType: String = WireEncoding.json,
+              accept: String = WireEncoding.json) throws(SyncError) -> HTTPResponse {
+        var headers = self.headers
+        headers["Content-Type"] = contentType
+        headers["Accept"] = accept
         let response: HTTPResponse
         do {
             response = try transport.send(HTTPRequest(method: method, path: path, headers: headers, body: body))
@@ -247,7 +266,7 @@ public final class SyncEngine {
             throw .unreachable(error.words)
         }
         guard response.status == 200 else { throw Self.failure(response) }
-        return response.body
+        return response
     }
 
     func exchange<T: Decodable>(_ method: String, _ path: String) throws(SyncError) -> T {

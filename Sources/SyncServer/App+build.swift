@@ -86,7 +86,7 @@ public func buildRouter(_ service: SyncService, logger: Logger,
     }
     router.post("v1/push") { request, _ in
         let (device, user) = try await service.authenticate(request.headers[.authorization])
-        let body = try await Body.decode(PushRequest.self, from: request)
+        let body = try await Body.push(from: request)
         let answer = try await service.push(body, device: device, user: user)
         #if RECOLHA_FAULTS
         switch Faults.afterCommit() {
@@ -104,7 +104,7 @@ public func buildRouter(_ service: SyncService, logger: Logger,
         let (device, user) = try await service.authenticate(request.headers[.authorization])
         try await service.noteClock(of: device, header: request.headers[HTTPField.Name(WireProtocol.clientTimeHeader)!])
         let body = try await Body.decode(PullRequest.self, from: request)
-        return try Body.response(try await service.pull(body, device: device, user: user), for: request)
+        return try Body.pullResponse(try await service.pull(body, device: device, user: user), for: request)
     }
     addMediaRoutes(router, service)
     console?(router)

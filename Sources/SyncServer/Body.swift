@@ -69,6 +69,40 @@ enum Body {
         }
     }
 
+    /// A push body: protobuf when its `Content-Type` says so, else JSON.
+    static func push(from request: Request) async throws -> PushRequest {
+        let buffer = try await collect(request)
+        return try push(from: Data(buffer.readableBytesView), gzip: request.headers[.contentEncoding]?.lowercased().contains("gzip") == true,
+                        protobuf: WireEncoding.isProtobuf(request.headers[.contentType]))
+    }
+
+    /// Decodes a push body already read (fuzzed in FuzzTests, both encodings).
+    /// - Throws: `ServerError` 400 for a corrupt gzip or a malformed body.
+    static func push(from body: Data, gzip: Bool, protobuf: Bool) throws -> PushRequest {
+        guard protobuf else { return try decode(PushRequest.self, from: body, gzip: gzip) }
+        var data = body
+        if gzip {
+            do {
+                data = try Gzip.decompress(data, limit: WireEncoding.maxProtobufBytes)
+            } catch {
+                throw ServerError(.badRequest, "bad_gzip", "the gzip body could not be read, or holds more than \(WireEncoding.maxProtobufBytes >> 20) MiB: \(error)")
+            }
+        }
+        do {
+            return try PushRequest(protobuf: data)
+        } catch let e as WireDecodingError {
+            throw ServerError(.badRequest, "bad_protobuf", "the body is not a valid PushRequest message: \(e)")
+        } catch {
+            throw ServerError(.badRequest, "bad_protobuf", "the body is not a valid PushRequest message: malformed protobuf")
+        }
+    }
+
+    /// A pull page, protobuf when the request's `Accept` asks for it.
+    static func pullResponse(_ page: PullResponse, for request: Request) throws -> Response {
+        guard WireEncoding.accepts(protobuf: request.headers[.accept]) else { return try response(page, for: request) }
+        return try response(data: page.protobuf(), contentType: WireEncoding.protobuf, for: request)
+    }
+
     /// Where decoding failed, by key path; never the values.
     static func describe(_ error: any Error) -> String {
         func path(_ c: DecodingError.Context) -> String {

@@ -54,7 +54,8 @@ import Testing
     /// signed by `key`.
     static func answerAll(_ r: ScriptedServer.Request, key: SiteIdentity, withReceipt: Bool) -> ScriptedServer.Reply {
         guard let raw = try? Gzip.decompress(r.body, limit: 1 << 26),
-              let push = try? JSONDecoder().decode(PushRequest.self, from: raw) else { return ScriptedServer.http(200, "{}") }
+              let push = (try? PushRequest(protobuf: raw)) ?? (try? JSONDecoder().decode(PushRequest.self, from: raw))
+        else { return ScriptedServer.http(200, "{}") }
         let receipts = withReceipt
             ? Dictionary(grouping: push.changesets, by: \.site).map { site, cs in
                 Receipt(site: site, held: Receipt.ranges(of: cs.flatMap { Array($0.seq...$0.lastSeq) }), serverTime: 1).signed(by: key)
