@@ -91,7 +91,9 @@ struct SyncBench {
             inBatch += c.entries.count
         }
         for (i, batch) in batches.enumerated() {
-            let body = try Gzip.compress(encoder.encode(PushRequest(changesets: batch)))
+            // The body the device sends: protobuf, or JSON for a batch too big for it.
+            let request = PushRequest(changesets: batch)
+            let body = try Gzip.compress(request.protobuf() ?? encoder.encode(request))
             bytes += body.count
             let file = work + "/batch\(i).gz"
             try body.write(to: URL(fileURLWithPath: file))

@@ -92,6 +92,30 @@ import Testing
         #expect(try store.syncState()?.cursor == 0)
     }
 
+    /// A server older than binary bodies answers bad_json to a protobuf
+    /// push: the device sends that batch again, and the rest, as JSON.
+    @Test func anOlderServerGetsThePushInJSON() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.file("s.sqlite"), create: true)
+        try store.initialize(enumerator: "ana")
+        try store.addForm(flagship)
+        for _ in 0..<2 { try store.save(SaveRequest(form: flagship, answers: exampleAnswers(), finalize: true)) }
+        let server = ScriptedServer { _, r in
+            guard r.headers["content-type"] != WireEncoding.protobuf else {
+                return ScriptedServer.http(400, "{\"error\":\"bad_json\",\"message\":\"the body is not a valid PushRequest message: malformed JSON\"}")
+            }
+            return answerAll(r, key: Self.serverKey, withReceipt: true)
+        }
+        try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil,
+                            site: try store.identity().current.site, serverKey: Self.serverKey.publicKey)
+        let engine = SyncEngine(store: store, transport: try CurlTransport(baseURL: server.url, retry: .none), token: "x")
+        var summary = SyncSummary()
+        try engine.push(SyncOptions(pushBatch: 1), into: &summary)
+        #expect(server.requests.map { $0.headers["content-type"] } == [WireEncoding.protobuf, WireEncoding.json, WireEncoding.json])
+        #expect(try store.unsentCount() == 0)
+        #expect(!engine.binaryBodies)
+    }
+
     @Test func retriesServerErrorsHonouringRetryAfterButNeverA4xx() throws {
         let server = ScriptedServer { n, _ in
             n < 2 ? ScriptedServer.http(503, "{}", headers: ["Retry-After": "0"]) : ScriptedServer.http(200, "{\"ok\":true}")

@@ -21,8 +21,11 @@ final class ClientDevice {
     let store: Store
     let server: String
     var token = ""
+    /// Push and pull in protobuf (else JSON, as a person or an older device would).
+    var binary = true
 
-    init(enumerator: String, server: TestServer, login user: String? = nil) throws {
+    init(enumerator: String, server: TestServer, login user: String? = nil, binary: Bool = true) throws {
+        self.binary = binary
         store = try Store(path: dir.file("store.sqlite"), create: true)
         try store.initialize(enumerator: enumerator)
         self.server = server.url
@@ -38,7 +41,9 @@ final class ClientDevice {
 
     func engine(_ transport: (any Transport)? = nil, attempts: Int = 3) throws -> SyncEngine {
         let t = try transport ?? CurlTransport(baseURL: server, retry: RetryPolicy(attempts: attempts, baseDelay: 0.01, maxDelay: 0.05))
-        return SyncEngine(store: store, transport: t, token: token)
+        let engine = SyncEngine(store: store, transport: t, token: token)
+        engine.binaryBodies = binary
+        return engine
     }
 
     @discardableResult
