@@ -77,6 +77,7 @@ public struct Changeset: Hashable, Sendable {
     /// and per parent its site and seq (8).
     public var signedBytes: Data {
         var w = CanonicalWriter()
+        w.data.reserveCapacity(protobufSizeBound * 2)  // one allocation: every text and number fits
         w.text("recolha-changeset-v2")
         w.text(site.rawValue); w.int64(seq)
         w.text(record); w.text(form); w.text(formVersion); w.text(author)
@@ -121,9 +122,8 @@ struct CanonicalWriter {
     mutating func uint32(_ v: UInt32) { withUnsafeBytes(of: v.bigEndian) { data.append(contentsOf: $0) } }
     mutating func int64(_ v: Int64) { withUnsafeBytes(of: v.bigEndian) { data.append(contentsOf: $0) } }
     mutating func text(_ s: String) {
-        let u = Array(s.utf8)
-        uint32(UInt32(u.count))
-        data.append(contentsOf: u)
+        uint32(UInt32(s.utf8.count))
+        if s.utf8.withContiguousStorageIfAvailable({ data.append(contentsOf: $0) }) == nil { data.append(contentsOf: Array(s.utf8)) }
     }
 }
 

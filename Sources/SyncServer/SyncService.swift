@@ -126,30 +126,19 @@ public final class SyncService: Sendable {
     public func push(_ request: PushRequest, device: DeviceRecord, user: UserRecord) async throws -> PushResponse {
         let at = now()
         var loaded: [String: Form] = [:]
-        var verified: [Changeset] = []
-        var refused: [Rejection] = []
         var writers: [SiteID: Writer] = [:]
         for c in request.changesets {
             if writers[c.site] == nil { writers[c.site] = try await writer(of: c.site, pusher: device, user: user) }
-            if let reason = Self.signatureProblem(c, writer: writers[c.site]!) {
-                refused.append(Rejection(id: c.id, reason))
-                continue
-            }
-            verified.append(c)
             let key = c.form + "\u{1}" + c.formVersion
             if loaded[key] == nil, let f = try await forms.form(id: c.form, version: c.formVersion) { loaded[key] = f }
         }
-        // Every check but the owner's runs here, alongside other pushes; the
-        // storage's transaction (one writer at a time on SQLite) runs only
-        // the owner's.
-        var before: [VersionID: Message] = [:], after: [VersionID: Message] = [:]
-        for c in verified {
-            guard case .known(let d, let u, _)? = writers[c.site] else { continue }
-            for v in c.versions {
-                if let m = VersionRules.writerProblem(v, device: d, user: u, now: at) { before[v.id] = m }
-                else if let m = VersionRules.contentProblem(v, user: u, forms: loaded) { after[v.id] = m }
-            }
-        }
+        // Signatures and every check but the owner's are pure: they run on
+        // every core, a stretch of changesets each, alongside other pushes;
+        // the storage's transaction (one writer at a time on SQLite) runs
+        // only the owner's.
+        let checked = await Self.check(request.changesets, writers: writers, forms: loaded, at: at)
+        let verified = checked.verified, refused = checked.refused
+        let before = checked.writerProblems, after = checked.contentProblems
         let byWriter = writers, writerProblems = before, contentProblems = after
         let result = try await storage.push(verified, carrier: device.id, by: user.name, at: at) { v, owner in
             guard case .known(_, let u, _)? = byWriter[v.id.site] else { return Message(.rejectNotEnrolled, ["site": .text(v.id.site.rawValue)]) }
@@ -160,6 +149,58 @@ public final class SyncService: Sendable {
         let receipts = try await receipts(for: request.changesets, held: Set(result.accepted + result.duplicates))
         return PushResponse(accepted: result.accepted, duplicates: result.duplicates, rejected: refused + result.rejected,
                             receipts: receipts, serverTime: now())
+    }
+
+    /// What the pure checks found: changesets whose signature holds, those
+    /// refused whole, and problems by version.
+    struct Checked: Sendable {
+        var verified: [Changeset] = []
+        var refused: [Rejection] = []
+        var writerProblems: [VersionID: Message] = [:]
+        var contentProblems: [VersionID: Message] = [:]
+    }
+
+    /// Checks the changesets' signatures and versions, stretches of them in
+    /// parallel; the results keep the changesets' order.
+    static func check(_ changesets: [Changeset], writers: [SiteID: Writer], forms: [String: Form], at: Int64) async -> Checked {
+        func run(_ slice: ArraySlice<Changeset>) -> Checked {
+            var out = Checked()
+            for c in slice {
+                guard let writer = writers[c.site] else { continue }
+                if let reason = signatureProblem(c, writer: writer) {
+                    out.refused.append(Rejection(id: c.id, reason))
+                    continue
+                }
+                out.verified.append(c)
+                guard case .known(let d, let u, _) = writer else { continue }
+                let form = forms[c.form + "\u{1}" + c.formVersion]
+                for v in c.versions {
+                    if let m = VersionRules.writerProblem(v, device: d, user: u, now: at) { out.writerProblems[v.id] = m }
+                    else if let m = VersionRules.contentProblem(v, user: u, form: form) { out.contentProblems[v.id] = m }
+                }
+            }
+            return out
+        }
+        let parts = min(ProcessInfo.processInfo.activeProcessorCount, changesets.count / 8)
+        guard parts > 1 else { return run(changesets[...]) }
+        let size = (changesets.count + parts - 1) / parts
+        let pieces = await withTaskGroup(of: (Int, Checked).self) { group in
+            for (i, start) in stride(from: 0, to: changesets.count, by: size).enumerated() {
+                let slice = changesets[start..<min(start + size, changesets.count)]
+                group.addTask { (i, run(slice)) }
+            }
+            var pieces: [(Int, Checked)] = []
+            for await piece in group { pieces.append(piece) }
+            return pieces.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        var all = Checked()
+        for p in pieces {
+            all.verified += p.verified
+            all.refused += p.refused
+            all.writerProblems.merge(p.writerProblems) { a, _ in a }
+            all.contentProblems.merge(p.contentProblems) { a, _ in a }
+        }
+        return all
     }
 
     /// Who wrote a site's changesets, as far as this push may say.

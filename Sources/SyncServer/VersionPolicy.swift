@@ -60,7 +60,13 @@ enum VersionRules {
 
     /// The version against its form: a field it has, an answer it accepts.
     static func contentProblem(_ v: Version, user: UserRecord, forms: [String: Form]) -> Message? {
-        guard let form = forms[v.form + "\u{1}" + v.formVersion] else {
+        contentProblem(v, user: user, form: forms[v.form + "\u{1}" + v.formVersion])
+    }
+
+    /// The same, with the version's form looked up already (a changeset's
+    /// versions share one).
+    static func contentProblem(_ v: Version, user: UserRecord, form: Form?) -> Message? {
+        guard let form else {
             return Message(.rejectFormNotPublished, ["form": .text(v.form), "version": .text(v.formVersion)])
         }
         if (v.value?.utf8.count ?? 0) > maxValueBytes { return Message(.rejectTooLarge, ["field": .text(v.field), "bytes": .int(maxValueBytes)]) }
