@@ -33,6 +33,9 @@ let package = Package(
         .target(name: "Sync", dependencies: ["Words", .product(name: "Crypto", package: "swift-crypto"),
                                             .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "Forms", dependencies: ["Words"]),
+        // Binding a row's values straight to SQLite in the per-version write loops.
+        .target(name: "SQLiteBinding", dependencies: [.product(name: "GRDB", package: "GRDB.swift"),
+                                                      .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
             name: "Store",
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "SyncServer",
             dependencies: [
-                "Sync", "Forms", "Gzip", "Words",
+                "Sync", "Forms", "Gzip", "Words", "SQLiteBinding",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import Words
 import Foundation
 import GRDB
+import SQLiteBinding
 import Sync
 
 /// The server's storage on one embedded SQLite file (WAL, one writer, many
@@ -287,11 +288,12 @@ public final class SQLiteStorage: ServerStorage {
                 // one range query, not one per version (a changeset's
                 // versions are consecutive numbers of one site).
                 var heldHere: [Int64: Version?] = [:]
-                let seqs = c.versions.map(\.id.seq)
-                let rows = try Row.fetchCursor(held, arguments: [c.site.rawValue, seqs.min() ?? 0, seqs.max() ?? 0])
+                let versions = c.versions
+                let rows = try Row.fetchCursor(held, arguments: [c.site.rawValue, c.seq, c.lastSeq])
                 while let row = try rows.next() { heldHere[row[2] as Int64] = Self.version(row) }
                 var fresh: [Version] = []
-                for v in c.versions {
+                fresh.reserveCapacity(versions.count)
+                for v in versions {
                     if let existing = heldHere[v.id.seq] {
                         if existing != v { reused.append(v.id) }
                     } else {
@@ -308,10 +310,12 @@ public final class SQLiteStorage: ServerStorage {
                 // The owner is the writer (the policy checked the author), not a relay.
                 if recordOwner == nil { try newRecord.execute(arguments: [c.record, c.author, c.form, at]) }
                 for v in fresh {
-                    try insert.execute(arguments: [
-                        v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value, v.clock.ms,
-                        v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, user, at,
-                    ])
+                    try insert.run(db) { b in
+                        b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion)
+                        b.text(v.field); b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
+                        b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author)
+                        b.text(user); b.int(at)
+                    }
                 }
                 try Self.noteMedia(db, fresh)
                 try signature.execute(arguments: [c.site.rawValue, c.seq, c.entries.count, c.signature, carrier, at])

@@ -104,7 +104,7 @@ import Testing
             guard r.headers["content-type"] != WireEncoding.protobuf else {
                 return ScriptedServer.http(400, "{\"error\":\"bad_json\",\"message\":\"the body is not a valid PushRequest message: malformed JSON\"}")
             }
-            return answerAll(r, key: Self.serverKey, withReceipt: true)
+            return Self.answerAll(r, key: Self.serverKey, withReceipt: true)
         }
         try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil,
                             site: try store.identity().current.site, serverKey: Self.serverKey.publicKey)
