@@ -39,7 +39,8 @@ let package = Package(
         // The local store: the only module (with the bench) that touches GRDB.
         .target(
             name: "Store",
-            dependencies: ["Sync", "Forms", "Words", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Sync", "Forms", "Words", "SQLiteBinding", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             // Kill points for crash tests (FaultPoint) exist only in debug builds.
             swiftSettings: [.define("RECOLHA_FAULTS", .when(configuration: .debug))]
         ),

@@ -53,8 +53,7 @@ extension Store {
             let resolution = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: field, value: value,
                                      clock: clock, parents: parents, author: device.enumerator)
             try Self.upsertRecord(db, record: id, versions: previous + [resolution])
-            try Self.insert(db, [resolution])
-            try Self.sign(db, [resolution])
+            try Self.insertSigned(db, [resolution])
             try minter.persist(db)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Forms
 import GRDB
+import SQLiteBinding
 import Sync
 
 extension Store {
@@ -78,8 +79,7 @@ extension Store {
             // The record row before its versions, which reference it.
             try Self.upsertRecord(db, record: id, versions: previous + written)
             FaultPoint.reach("save-after-record")
-            try Self.insert(db, written)
-            if !written.isEmpty { try Self.sign(db, written) }
+            try Self.insertSigned(db, written)
             try minter.persist(db)
             FaultPoint.reach("save-before-commit")
             return SaveResult(record: id, versions: written.count, cleared: request.clearIrrelevant ? cleared : [],
@@ -107,8 +107,7 @@ extension Store {
             let tomb = Version(id: vid, record: id, form: row[0], formVersion: row[1], field: MetaField.deleted,
                                value: "true", clock: clock, parents: state.parentsForDelete(), author: device.enumerator)
             try Self.upsertRecord(db, record: id, versions: previous + [tomb])
-            try Self.insert(db, [tomb])
-            try Self.sign(db, [tomb])
+            try Self.insertSigned(db, [tomb])
             try minter.persist(db)
         }
     }
@@ -215,18 +214,20 @@ extension Store {
         return out
     }
 
-    static func insert(_ db: Database, _ versions: [Version], acked: Bool = false) throws {
+    static func insert(_ db: Database, _ versions: [Version], acked: Bool = false, signed: Bool = false) throws {
         let stmt = try db.cachedStatement(sql: """
             INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value,
-                                  clock_ms, clock_counter, parents, author, acked)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  clock_ms, clock_counter, parents, author, acked, signed)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for (i, v) in versions.enumerated() {
             if i == versions.count / 2 { FaultPoint.reach("save-mid-versions") }
-            try stmt.execute(arguments: [
-                v.id.site.rawValue, v.id.seq, v.record, v.form, v.formVersion, v.field, v.value,
-                v.clock.ms, v.clock.counter, v.parents.map(\.description).joined(separator: " "), v.author, acked,
-            ])
+            try stmt.run(db) { b in
+                b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion); b.text(v.field)
+                b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
+                b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author); b.int(acked ? 1 : 0)
+                b.int(signed ? 1 : 0)
+            }
             try noteMedia(db, record: v.record, value: v.value)
         }
     }

@@ -44,8 +44,7 @@ extension Store {
                                   value: review.json, clock: clock, parents: state.parents(of: MetaField.review),
                                   author: device.enumerator)
             try Self.upsertRecord(db, record: id, versions: previous + [version])
-            try Self.insert(db, [version])
-            try Self.sign(db, [version])
+            try Self.insertSigned(db, [version])
             try minter.persist(db)
         }
     }

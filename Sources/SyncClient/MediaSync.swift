@@ -82,7 +82,7 @@ extension SyncEngine {
                 complete = have == f.size
             }
             guard complete else { continue }
-            if f.size == 0 { FileManager.default.createFile(atPath: partial, contents: Data(), attributes: [.posixPermissions: 0o600]) }
+            if f.size == 0 { _ = FileManager.default.createFile(atPath: partial, contents: Data(), attributes: [.posixPermissions: 0o600]) }
             let kept: Bool
             do { kept = try store.receiveMedia(f.sha256, partial: partial) } catch { throw .store(error) }
             if kept {
