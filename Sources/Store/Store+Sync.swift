@@ -136,22 +136,36 @@ extension Store {
                             changesets heads: [ChangesetHead] = [], keys: [String: String] = [:]) throws(StoreError) -> Int {
         try write { db in
             let device = try requireDevice(db)
-            let exists = try db.cachedStatement(sql: "SELECT 1 FROM versions WHERE site_id = ? AND seq = ?")
+            // What is held already, one range query per run of one site's
+            // consecutive numbers (a page is mostly whole changesets).
+            let held = try db.cachedStatement(sql: "SELECT seq FROM versions WHERE site_id = ? AND seq BETWEEN ? AND ?")
             var fresh: [String: [Version]] = [:]
-            for item in batch {
-                let v = item.version.version
-                if try Bool.fetchOne(exists, arguments: [v.id.site.rawValue, v.id.seq]) == true { continue }
-                fresh[v.record, default: []].append(v)
+            var start = 0
+            while start < batch.count {
+                let first = batch[start].version.version.id
+                var end = start + 1
+                while end < batch.count, batch[end].version.version.id.site == first.site,
+                      batch[end].version.version.id.seq == first.seq + Int64(end - start) { end += 1 }
+                let have = Set(try Int64.fetchAll(held, arguments: [first.site.rawValue, first.seq, first.seq + Int64(end - start - 1)]))
+                for item in batch[start..<end] where !have.contains(item.version.version.id.seq) {
+                    fresh[item.version.version.record, default: []].append(item.version.version)
+                }
+                start = end
             }
+            let formKnown = try db.cachedStatement(sql: "SELECT 1 FROM forms WHERE form_id = ? AND version = ?")
+            var knownForms: Set<String> = []
             var clock = SiteClock(site: device.site, ms: device.clock.ms, counter: device.clock.counter)
             let guardian = ClockGuard(maxAheadMs: WireProtocol.maxClockAheadMs)
             for (record, versions) in fresh {
                 let previous = try Self.versions(db, record: record)
                 let all = previous + versions
                 let newest = all.max { $0.clock < $1.clock }!
-                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM forms WHERE form_id = ? AND version = ?",
-                                        arguments: [newest.form, newest.formVersion]) == true else {
-                    throw StoreError.unknownForm(id: "\(newest.form) version \(newest.formVersion)")
+                let formKey = newest.form + "\u{1}" + newest.formVersion
+                if !knownForms.contains(formKey) {
+                    guard try Bool.fetchOne(formKnown, arguments: [newest.form, newest.formVersion]) == true else {
+                        throw StoreError.unknownForm(id: "\(newest.form) version \(newest.formVersion)")
+                    }
+                    knownForms.insert(formKey)
                 }
                 try Self.upsertRecord(db, record: record, versions: all)
                 try Self.insert(db, versions, acked: true)

@@ -148,6 +148,7 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
 /// One prepared push: a survey's signed changeset, encoded and gzipped once.
 struct PreparedPush {
     let body: Data
+    let binary: Bool
     let versions: [VersionID]
 }
 
@@ -159,7 +160,10 @@ extension SimDevice {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return try store.pendingChangesets(limit: .max, maxBytes: .max, includeDrafts: false).map { c in
-            PreparedPush(body: try Gzip.compress(encoder.encode(PushRequest(changesets: [c]))), versions: c.versions.map(\.id))
+            // The body a device sends: protobuf (JSON for a changeset too big for it).
+            let request = PushRequest(changesets: [c])
+            return PreparedPush(body: try Gzip.compress(request.protobuf() ?? encoder.encode(request)), binary: try request.protobuf() != nil,
+                                versions: c.versions.map(\.id))
         }
     }
 
@@ -187,7 +191,8 @@ extension SimDevice {
                     transport!.compressRequests = false
                 }
                 let headers = [WireProtocol.protocolHeader: String(WireProtocol.version), "Authorization": "Bearer " + token,
-                               "Content-Type": "application/json", "Content-Encoding": "gzip", "Accept": "application/json",
+                               "Content-Type": pushes[k].binary ? WireEncoding.protobuf : WireEncoding.json,
+                               "Content-Encoding": "gzip", "Accept": "application/json",
                                WireProtocol.clientTimeHeader: String(Store.wallClock())]
                 let t0 = interval > 0 ? due : Date()
                 let r = try transport!.send(HTTPRequest(method: "POST", path: "/v1/push", headers: headers, body: pushes[k].body))
