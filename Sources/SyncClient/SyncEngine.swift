@@ -195,6 +195,9 @@ public final class SyncEngine {
             let answer = try self.send("POST", "/v1/pull", body: body,
                                        accept: binary ? "\(WireEncoding.protobuf), \(WireEncoding.json);q=0.5" : WireEncoding.json)
             guard WireEncoding.isProtobuf(answer.headers["content-type"]) else { return try self.decode(answer.body) }
+            // A page is about the bytes asked for; many more could only be a
+            // broken or hostile server's, and would grow many times in memory.
+            guard answer.body.count <= max(WireEncoding.maxProtobufBytes, 2 * options.pullBytes) else { throw .unreachable(Message(.syncUnreadable)) }
             do { return try PullResponse(protobuf: answer.body) } catch { throw .unreachable(Message(.syncUnreadable)) }
         }
         // The next page is asked for while this one is written: the server

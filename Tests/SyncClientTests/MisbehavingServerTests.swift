@@ -116,6 +116,27 @@ import Testing
         #expect(!engine.binaryBodies)
     }
 
+    /// A binary pull page far larger than asked for is refused before it
+    /// is decoded (tiny versions would grow it many times in memory).
+    @Test func anOversizedBinaryPageIsRefusedUnread() throws {
+        let dir = TempDir()
+        let store = try Store(path: dir.file("s.sqlite"), create: true)
+        try store.initialize(enumerator: "ana")
+        // 10 MiB of unknown fields: without the cap it reads as an empty
+        // page and the pull ends without an error.
+        let body = String(repeating: "\u{3a}\u{0}", count: 5 << 20)
+        let server = ScriptedServer { _, _ in
+            .raw(Data(("HTTP/1.1 200 OK\r\nContent-Type: \(WireEncoding.protobuf)\r\nConnection: close\r\n"
+                       + "Content-Length: \(body.utf8.count)\r\n\r\n" + body).utf8))
+        }
+        try store.saveLogin(server: server.url, user: "ana", role: "enumerator", token: String(repeating: "a", count: 81), cacert: nil,
+                            site: try store.identity().current.site, serverKey: Self.serverKey.publicKey)
+        let engine = SyncEngine(store: store, transport: try CurlTransport(baseURL: server.url, retry: .none), token: "x")
+        var summary = SyncSummary()
+        #expect { try engine.pull(SyncOptions(), into: &summary) } throws: { "\($0)".contains("could not be read") }
+        #expect(try store.syncState()?.cursor == 0)
+    }
+
     @Test func retriesServerErrorsHonouringRetryAfterButNeverA4xx() throws {
         let server = ScriptedServer { n, _ in
             n < 2 ? ScriptedServer.http(503, "{}", headers: ["Retry-After": "0"]) : ScriptedServer.http(200, "{\"ok\":true}")
