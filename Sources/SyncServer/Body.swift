@@ -54,18 +54,22 @@ enum Body {
     /// outside byte of a request passes here (fuzzed in FuzzTests).
     /// - Throws: `ServerError` 400 for a corrupt gzip or malformed JSON.
     static func decode<T: Decodable>(_ type: T.Type, from body: Data, gzip: Bool) throws -> T {
-        var data = body
-        if gzip {
-            do {
-                data = try Gzip.decompress(data, limit: 4 * WireProtocol.maxBodyBytes)
-            } catch {
-                throw ServerError(.badRequest, "bad_gzip", "the gzip body could not be read: \(error)")
-            }
-        }
+        let data = try inflate(body, gzip: gzip, limit: 4 * WireProtocol.maxBodyBytes)
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
             throw ServerError(.badRequest, "bad_json", "the body is not a valid \(T.self) message: \(Self.describe(error))")
+        }
+    }
+
+    /// The body gunzipped when sent gzip, at most `limit` bytes.
+    /// - Throws: `ServerError` 400 `bad_gzip`.
+    static func inflate(_ body: Data, gzip: Bool, limit: Int) throws -> Data {
+        guard gzip else { return body }
+        do {
+            return try Gzip.decompress(body, limit: limit)
+        } catch {
+            throw ServerError(.badRequest, "bad_gzip", "the gzip body could not be read: \(error)")
         }
     }
 
@@ -80,14 +84,7 @@ enum Body {
     /// - Throws: `ServerError` 400 for a corrupt gzip or a malformed body.
     static func push(from body: Data, gzip: Bool, protobuf: Bool) throws -> PushRequest {
         guard protobuf else { return try decode(PushRequest.self, from: body, gzip: gzip) }
-        var data = body
-        if gzip {
-            do {
-                data = try Gzip.decompress(data, limit: WireEncoding.maxProtobufBytes)
-            } catch {
-                throw ServerError(.badRequest, "bad_gzip", "the gzip body could not be read, or holds more than \(WireEncoding.maxProtobufBytes >> 20) MiB: \(error)")
-            }
-        }
+        let data = try inflate(body, gzip: gzip, limit: WireEncoding.maxProtobufBytes)
         do {
             return try PushRequest(protobuf: data)
         } catch let e as WireDecodingError {

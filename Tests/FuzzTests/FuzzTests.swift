@@ -173,27 +173,34 @@ import XLSForm
         return Array(try! JSONEncoder().encode(PushRequest(changesets: [signed])))
     }
 
+    /// The device of `pushIdentity`, as the server has it enrolled.
+    static let pushDevice = DeviceRecord(id: "d", user: "ana", name: "t", site: pushIdentity.site, tokenHash: "", createdAt: 0, expiresAt: 0,
+                                         lastSeenAt: nil, revoked: false, publicKey: pushIdentity.publicKey)
+    static let pushUser = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+
+    /// What the server does with a decoded push: each changeset's signed
+    /// bytes and signature, then its versions' rules.
+    static func judge(_ request: PushRequest) {
+        let forms = [flagship.id + "\u{1}" + flagship.version: flagship]
+        for c in request.changesets {
+            _ = c.signedBytes
+            guard SyncService.signatureProblem(c, device: pushDevice, user: pushUser) == nil else { continue }
+            for v in c.versions {
+                _ = VersionRules.check(v, owner: nil, device: pushDevice, user: pushUser, forms: forms, now: 1_700_000_000_000)
+            }
+        }
+    }
+
     /// Push bodies through the server's decoder, its signature check and
     /// then its version rules (where one answer once crashed the server).
     @Test func pushBodies() throws {
-        let form = Self.flagship
-        let forms = [form.id + "\u{1}" + form.version: form]
         let seed = Self.pushSeed()
-        let id = Self.pushIdentity
-        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: id.site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil,
-                                  revoked: false, publicKey: id.publicKey)
-        let user = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+        let device = Self.pushDevice, user = Self.pushUser
         let decoded = try JSONDecoder().decode(PushRequest.self, from: Data(seed))
         #expect(SyncService.signatureProblem(decoded.changesets[0], device: device, user: user) == nil, "the seed verifies")
         try fuzz("push", seeds: [seed]) { input in
             do {
-                let request = try Body.decode(PushRequest.self, from: Data(input), gzip: false)
-                for c in request.changesets {
-                    guard SyncService.signatureProblem(c, device: device, user: user) == nil else { continue }
-                    for v in c.versions {
-                        _ = VersionRules.check(v, owner: nil, device: device, user: user, forms: forms, now: 1_700_000_000_000)
-                    }
-                }
+                Self.judge(try Body.decode(PushRequest.self, from: Data(input), gzip: false))
             } catch let e as ServerError {
                 #expect(e.status == .badRequest)
                 clear(e)
@@ -205,10 +212,7 @@ import XLSForm
     /// canonical encoding and the check without trapping, whatever their numbers.
     @Test func unverifiedChangesetsNeverTrap() throws {
         let seed = Self.pushSeed()
-        let id = Self.pushIdentity
-        let device = DeviceRecord(id: "d", user: "ana", name: "t", site: id.site, tokenHash: "", createdAt: 0, expiresAt: 0, lastSeenAt: nil,
-                                  revoked: false, publicKey: id.publicKey)
-        let user = UserRecord(name: "ana", role: .enumerator, passwordHash: "", createdAt: 0)
+        let device = Self.pushDevice, user = Self.pushUser
         try fuzz("changesets", seeds: [seed], generate: { Array($0.json().utf8) }) { input in
             guard let request = try? JSONDecoder().decode(PushRequest.self, from: Data(input)) else { return }
             for c in request.changesets {
