@@ -111,6 +111,10 @@ public enum Answer: Hashable, Sendable {
 /// Canonical JSON spelling of strings and numbers.
 public enum JSONText {
     public static func quote(_ s: String) -> String {
+        // Most text needs no escape: one scan of its bytes finds out.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + s + "\""
+        }
         var out = "\""
         out.reserveCapacity(s.utf8.count + 2)
         for u in s.unicodeScalars {

@@ -90,6 +90,18 @@ public struct AnswerContext: ExprContext {
         return relevant?.isTrue(in: self) ?? true
     }
 
+    /// Whether a choice of that name is on offer here: in the question's
+    /// list and passing its choice_filter. Only that name's rows are tried.
+    public func offers(_ q: Question, _ name: String) -> Bool {
+        let named = form.choices(for: q, named: name)
+        guard let filter = q.choiceFilter else { return !named.isEmpty }
+        var ctx = self
+        return named.contains { c in
+            ctx.choice = c
+            return filter.isTrue(in: ctx)
+        }
+    }
+
     /// The choices of a question that pass its choice_filter here.
     public func choices(for q: Question) -> [Choice] {
         let all = form.choices(for: q)

@@ -30,6 +30,13 @@ public final class Form: Sendable {
     public let deviceFilledInRepeats: Bool
     /// Whether any question has a `trigger` (a save then compares with the answers saved before).
     public let hasTriggers: Bool
+    /// Where each choice name sits in its list (list, name, positions): a
+    /// save checks the choices picked, not every choice a list offers.
+    let choicePositions: [String: [String: [Int]]]
+    /// Every name a settling pass reads (relevance, calculations, their
+    /// choice filters, triggers): a pass that changed none of them, outside
+    /// any repeat, is the last one needed.
+    let settleReads: Set<String>
 
     init(
         id: String, version: String, title: String, titles: Localized = Localized(), defaultLanguage: String, languages: [Language],
@@ -60,6 +67,18 @@ public final class Form: Sendable {
         deviceFilled = filled
         deviceFilledInRepeats = filled.contains { !$0.repeats.isEmpty }
         hasTriggers = questions.values.contains { $0.trigger != nil }
+        var reads: Set<String> = []
+        for q in questions.values {
+            for e in [q.relevant, q.calculation, q.choiceFilter].compactMap({ $0 }) { reads.formUnion(e.references) }
+            if let t = q.trigger { reads.insert(t) }
+        }
+        for g in groups.values { reads.formUnion(g.relevant?.references ?? []) }
+        settleReads = reads
+        choicePositions = choiceLists.mapValues { list in
+            var at: [String: [Int]] = [:]
+            for (i, c) in list.enumerated() { at[c.name, default: []].append(i) }
+            return at
+        }
     }
 
     /// Every question in sheet order, depth first.
@@ -84,6 +103,13 @@ public final class Form: Sendable {
 
     /// The rows `instance('x')` reads: the choice list x, else the file
     /// x.csv, x.xml or x.geojson published with the form.
+    /// The choices of a question's list named `name` (more than one only
+    /// when a list repeats a name).
+    func choices(for q: Question, named name: String) -> [Choice] {
+        guard let list = q.listName, let rows = choiceLists[list], let at = choicePositions[list]?[name] else { return [] }
+        return at.map { rows[$0] }
+    }
+
     public func instanceRows(_ id: String) -> [Choice]? {
         choiceLists[id] ?? choiceLists[id + ".csv"] ?? choiceLists[id + ".xml"] ?? choiceLists[id + ".geojson"]
     }

@@ -105,32 +105,45 @@ public struct FormRules: Sendable {
         }
         // Calculations may read each other and relevance may read
         // calculations: a few passes reach a fixed point for any sane form.
+        // A pass computes first and clears only when no calculation it
+        // changed is read: relevance judged on a stale calculation would
+        // clear an answer that belongs.
         var settledFields: [Field]?
-        for _ in 0..<4 {
-            var changed = false
+        for _ in 0..<8 {
+            // Whether a change could alter what this pass read: a name some
+            // rule reads, or anything inside a repeat (instances come and go).
+            var rereads = false
+            func changedAt(_ f: Field) {
+                if !rereads { rereads = !f.scope.isEmpty || form.settleReads.contains(f.question.name) }
+            }
             let pass = fields(answers, openInstances: openInstances)
+            var irrelevant: [Field] = []
             for f in pass {
                 if let trigger = f.question.trigger {
                     // Only a change of its trigger (re)computes it, or clears it without a calculation.
                     let now = context(answers, scope: f.scope).value(of: trigger)
                     let before = previous.map { context($0, scope: f.scope).value(of: trigger) } ?? .string("")
                     guard now.asString != before.asString, f.relevant else {
-                        if !f.relevant, answers[f.path] != nil { answers[f.path] = nil; cleared.append(f.path); changed = true }
+                        if !f.relevant { irrelevant.append(f) }
                         continue
                     }
                     let new = computed(f, answers)
-                    if answers[f.path] != new { answers[f.path] = new; changed = true }
+                    if answers[f.path] != new { answers[f.path] = new; changedAt(f) }
                 } else if f.question.type == .calculate || f.question.readOnly, f.question.calculation != nil {
                     // A read-only question with a calculation shows what it computes, as in ODK.
                     let new = f.relevant ? computed(f, answers) : nil
-                    if answers[f.path] != new { answers[f.path] = new; changed = true }
-                } else if !f.relevant, answers[f.path] != nil {
-                    answers[f.path] = nil
-                    cleared.append(f.path)
-                    changed = true
+                    if answers[f.path] != new { answers[f.path] = new; changedAt(f) }
+                } else if !f.relevant {
+                    irrelevant.append(f)
                 }
             }
-            if !changed { settledFields = pass; break }
+            if rereads { continue }
+            for f in irrelevant where answers[f.path] != nil {
+                answers[f.path] = nil
+                cleared.append(f.path)
+                changedAt(f)
+            }
+            if !rereads { settledFields = pass; break }
         }
         return (answers, cleared, settledFields)
     }
@@ -212,19 +225,20 @@ public struct FormRules: Sendable {
         let q = f.question
         if let reason = a.problem(for: q) { return reason }
         if q.type.hasChoices {
-            let offered = Set(context(answers, scope: f.scope).choices(for: q).map(\.name))
+            let ctx = context(answers, scope: f.scope)
             let picked: [String]
             switch a {
             case .text(let s): picked = [s]
             case .choices(let c): picked = c
             default: picked = []
             }
-            if picked.contains(where: { !offered.contains($0) }) {
+            if picked.contains(where: { !ctx.offers(q, $0) }) {
                 return Message(q.choiceFilter == nil ? .answerNotOffered : .answerNotOfferedNow, ["list": .text(q.listName ?? "")])
             }
             // A ranking orders every choice on offer.
-            if q.type == .rank, !picked.isEmpty, Set(picked) != offered {
-                return Message(.answerRankAll, ["count": .int(offered.count)])
+            if q.type == .rank, !picked.isEmpty {
+                let offered = Set(ctx.choices(for: q).map(\.name))
+                if Set(picked) != offered { return Message(.answerRankAll, ["count": .int(offered.count)]) }
             }
         }
         if let c = q.constraint, !c.isTrue(in: context(answers, scope: f.scope, current: a.xvalue)) {

@@ -12,8 +12,17 @@ public struct SiteIdentity: Sendable, Hashable {
     public let secret: String
     /// The public key: 64 lowercase hex digits, sent at login.
     public let publicKey: String
-    /// The private key's 32 bytes (the swift-crypto key type is not Sendable).
+    /// The private key's 32 bytes.
     let raw: Data
+    /// The signing key made once: making it from its bytes derives the
+    /// public key, half the cost of a signature.
+    private let key: SigningKey
+
+    /// swift-crypto's key type is not Sendable; it is immutable once made.
+    private final class SigningKey: @unchecked Sendable {
+        let key: Curve25519.Signing.PrivateKey
+        init(_ key: Curve25519.Signing.PrivateKey) { self.key = key }
+    }
 
     /// A fresh key pair from the system's random numbers.
     public static func make() -> SiteIdentity {
@@ -26,6 +35,7 @@ public struct SiteIdentity: Sendable, Hashable {
             return nil
         }
         self.raw = raw
+        self.key = SigningKey(key)
         self.secret = secret
         self.publicKey = Hex.encode(key.publicKey.rawRepresentation)
         self.site = Self.derive(publicKey: publicKey)!
@@ -54,7 +64,7 @@ public struct SiteIdentity: Sendable, Hashable {
     /// An Ed25519 signature of `message`, in hex (128 digits).
     public func sign(_ message: Data) -> String {
         // Ed25519 signing fails only for a malformed key, which init refuses.
-        Hex.encode(try! Curve25519.Signing.PrivateKey(rawRepresentation: raw).signature(for: message))
+        Hex.encode(try! key.key.signature(for: message))
     }
 
     /// What a device signs at login: it holds the key of the site it claims,
