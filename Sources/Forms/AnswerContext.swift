@@ -38,7 +38,7 @@ public struct AnswerContext: ExprContext {
     }
 
     public func value(of name: String) -> XValue {
-        guard let q = form.questions[name] else {
+        guard let repeats = form.repeatsOf[name] else {
             // A group or repeat: count() of a repeat counts its instances.
             if let g = form.groups[name], g.isRepeat {
                 let outer = g.enclosing.filter { form.groups[$0]?.isRepeat == true }
@@ -47,7 +47,8 @@ public struct AnswerContext: ExprContext {
             }
             return .string("")
         }
-        let (paths, isList) = paths(name, repeats: q.repeats)
+        if repeats.isEmpty { return answers[name]?.xvalue ?? .string("") }
+        let (paths, isList) = paths(name, repeats: repeats)
         if isList { return .list(paths.compactMap { answers[$0]?.xvalue.asString }) }
         return answers[paths[0]]?.xvalue ?? .string("")
     }

@@ -37,6 +37,9 @@ public final class Form: Sendable {
     /// choice filters, triggers): a pass that changed none of them, outside
     /// any repeat, is the last one needed.
     let settleReads: Set<String>
+    /// The repeats around each question: what reading an answer needs,
+    /// without copying the whole question out of `questions`.
+    let repeatsOf: [String: [String]]
 
     init(
         id: String, version: String, title: String, titles: Localized = Localized(), defaultLanguage: String, languages: [Language],
@@ -74,6 +77,7 @@ public final class Form: Sendable {
         }
         for g in groups.values { reads.formUnion(g.relevant?.references ?? []) }
         settleReads = reads
+        repeatsOf = questions.mapValues(\.repeats)
         choicePositions = choiceLists.mapValues { list in
             var at: [String: [Int]] = [:]
             for (i, c) in list.enumerated() { at[c.name, default: []].append(i) }
@@ -146,7 +150,11 @@ public struct Group: Sendable {
     public var repeatCount: Expr?
 }
 
-public struct Question: Sendable {
+/// A class, not a struct: a save walks the form several times, and copying
+/// a question's thirty fields at every step was a seventh of its time. The
+/// loader sets its fields before the form is published; nothing changes
+/// them after, which is what makes sharing it across threads safe.
+public final class Question: @unchecked Sendable {
     public var name: String
     public var type: QuestionType
     public var listName: String?
@@ -193,6 +201,17 @@ public struct Question: Sendable {
     public var enclosing: [String]
     /// Names of the repeats around it, outermost first.
     public var repeats: [String]
+
+    init(name: String, type: QuestionType, listName: String?, label: Localized, hint: Localized, required: Expr?,
+         requiredMessage: Localized, constraint: Expr?, constraintText: String?, constraintMessage: Localized,
+         relevant: Expr?, calculation: Expr?, defaultValue: String?, choiceFilter: Expr?, appearance: String?,
+         row: Int, enclosing: [String], repeats: [String]) {
+        self.name = name; self.type = type; self.listName = listName; self.label = label; self.hint = hint
+        self.required = required; self.requiredMessage = requiredMessage; self.constraint = constraint
+        self.constraintText = constraintText; self.constraintMessage = constraintMessage; self.relevant = relevant
+        self.calculation = calculation; self.defaultValue = defaultValue; self.choiceFilter = choiceFilter
+        self.appearance = appearance; self.row = row; self.enclosing = enclosing; self.repeats = repeats
+    }
 }
 
 public struct Choice: Hashable, Sendable {

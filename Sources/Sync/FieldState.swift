@@ -10,6 +10,11 @@ public struct FieldState: Hashable, Sendable {
 
     /// Computes the heads of a field from all of its versions (duplicates allowed).
     public init<S: Sequence>(versions: S) where S.Element == Version {
+        // Most fields have one version: no tables to build.
+        if let one = versions as? [Version], one.count == 1 {
+            heads = one[0].parents.contains(one[0].id) ? [] : one
+            return
+        }
         var byID: [VersionID: Version] = [:]
         var replaced: Set<VersionID> = []
         for v in versions {

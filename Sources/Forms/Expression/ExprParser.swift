@@ -267,6 +267,8 @@ public struct ExprParser {
 
 extension String {
     var trimmingSpaces: String {
+        // Most text starts and ends with a visible ASCII character.
+        if let f = utf8.first, let l = utf8.last, f > 0x20, f < 0x7F, l > 0x20, l < 0x7F { return self }
         var s = Substring(self)
         while let f = s.first, f.isWhitespace { s.removeFirst() }
         while let l = s.last, l.isWhitespace { s.removeLast() }

@@ -107,6 +107,42 @@ extension Expr {
         v.asString.split(whereSeparator: { $0 == " " })
     }
 
+    /// Calls `body` with each space-separated token of ASCII text as bytes
+    /// (until it returns true); false, without calling, when the text is not
+    /// ASCII (whose characters compare as Unicode does, not byte by byte).
+    static func asciiTokens(_ text: String, _ body: (UnsafeBufferPointer<UInt8>.SubSequence) -> Bool) -> Bool? {
+        var text = text
+        return text.withUTF8 { h -> Bool? in
+            guard !h.contains(where: { $0 >= 0x80 }) else { return nil }
+            var i = 0
+            while i < h.count {
+                while i < h.count && h[i] == 0x20 { i += 1 }
+                let start = i
+                while i < h.count && h[i] != 0x20 { i += 1 }
+                if i > start && body(h[start..<i]) { return true }
+            }
+            return false
+        }
+    }
+
+    /// `selected(list, name)` without splitting the list into new strings.
+    static func selected(_ list: String, _ name: String) -> Bool {
+        var name = name
+        let found: Bool?? = name.withUTF8 { n in
+            guard !n.contains(where: { $0 >= 0x80 }) else { return nil }
+            return asciiTokens(list) { $0.elementsEqual(n) }
+        }
+        if let found = found ?? nil { return found }
+        return list.split(whereSeparator: { $0 == " " }).contains(Substring(name))
+    }
+
+    /// `count-selected(list)` without splitting the list into new strings.
+    static func countSelected(_ list: String) -> Int {
+        var n = 0
+        if asciiTokens(list, { _ in n += 1; return false }) != nil { return n }
+        return list.split(whereSeparator: { $0 == " " }).count
+    }
+
     private static func call<C: ExprContext>(_ name: String, _ args: [Expr], _ ctx: C) -> XValue {
         func arg(_ i: Int) -> XValue { args[i].evaluate(in: ctx) }
         switch name {
@@ -137,8 +173,8 @@ extension Expr {
             }
             if values.isEmpty || values.contains(where: \.isNaN) { return .number(.nan) }
             return .number(name == "min" ? values.min()! : values.max()!)
-        case "selected": return .bool(tokens(arg(0)).contains(Substring(arg(1).asString.trimmingSpaces)))
-        case "count-selected": return .number(Double(tokens(arg(0)).count))
+        case "selected": return .bool(selected(arg(0).asString, arg(1).asString.trimmingSpaces))
+        case "count-selected": return .number(Double(countSelected(arg(0).asString)))
         case "selected-at":
             let t = tokens(arg(0))
             let i = Int(arg(1).asNumber.isFinite ? arg(1).asNumber : -1)
