@@ -94,11 +94,11 @@ public struct AnswerContext: ExprContext {
     /// Whether a choice of that name is on offer here: in the question's
     /// list and passing its choice_filter. Only that name's rows are tried.
     public func offers(_ q: Question, _ name: String) -> Bool {
-        let named = form.choices(for: q, named: name)
-        guard let filter = q.choiceFilter else { return !named.isEmpty }
+        guard let list = q.listName, let at = form.choicePositions[list]?[name] else { return false }
+        guard let filter = q.choiceFilter, let rows = form.choiceLists[list] else { return true }
         var ctx = self
-        return named.contains { c in
-            ctx.choice = c
+        return at.contains { i in
+            ctx.choice = rows[i]
             return filter.isTrue(in: ctx)
         }
     }

@@ -107,13 +107,6 @@ public final class Form: Sendable {
 
     /// The rows `instance('x')` reads: the choice list x, else the file
     /// x.csv, x.xml or x.geojson published with the form.
-    /// The choices of a question's list named `name` (more than one only
-    /// when a list repeats a name).
-    func choices(for q: Question, named name: String) -> [Choice] {
-        guard let list = q.listName, let rows = choiceLists[list], let at = choicePositions[list]?[name] else { return [] }
-        return at.map { rows[$0] }
-    }
-
     public func instanceRows(_ id: String) -> [Choice]? {
         choiceLists[id] ?? choiceLists[id + ".csv"] ?? choiceLists[id + ".xml"] ?? choiceLists[id + ".geojson"]
     }

@@ -172,12 +172,16 @@ public struct FormRules: Sendable {
     /// - Parameter walked: `fields(answers)` when the caller has it already.
     public func problems(_ answers: Answers, finalizing: Bool, walked: [Field]? = nil) -> [AnswerProblem] {
         var out: [AnswerProblem] = []
-        var known: Set<String> = []
-        for f in walked ?? fields(answers) {
-            known.insert(f.path)
+        // How many answers sit on a field of the form: all of them, unless
+        // some are unknown (only then are their paths collected).
+        var onFields = 0
+        let walked = walked ?? fields(answers)
+        for f in walked {
             let q = f.question
+            let answer = answers[f.path]
+            if answer != nil { onFields += 1 }
             guard f.relevant else { continue }
-            if let a = answers[f.path] {
+            if let a = answer {
                 if let reason = check(a, field: f, answers: answers) {
                     out.append(AnswerProblem(field: answers.positional(f.path), reason: reason))
                 }
@@ -186,8 +190,11 @@ public struct FormRules: Sendable {
                 out.append(AnswerProblem(field: answers.positional(f.path), reason: message(q.requiredMessage) ?? Message(.answerRequired)))
             }
         }
-        for path in answers.values.keys.sorted() where !known.contains(path) {
-            out.append(AnswerProblem(field: answers.positional(path), reason: Message(.answerNotInForm, ["form": .text(form.id)])))
+        if onFields != answers.values.count {
+            let known = Set(walked.map(\.path))
+            for path in answers.values.keys.sorted() where !known.contains(path) {
+                out.append(AnswerProblem(field: answers.positional(path), reason: Message(.answerNotInForm, ["form": .text(form.id)])))
+            }
         }
         out += repeatCountProblems(answers, finalizing: finalizing)
         return out

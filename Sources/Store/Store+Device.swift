@@ -51,7 +51,9 @@ extension Store {
     }
 
     static func device(_ db: Database) throws -> DeviceInfo? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM device WHERE id = 1") else { return nil }
+        // Every save reads it: a statement prepared once per connection.
+        guard let row = try Row.fetchOne(db.cachedStatement(
+            sql: "SELECT site_id, enumerator, next_seq, clock_ms, clock_counter FROM device WHERE id = 1")) else { return nil }
         let siteText: String = row["site_id"]
         guard let site = SiteID(siteText) else { throw StoreError.database("the device row holds a malformed site id") }
         return DeviceInfo(
@@ -85,8 +87,7 @@ struct VersionMinter {
     }
 
     func persist(_ db: Database) throws {
-        try db.execute(
-            sql: "UPDATE device SET next_seq = ?, clock_ms = ?, clock_counter = ? WHERE id = 1",
-            arguments: [device.nextSeq, clock.last.ms, clock.last.counter])
+        try db.cachedStatement(sql: "UPDATE device SET next_seq = ?, clock_ms = ?, clock_counter = ? WHERE id = 1")
+            .execute(arguments: [device.nextSeq, clock.last.ms, clock.last.counter])
     }
 }
