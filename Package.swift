@@ -146,7 +146,7 @@ let package = Package(
         .testTarget(name: "XLSFormTests", dependencies: ["XLSForm", "Forms", "RecolhaTesting"]),
         .testTarget(
             name: "StoreTests",
-            dependencies: ["Store", "RecolhaTesting", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Store", "SQLiteBinding", "RecolhaTesting", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "EndToEndTests",

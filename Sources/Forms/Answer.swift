@@ -35,15 +35,32 @@ public enum Answer: Hashable, Sendable {
         self.init(jsonValue: value, integral: !json.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }))
     }
 
-    /// A quoted string without escapes or control characters, or a whole
-    /// number; nil for anything else.
+    /// A quoted string without escapes or control characters, a list of
+    /// such strings as stored (`["a","b"]`, no spaces), or a whole number;
+    /// nil for anything else.
     static func fast(_ json: String) -> Answer? {
         let u = json.utf8
         guard let first = u.first else { return nil }
+        func plain(_ inner: Substring.UTF8View) -> Bool {
+            !inner.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 < 0x20 })
+        }
         if first == UInt8(ascii: "\""), u.count >= 2, u.last == UInt8(ascii: "\"") {
-            let inner = u.dropFirst().dropLast()
-            guard !inner.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 < 0x20 }) else { return nil }
+            let inner = Substring(json).utf8.dropFirst().dropLast()
+            guard plain(inner) else { return nil }
             return .text(String(json.dropFirst().dropLast()))
+        }
+        if first == UInt8(ascii: "["), u.last == UInt8(ascii: "]") {
+            let inner = Substring(json).dropFirst().dropLast()
+            if inner.isEmpty { return .choices([]) }
+            // No item holds a comma unescaped without also holding a quote.
+            var items: [String] = []
+            for piece in inner.split(separator: ",", omittingEmptySubsequences: false) {
+                let b = piece.utf8
+                guard b.count >= 2, b.first == UInt8(ascii: "\""), b.last == UInt8(ascii: "\""),
+                      plain(piece.dropFirst().dropLast().utf8) else { return nil }
+                items.append(String(piece.dropFirst().dropLast()))
+            }
+            return .choices(items)
         }
         // A whole number: optional minus, digits, no leading zero.
         let digits = first == UInt8(ascii: "-") ? u.dropFirst() : u[...]

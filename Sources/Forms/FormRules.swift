@@ -162,8 +162,18 @@ public struct FormRules: Sendable {
 
     /// The question name at the end of a path.
     public static func name(of path: String) -> String {
-        guard let r = path.range(of: "].", options: .backwards) else { return path }
-        return String(path[r.upperBound...])
+        // The last "]." by bytes: Foundation's backwards search bridged
+        // every path to NSString (6% of the server's push).
+        let u = path.utf8
+        var i = u.endIndex
+        while i != u.startIndex {
+            let dot = u.index(before: i)
+            guard dot != u.startIndex else { break }
+            let close = u.index(before: dot)
+            if u[dot] == UInt8(ascii: "."), u[close] == UInt8(ascii: "]") { return String(path[i...]) }
+            i = dot
+        }
+        return path
     }
 
     /// Every problem with the answers: unknown fields, wrong types, choices

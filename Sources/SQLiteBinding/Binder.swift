@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -66,5 +67,41 @@ extension Statement {
         guard rc == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)), sql: sql)
         }
+    }
+}
+
+extension Database {
+    /// Rows per INSERT statement: one statement's own start and end (its
+    /// constraint checks, its reset) cost about as much as a row's insert.
+    public static let rowsPerInsert = 32
+
+    /// Inserts `count` rows through `INSERT ... VALUES (...), (...)`, up to
+    /// `rowsPerInsert` rows per statement, in order (rowids follow it);
+    /// `bind` binds row `i`'s values, every column in `head`'s order.
+    /// - Parameter head: `INSERT INTO table (column, ...)`, from code, never from input.
+    public func insertRows(_ head: String, columns: Int, count: Int, bind: (inout Binder, Int) -> Void) throws {
+        var start = 0
+        while start < count {
+            let end = min(start + Self.rowsPerInsert, count)
+            try cachedStatement(sql: InsertSQL.text(head, columns: columns, rows: end - start)).run(self) { b in
+                for i in start..<end { bind(&b, i) }
+            }
+            start = end
+        }
+    }
+}
+
+/// The text of each multi-row insert, made once per process.
+private enum InsertSQL {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var made: [String: String] = [:]
+
+    static func text(_ head: String, columns: Int, rows: Int) -> String {
+        let key = "\(rows) \(head)"
+        if let sql = lock.withLock({ made[key] }) { return sql }
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let sql = head + " VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+        lock.withLock { made[key] = sql }
+        return sql
     }
 }

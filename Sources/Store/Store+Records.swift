@@ -215,20 +215,24 @@ extension Store {
     }
 
     static func insert(_ db: Database, _ versions: [Version], acked: Bool = false, signed: Bool = false) throws {
-        let stmt = try db.cachedStatement(sql: """
+        let half = versions.count / 2
+        try insertRows(db, versions[..<half], acked: acked, signed: signed)
+        if !versions.isEmpty { FaultPoint.reach("save-mid-versions") }
+        try insertRows(db, versions[half...], acked: acked, signed: signed)
+        for v in versions { try noteMedia(db, record: v.record, value: v.value) }
+    }
+
+    static func insertRows(_ db: Database, _ versions: ArraySlice<Version>, acked: Bool, signed: Bool) throws {
+        let first = versions.startIndex
+        try db.insertRows("""
             INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value,
                                   clock_ms, clock_counter, parents, author, acked, signed)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        for (i, v) in versions.enumerated() {
-            if i == versions.count / 2 { FaultPoint.reach("save-mid-versions") }
-            try stmt.run(db) { b in
-                b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion); b.text(v.field)
-                b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
-                b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author); b.int(acked ? 1 : 0)
-                b.int(signed ? 1 : 0)
-            }
-            try noteMedia(db, record: v.record, value: v.value)
+            """, columns: 13, count: versions.count) { b, i in
+            let v = versions[first + i]
+            b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion); b.text(v.field)
+            b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
+            b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author); b.int(acked ? 1 : 0)
+            b.int(signed ? 1 : 0)
         }
     }
 

@@ -16,11 +16,6 @@ extension SQLiteStorage {
                 """)
             let owner = try db.cachedStatement(sql: "SELECT owner FROM records WHERE id = ?")
             let newRecord = try db.cachedStatement(sql: "INSERT INTO records (id, owner, form_id, created_at) VALUES (?, ?, ?, ?)")
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO versions (site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
-                                      clock_counter, parents, author, pushed_by, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
             let signature = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO changesets (site_id, seq, count, signature, carried_by, received_at) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -51,13 +46,15 @@ extension SQLiteStorage {
                 }
                 // The owner is the writer (the policy checked the author), not a relay.
                 if recordOwner == nil { try newRecord.execute(arguments: [c.record, c.author, c.form, at]) }
-                for v in fresh {
-                    try insert.run(db) { b in
-                        b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion)
-                        b.text(v.field); b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
-                        b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author)
-                        b.text(user); b.int(at)
-                    }
+                try db.insertRows("""
+                    INSERT INTO versions (site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
+                                          clock_counter, parents, author, pushed_by, received_at)
+                    """, columns: 13, count: fresh.count) { b, i in
+                    let v = fresh[i]
+                    b.text(v.id.site.rawValue); b.int(v.id.seq); b.text(v.record); b.text(v.form); b.text(v.formVersion)
+                    b.text(v.field); b.text(v.value); b.int(v.clock.ms); b.int(Int64(v.clock.counter))
+                    b.text(v.parents.isEmpty ? "" : v.parents.map(\.description).joined(separator: " ")); b.text(v.author)
+                    b.text(user); b.int(at)
                 }
                 try Self.noteMedia(db, fresh)
                 try signature.execute(arguments: [c.site.rawValue, c.seq, c.entries.count, c.signature, carrier, at])

@@ -1,5 +1,6 @@
 import Foundation
 import GRDBSQLite
+import Store
 
 /// Every record row of a store (all its columns) with its version rows, in
 /// the order the records were made: what plain SQLite inserts as a limit.
@@ -47,6 +48,8 @@ final class PlainStore {
         let schema = try! String(contentsOfFile: root + "/schema/store.sql", encoding: .utf8)
         sqlite3_exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;", nil, nil, nil)
         sqlite3_exec(db, schema, nil, nil, nil)
+        // The store's own page cache, so both sides read and write alike.
+        sqlite3_exec(db, Store.cachePragma, nil, nil, nil)
         sqlite3_exec(db, "INSERT INTO forms SELECT * FROM (SELECT 'health_facility_assessment', '\(form.version)', 't', '{}', 0)", nil, nil, nil)
         sqlite3_prepare_v2(db, "INSERT INTO versions (site_id, seq, record_id, form_id, form_version, field, value, clock_ms, clock_counter, parents, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &insertVersion, nil)
     }

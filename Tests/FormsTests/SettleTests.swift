@@ -96,4 +96,24 @@ import Testing
         let back = try JSONDecoder().decode(String.self, from: Data(JSONText.quote(s).utf8))
         #expect(back == s)
     }
+
+    /// The byte scan for a path's question name gives what Foundation's
+    /// backwards search gave.
+    @Test(arguments: 0..<200)
+    func aPathsNameIsWhatFollowsItsLastInstance(seed: Int) {
+        var rng = SeededRandom(seed: UInt64(seed) &+ 991)
+        let alphabet: [Character] = ["a", "b", "]", ".", "[", "é", "_", "0"]
+        let path = String((0..<Int.random(in: 0...14, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+        let foundation = path.range(of: "].", options: .backwards).map { String(path[$0.upperBound...]) } ?? path
+        #expect(FormRules.name(of: path) == foundation, "\(path)")
+        #expect(FormRules.name(of: "staff[k1].cadre") == "cadre" && FormRules.name(of: "a[x].b[y].c") == "c")
+    }
+
+    /// Stored lists of choices take the fast path and read as the decoder reads them.
+    @Test func storedListsReadAsTheDecoderReadsThem() {
+        for text in [#"["a","b"]"#, "[]", #"[""]"#, #"["a,b"]"#, #"["a","b",]"#, #"["a" ,"b"]"#, #"["a"b"]"#, #"[1]"#, "[", #"["é","ç ã"]"#] {
+            let slow = (try? JSONValue.parse(Data(text.utf8))).flatMap { Answer(jsonValue: $0, integral: true) }
+            #expect(Answer(json: text) == slow, "\(text)")
+        }
+    }
 }
