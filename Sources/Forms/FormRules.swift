@@ -109,7 +109,8 @@ public struct FormRules: Sendable {
         // changed is read: relevance judged on a stale calculation would
         // clear an answer that belongs.
         var settledFields: [Field]?
-        for _ in 0..<8 {
+        let passes = 8
+        for attempt in 0..<passes {
             // Whether a change could alter what this pass read: a name some
             // rule reads, or anything inside a repeat (instances come and go).
             var rereads = false
@@ -137,7 +138,8 @@ public struct FormRules: Sendable {
                     irrelevant.append(f)
                 }
             }
-            if rereads { continue }
+            // (A form whose calculations never settle still has its irrelevant answers cleared, on the last pass.)
+            if rereads && attempt < passes - 1 { continue }
             for f in irrelevant where answers[f.path] != nil {
                 answers[f.path] = nil
                 cleared.append(f.path)

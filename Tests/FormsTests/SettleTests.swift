@@ -116,4 +116,18 @@ import Testing
             #expect(Answer(json: text) == slow, "\(text)")
         }
     }
+
+    /// A calculation that never settles (it reads itself) still leaves the
+    /// irrelevant answers cleared, as every pass cleared them before.
+    @Test func irrelevantAnswersAreClearedWhenCalculationsNeverSettle() throws {
+        let form = try Form.load(definition([
+            ["type": "calculate", "name": "n", "calculation": "concat(${n}, 'x')"],
+            ["type": "integer", "name": "a"],
+            ["type": "text", "name": "t", "relevant": "${a} > 5"],
+        ]))
+        let (settled, cleared, fields) = FormRules(form: form, nowMs: 0)
+            .settleKeepingFields(Answers(["a": .integer(1), "t": .text("x")]))
+        #expect(settled["t"] == nil && cleared == ["t"])
+        #expect(fields == nil)
+    }
 }
