@@ -243,17 +243,10 @@ extension Store {
     static func upsertRecord(_ db: Database, record: String, versions all: [Version]) throws {
         guard let first = all.min(by: { $0.clock < $1.clock }), let newest = all.max(by: { $0.clock < $1.clock }) else { return }
         let state = RecordState(record: record, versions: all)
-        var shown: [(path: String, json: String)] = []
-        shown.reserveCapacity(state.fields.count)
-        var size = 2
-        for (path, field) in state.fields where !MetaField.isMeta(path) {
-            guard let json = field.value else { continue }
-            shown.append((path, json))
-            size += path.utf8.count + json.utf8.count + 4
-        }
-        shown.sort { $0.path < $1.path }  // paths are unique: no order among equals to keep
+        var shown = Array(state.values)
+        shown.sort { $0.key < $1.key }  // paths are unique: no order among equals to keep
         var answers = "{"
-        answers.reserveCapacity(size + 16)
+        answers.reserveCapacity(shown.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 })
         for (i, (path, json)) in shown.enumerated() {
             if i > 0 { answers += "," }
             answers += JSONText.quote(path)

@@ -3,6 +3,7 @@ import Foundation
 import Forms
 import GRDBSQLite
 import Store
+import SyncClient
 
 let count = Int(ProcessInfo.processInfo.environment["RECOLHA_BENCH_SURVEYS"] ?? "") ?? 10_000
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -45,3 +46,6 @@ func survey(_ n: Int) -> Answers {
     return answers
 }
 
+/// The versions a device's pull page holds (and applies in one transaction):
+/// the plain-SQLite limits write in transactions of this size.
+let pullPage = SyncOptions().pullLimit

@@ -73,14 +73,13 @@ func storeBench() throws {
     print("a save unsigned would cost about \(f(perSave - signSeconds / Double(count) * 1000, 3)) ms; signed it costs \(f(perSave, 3)) ms")
 
     // A second device applying what a pull brings: the same versions in
-    // pages of 2,000 (the pull's page), with their changesets' signatures and
+    // the pull's pages (`pullPage` versions), with their changesets' signatures and
     // the writer's key, beside plain SQLite inserting the same rows in
     // transactions of the same size.
-    let pageSize = Int(ProcessInfo.processInfo.environment["RECOLHA_BENCH_PAGE"] ?? "") ?? 2000
     var pages: [[SequencedVersion]] = [], heads: [[ChangesetHead]] = []
     var seq: Int64 = 0
     for c in sets {
-        if pages.isEmpty || pages[pages.count - 1].count >= pageSize { pages.append([]); heads.append([]) }
+        if pages.isEmpty || pages[pages.count - 1].count >= pullPage { pages.append([]); heads.append([]) }
         for v in c.versions { seq += 1; pages[pages.count - 1].append(SequencedVersion(seq: seq, version: v)) }
         heads[heads.count - 1].append(ChangesetHead(site: c.site, seq: c.seq, count: Int64(c.entries.count), signature: c.signature))
     }
@@ -99,15 +98,15 @@ func storeBench() throws {
             }
         })
         precondition(applied == versionCount, "every pulled version applied")
-        plainRuns.append(plainInsert(records, columns: recordColumns, into: work + "/plain-pages-\(turn).sqlite", versionsPerTransaction: pageSize))
+        plainRuns.append(plainInsert(records, columns: recordColumns, into: work + "/plain-pages-\(turn).sqlite", versionsPerTransaction: pullPage))
     }
     let applySeconds = applyRuns.sorted()[1], plainPageSeconds = plainRuns.sorted()[1]
     func rates(_ runs: [Double]) -> String { runs.map { f(Double(versionCount) / $0) }.joined(separator: ", ") }
     print("")
     print("| work (median of 3 turns) | versions/s | seconds | each turn, versions/s |")
     print("|---|---:|---:|---|")
-    print("| recolha applying pulled pages of \(pageSize) versions (records merged, signatures and key kept) | \(f(Double(versionCount) / applySeconds)) | \(f(applySeconds, 2)) | \(rates(applyRuns)) |")
-    print("| plain SQLite inserting the same rows, \(pageSize) versions per transaction | \(f(Double(versionCount) / plainPageSeconds)) | \(f(plainPageSeconds, 2)) | \(rates(plainRuns)) |")
+    print("| recolha applying pulled pages of \(pullPage) versions (records merged, signatures and key kept) | \(f(Double(versionCount) / applySeconds)) | \(f(applySeconds, 2)) | \(rates(applyRuns)) |")
+    print("| plain SQLite inserting the same rows, \(pullPage) versions per transaction | \(f(Double(versionCount) / plainPageSeconds)) | \(f(plainPageSeconds, 2)) | \(rates(plainRuns)) |")
     print("applying costs \(f(applySeconds / plainPageSeconds, 2))x the plain insert; issue 13's target: at least 100000 versions/s")
 }
 

@@ -144,11 +144,11 @@ struct SyncBench {
 
         // The limit of the pull's writes: plain SQLite inserting the rows the
         // pulling device holds afterwards into a store of the same schema,
-        // 2,000 versions per transaction (the pull's pages). The pull's
+        // a pull page's versions per transaction. The pull's
         // transfer is left out of its limit: curl moves the push's bytes in
         // a few hundredths of a second, and the pull's are of that size.
         let (pulledRows, pulledColumns) = storeRows(b)
-        let pullLimit = plainInsert(pulledRows, columns: pulledColumns, into: work + "/plain-pull.sqlite", versionsPerTransaction: 2000)
+        let pullLimit = plainInsert(pulledRows, columns: pulledColumns, into: work + "/plain-pull.sqlite", versionsPerTransaction: pullPage)
 
         func f(_ x: Double, _ d: Int = 0) -> String { String(format: "%.\(d)f", x) }
         let n = Double(versions)
@@ -161,7 +161,7 @@ struct SyncBench {
         print("| server during push / after pull | | | \(f(serverAfterPush, 1)) / \(f(serverPeak, 1)) MiB |")
         print("| curl sending the same gzip bodies (one process, keep-alive) | \(f(curl.seconds, 2)) | \(f(n / curl.seconds)) | \(f(curl.peakRSSMiB, 1)) MiB |")
         print("| plain SQLite writing the same rows into the server's tables, one transaction per batch | \(f(sqliteSeconds, 2)) | \(f(n / sqliteSeconds)) | |")
-        print("| plain SQLite writing the pulled rows into a device's tables, 2,000 versions per transaction | \(f(pullLimit, 2)) | \(f(n / pullLimit)) | |")
+        print("| plain SQLite writing the pulled rows into a device's tables, \(pullPage) versions per transaction | \(f(pullLimit, 2)) | \(f(n / pullLimit)) | |")
         print("")
         print("push costs \(f(push.seconds / (curl.seconds + sqliteSeconds), 2))x curl's transfer plus plain SQLite's inserts of the same work")
         print("pull costs \(f(pull.seconds / pullLimit, 2))x plain SQLite's inserts of the same rows on the device (issue 13's target for both: 2x)")
