@@ -17,6 +17,7 @@ import sys
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -36,7 +37,20 @@ def after(d, click, page_id):
     before the browser has followed the form's answer."""
     old = d.find_element(By.TAG_NAME, "html")
     click()
-    WebDriverWait(d, 90).until(EC.staleness_of(old))
+
+    def gone(_):
+        # Selenium's staleness_of waits for StaleElementReferenceException
+        # alone; Chromium sometimes answers a node of the page just left with
+        # "Node with given id does not belong to the document" instead
+        # (an unknown error, a WebDriverException): gone all the same. A dead
+        # browser also lands here, and the wait for the next page reports it.
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+
+    WebDriverWait(d, 90).until(gone)
     WebDriverWait(d, 90).until(EC.presence_of_element_located((By.ID, page_id)))
 
 
