@@ -4,7 +4,7 @@ SHELL := /bin/bash
 APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev zlib1g-dev libxml2-dev pkg-config openssl
 BIN_DIR = $(shell swift build --show-bin-path)
 
-.PHONY: deps build build-tests test test-tools demo bench load clean pyxform schemathesis dist
+.PHONY: deps build build-tests test test-tools demo bench load clean pyxform schemathesis dist man
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -64,6 +64,11 @@ test: deps
 # runtime linked statically; scripts/dist.sh).
 dist: deps
 	scripts/dist.sh
+
+# The man pages in docs/man, from the commands' own help: run after changing
+# an option or a help text and commit them (ManualTests says when).
+man: build
+	scripts/man.sh
 
 # The demo ends with the console's address and keeps the server up until
 # Enter; `make demo NO_WAIT=1` ends at once.

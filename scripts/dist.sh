@@ -17,9 +17,9 @@ case "$CONFIG" in
   debug) BUILD=.build-dist-debug ;;
   *) echo "dist: RECOLHA_DIST_CONFIG must be release or debug, not '$CONFIG'" >&2; exit 2 ;;
 esac
-# Man pages from the argument parser (its GenerateManual plugin).
-swift package --allow-writing-to-package-directory generate-manual --configuration debug >/dev/null
-MAN=.build/plugins/GenerateManual/outputs
+# Man pages made by `make man` from the commands' help and committed
+# (ManualTests checks they are current).
+MAN=docs/man
 # FoundationXML (the workbook reader) needs its C part and libxml2 named when
 # linked statically; a release build drops the unused symbols that need them.
 LINK=(-Xlinker -l_CFXMLInterface -Xlinker -lxml2)
@@ -61,7 +61,7 @@ for name in recolha recolha-server; do
   # A debug link names the toolchain's folder in RUNPATH; nothing there is
   # needed (the runtime is linked in), and no package may point into /opt.
   if [ "$CONFIG" = debug ]; then chrpath -d "$root/usr/bin/$name" >/dev/null; fi
-  for page in "$MAN/$name"/*.1; do gzip -9n -c "$page" > "$root/usr/share/man/man1/$(basename "$page").gz"; done
+  for page in "$MAN/$name".1; do gzip -9n -c "$page" > "$root/usr/share/man/man1/$(basename "$page").gz"; done
   install -d "$root/usr/share/bash-completion/completions" "$root/usr/share/zsh/vendor-completions" \
              "$root/usr/share/fish/vendor_completions.d"
   # bash-completion sources the file: no #! line.
