@@ -76,6 +76,7 @@ struct FormLoader {
         for list in otherLists where lists[list]?.contains(where: { $0.choice.name == "other" }) == false {
             lists[list]?.append((Choice(name: "other", label: Localized([defaultLanguage: "Other"]), columns: [:]), 0))
         }
+        checkCycles()
         checkPending(lists: lists)
 
         if !problems.isEmpty { throw FormLoadError(problems: problems) }
@@ -296,7 +297,7 @@ struct FormLoader {
                 if type == .calculate && calculation == nil && row["calculation"] == nil {
                     problem("survey", row.row, "calculation", Message(.formCalculateEmpty))
                 }
-                var q = Question(
+                let q = Question(
                     name: name, type: type, listName: list,
                     label: localized(row, "label", defaultLanguage: lang),
                     hint: localized(row, "hint", defaultLanguage: lang),
@@ -334,7 +335,7 @@ struct FormLoader {
                     // As pyxform does: a text question for the other answer.
                     let other = name + "_other"
                     guard register(name: other, row: row.row) else { continue }
-                    var specify = Question(
+                    let specify = Question(
                         name: other, type: .text, listName: nil, label: Localized([lang: "Specify other."]), hint: Localized(),
                         required: nil, requiredMessage: Localized(), constraint: nil, constraintText: nil,
                         constraintMessage: Localized(), relevant: .call("selected", [.ref(name), .string("other")]),

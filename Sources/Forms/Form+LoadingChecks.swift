@@ -131,6 +131,60 @@ extension FormLoader {
         problems.sort { ($0.sheet, $0.row ?? 0) < ($1.sheet, $1.row ?? 0) }
     }
 
+    /// Calculations that read one another in a ring never settle (ODK
+    /// refuses such a form when it loads it): each ring is one problem, on
+    /// the row of its first calculation. Only calculations outside repeats
+    /// count: inside one, a name may stand for another instance (a running
+    /// total reads its own name in the instance before), which a name alone
+    /// cannot tell apart. A triggered calculation is computed only when its
+    /// trigger changes, so it closes no ring.
+    mutating func checkCycles() {
+        var reads: [String: [String]] = [:]
+        for q in questions.values where q.repeats.isEmpty && q.trigger == nil {
+            guard let e = q.calculation else { continue }
+            reads[q.name] = Set(e.references).sorted()
+        }
+        reads = reads.mapValues { $0.filter { reads[$0] != nil } }
+        // Tarjan's strongly connected components, without recursion.
+        var index: [String: Int] = [:], low: [String: Int] = [:]
+        var stack: [String] = [], onStack: Set<String> = []
+        var rings: [[String]] = []
+        for start in reads.keys.sorted() where index[start] == nil {
+            var work: [(name: String, next: Int)] = [(start, 0)]
+            index[start] = index.count; low[start] = index[start]; stack.append(start); onStack.insert(start)
+            while let top = work.last {
+                let name = top.name, next = top.next
+                let targets = reads[name] ?? []
+                if next < targets.count {
+                    work[work.count - 1].next += 1
+                    let t = targets[next]
+                    if index[t] == nil {
+                        index[t] = index.count; low[t] = index[t]; stack.append(t); onStack.insert(t)
+                        work.append((t, 0))
+                    } else if onStack.contains(t) {
+                        low[name] = min(low[name]!, index[t]!)
+                    }
+                    continue
+                }
+                work.removeLast()
+                if let parent = work.last?.name { low[parent] = min(low[parent]!, low[name]!) }
+                guard low[name] == index[name] else { continue }
+                var ring: [String] = []
+                while let member = stack.popLast() {
+                    onStack.remove(member)
+                    ring.append(member)
+                    if member == name { break }
+                }
+                if ring.count > 1 || targets.contains(name) { rings.append(ring) }
+            }
+        }
+        for ring in rings {
+            let ordered = ring.sorted { (rowOfName[$0] ?? 0, $0) < (rowOfName[$1] ?? 0, $1) }
+            let text = ordered.map { "${\($0)}" }.joined(separator: ", ")
+            problem("survey", rowOfName[ordered[0]], "calculation", Message(.formCalculationCycle, ["ring": .text(text)]))
+        }
+    }
+
     mutating func checkArity(_ e: Expr, row: Int, column: String) {
         switch e {
         case .call(let name, let args):

@@ -400,6 +400,7 @@ extension Catalogue {
         case .formCalculateEmpty: "a calculate row needs a calculation"
         case .formNeverClosed: "the {kind} {name} is never closed: add an end_{kind} row"
         case .formNoSuchQuestion: "{ref} refers to no question in this form"
+        case .formCalculationCycle: "these calculations read each other in a ring, so they never settle: {ring}; break the ring (a trigger, or a calculation that reads none of the others)"
         case .formUnknownFunction: "unknown function {name}()"
         case .formBareName: "bare name {name}: write {ref} to read an answer"
         case .formArity: "{name}() takes {want} {want?argument|arguments}, not {given}"

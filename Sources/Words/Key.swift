@@ -399,6 +399,7 @@ public enum Key: String, CaseIterable, Sendable, Codable {
     case formCalculateEmpty
     case formNeverClosed
     case formNoSuchQuestion
+    case formCalculationCycle
     case formUnknownFunction
     case formBareName
     case formArity

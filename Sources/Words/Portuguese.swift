@@ -401,6 +401,7 @@ extension Catalogue {
         case .formCalculateEmpty: "uma linha calculate precisa de calculation"
         case .formNeverClosed: "o {kind} {name} nunca é fechado: acrescente uma linha end_{kind}"
         case .formNoSuchQuestion: "{ref} não se refere a nenhuma pergunta deste formulário"
+        case .formCalculationCycle: "estes cálculos leem-se uns aos outros em círculo e nunca terminam: {ring}; quebre o círculo (um trigger, ou um cálculo que não leia nenhum dos outros)"
         case .formUnknownFunction: "função {name}() desconhecida"
         case .formBareName: "nome solto {name}: escreva {ref} para ler uma resposta"
         case .formArity: "{name}() recebe {want} {want?argumento|argumentos}, não {given}"

@@ -117,16 +117,20 @@ import Testing
         }
     }
 
-    /// A calculation that never settles (it reads itself) still leaves the
-    /// irrelevant answers cleared, as every pass cleared them before.
+    /// A calculation that never settles (inside a repeat it reads itself; a
+    /// ring outside repeats is refused at load) still leaves the irrelevant
+    /// answers cleared, as every pass cleared them before.
     @Test func irrelevantAnswersAreClearedWhenCalculationsNeverSettle() throws {
         let form = try Form.load(definition([
+            ["type": "begin_repeat", "name": "r"],
+            ["type": "integer", "name": "x"],
             ["type": "calculate", "name": "n", "calculation": "concat(${n}, 'x')"],
+            ["type": "end_repeat"],
             ["type": "integer", "name": "a"],
             ["type": "text", "name": "t", "relevant": "${a} > 5"],
         ]))
         let (settled, cleared, fields) = FormRules(form: form, nowMs: 0)
-            .settleKeepingFields(Answers(["a": .integer(1), "t": .text("x")]))
+            .settleKeepingFields(Answers(["a": .integer(1), "t": .text("x"), "r[k].x": .integer(2)]))
         #expect(settled["t"] == nil && cleared == ["t"])
         #expect(fields == nil)
     }
