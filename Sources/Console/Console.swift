@@ -60,7 +60,7 @@ public struct Console: Sendable {
         }
         router.get("console") { request, _ in
             try await page(request) { lang in
-                let (s, id) = try await signedIn(request, form: nil)
+                let (s, _) = try await signedIn(request, form: nil)
                 return try await overview(request, s, lang: lang)
             }
         }

@@ -33,7 +33,7 @@ extension PostgresStorage {
         out.reserveCapacity(count)
         while out.count < count {
             var block: Int64 = 0
-            for try await b in try await conn.query("SELECT recolha_take_block()", logger: logger).decode(Int64.self) { block = b }
+            for try await b in try await conn.execute(PushStatement.TakeBlock(), logger: logger) { block = b }
             let first = block << Self.blockBits
             out += (0..<min(Int64(count - out.count), 1 << Self.blockBits)).map { first + $0 }
         }
@@ -46,12 +46,8 @@ extension PostgresStorage {
             // The whole batch in a few statements, not a few per version.
             let sites = versions.map { $0.id.site.rawValue }, seqs = versions.map { $0.id.seq }
             var held: [VersionID: Version] = [:]
-            for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author) in try await conn.query("""
-                SELECT v.site_id, v.site_seq, v.record_id, v.form_id, v.form_version, v.field, v.value, v.clock_ms, v.clock_counter,
-                       v.parents, v.author
-                FROM versions v
-                JOIN unnest(\(sites)::text[], \(seqs)::bigint[]) AS u(s, q) ON v.site_id = u.s AND v.site_seq = u.q
-                """, logger: logger).decode((String, Int64, String, String, String, String, String?, Int64, Int32, String, String).self) {
+            for try await (siteID, siteSeq, record, form, formVersion, field, value, ms, counter, parents, author)
+                in try await conn.execute(PushStatement.Held(sites: sites, seqs: seqs), logger: logger) {
                 guard let s = SiteID(siteID) else { continue }
                 let id = VersionID(site: s, seq: siteSeq)
                 held[id] = Version(id: id, record: record, form: form, formVersion: formVersion, field: field, value: value,
@@ -62,8 +58,7 @@ extension PostgresStorage {
             if !reused.isEmpty { throw ServerError.siteReused(reused) }
             var owners: [String: String] = [:]
             let recordIDs = Array(Set(versions.map(\.record)))
-            for try await (id, owner) in try await conn.query(
-                "SELECT id, owner FROM records WHERE id = ANY(\(recordIDs))", logger: logger).decode((String, String).self) {
+            for try await (id, owner) in try await conn.execute(PushStatement.Owners(ids: recordIDs), logger: logger) {
                 owners[id] = owner
             }
             var result = PushResult()
@@ -99,37 +94,24 @@ extension PostgresStorage {
                 result.accepted.append(c.id)
             }
             if !signed.isEmpty {
-                try await exec(conn, """
-                    INSERT INTO changesets (site_id, seq, count, signature, carried_by, received_at)
-                    SELECT s, q, n, sig, \(carrier), \(at)
-                    FROM unnest(\(signed.map(\.site.rawValue))::text[], \(signed.map(\.seq))::bigint[],
-                                \(signed.map { Int64($0.entries.count) })::bigint[], \(signed.map(\.signature))::text[]) AS u(s, q, n, sig)
-                    ON CONFLICT DO NOTHING
-                    """)
+                _ = try await conn.execute(PushStatement.InsertChangesets(
+                    sites: signed.map(\.site.rawValue), seqs: signed.map(\.seq), counts: signed.map { Int64($0.entries.count) },
+                    signatures: signed.map(\.signature), carrier: carrier, at: at), logger: logger)
             }
             if !newRecords.isEmpty {
-                try await exec(conn, """
-                    INSERT INTO records (id, owner, form_id, created_at)
-                    SELECT r, o, f, \(at)
-                    FROM unnest(\(newRecords.map(\.0))::text[], \(newRecords.map(\.1))::text[], \(newRecords.map(\.2))::text[]) AS u(r, f, o)
-                    """)
+                _ = try await conn.execute(PushStatement.InsertRecords(
+                    ids: newRecords.map(\.0), forms: newRecords.map(\.1), owners: newRecords.map(\.2), at: at), logger: logger)
             }
             if !vs.isEmpty {
                 // Sequences last, so the block is held for the inserts only.
                 let seqs = try await sequences(conn, count: vs.count)
                 await pushInFlight?()
-                try await exec(conn, """
-                    INSERT INTO versions (seq, site_id, site_seq, record_id, form_id, form_version, field, value, clock_ms,
-                                          clock_counter, parents, author, pushed_by, received_at)
-                    SELECT seq, site, site_seq, record, form, form_version, field, CASE WHEN cleared THEN NULL ELSE value END,
-                           ms, counter, parents, author, \(user), \(at)
-                    FROM unnest(\(seqs)::bigint[], \(vs.map { $0.id.site.rawValue })::text[], \(vs.map(\.id.seq))::bigint[],
-                                \(vs.map(\.record))::text[], \(vs.map(\.form))::text[], \(vs.map(\.formVersion))::text[],
-                                \(vs.map(\.field))::text[], \(vs.map { $0.value ?? "" })::text[], \(vs.map { $0.value == nil })::bool[],
-                                \(vs.map(\.clock.ms))::bigint[], \(vs.map { Int32($0.clock.counter) })::int[],
-                                \(vs.map { $0.parents.map(\.description).joined(separator: " ") })::text[], \(vs.map(\.author))::text[])
-                         AS u(seq, site, site_seq, record, form, form_version, field, value, cleared, ms, counter, parents, author)
-                    """)
+                _ = try await conn.execute(PushStatement.InsertVersions(
+                    seqs: seqs, sites: vs.map { $0.id.site.rawValue }, siteSeqs: vs.map(\.id.seq), records: vs.map(\.record),
+                    forms: vs.map(\.form), formVersions: vs.map(\.formVersion), fields: vs.map(\.field),
+                    values: vs.map { $0.value ?? "" }, cleared: vs.map { $0.value == nil }, ms: vs.map(\.clock.ms),
+                    counters: vs.map { Int32($0.clock.counter) }, parents: vs.map { $0.parents.map(\.description).joined(separator: " ") },
+                    authors: vs.map(\.author), user: user, at: at), logger: logger)
                 try await noteMedia(conn, vs)
             }
             return result
