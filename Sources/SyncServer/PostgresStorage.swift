@@ -108,9 +108,21 @@ public final class PostgresStorage: ServerStorage {
                 return result
             } catch {
                 try? await exec(conn, "ROLLBACK")
+                // PostgresNIO keeps a statement that failed while a connection
+                // prepared it failed on that connection for good: after any
+                // error but a refusal of the data, the connection is closed
+                // and the pool opens a fresh one.
+                if let e = error as? PSQLError, !Self.keepsConnection(e) { try? await conn.close() }
                 throw error
             }
         }
+    }
+
+    /// Errors about the data (integrity, data, a deadlock or serialization
+    /// failure to retry) leave the connection as good as it was.
+    static func keepsConnection(_ e: PSQLError) -> Bool {
+        guard let state = e.serverInfo?[.sqlState] else { return false }
+        return ["22", "23", "40"].contains(String(state.prefix(2)))
     }
 
     static func describe(_ error: any Error) -> String {
