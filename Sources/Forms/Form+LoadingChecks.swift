@@ -149,9 +149,13 @@ extension FormLoader {
         var index: [String: Int] = [:], low: [String: Int] = [:]
         var stack: [String] = [], onStack: Set<String> = []
         var rings: [[String]] = []
+        var work: [(name: String, next: Int)] = []
+        func enter(_ n: String) {
+            index[n] = index.count; low[n] = index[n]; stack.append(n); onStack.insert(n)
+            work.append((n, 0))
+        }
         for start in reads.keys.sorted() where index[start] == nil {
-            var work: [(name: String, next: Int)] = [(start, 0)]
-            index[start] = index.count; low[start] = index[start]; stack.append(start); onStack.insert(start)
+            enter(start)
             while let top = work.last {
                 let name = top.name, next = top.next
                 let targets = reads[name] ?? []
@@ -159,8 +163,7 @@ extension FormLoader {
                     work[work.count - 1].next += 1
                     let t = targets[next]
                     if index[t] == nil {
-                        index[t] = index.count; low[t] = index[t]; stack.append(t); onStack.insert(t)
-                        work.append((t, 0))
+                        enter(t)
                     } else if onStack.contains(t) {
                         low[name] = min(low[name]!, index[t]!)
                     }

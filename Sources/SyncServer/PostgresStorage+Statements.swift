@@ -1,4 +1,5 @@
 import PostgresNIO
+import Sync
 
 /// The push's statements, prepared once on each pooled connection
 /// (PostgresNIO names them and prepares each the first time a connection
@@ -54,13 +55,18 @@ enum PushStatement {
         var sites: [String], seqs: [Int64], counts: [Int64], signatures: [String]
         var carrier: String, at: Int64
 
+        init(_ signed: [Changeset], carrier: String, at: Int64) {
+            sites = signed.map(\.site.rawValue); seqs = signed.map(\.seq)
+            counts = signed.map { Int64($0.entries.count) }; signatures = signed.map(\.signature)
+            self.carrier = carrier; self.at = at
+        }
+
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 6)
             b.append(sites); b.append(seqs); b.append(counts); b.append(signatures); b.append(carrier); b.append(at)
             return b
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 
     /// Records seen for the first time, each owned by its writer.
@@ -80,7 +86,6 @@ enum PushStatement {
             return b
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
 
     /// A block of sequence numbers, locked until this transaction ends.
@@ -109,6 +114,17 @@ enum PushStatement {
         var fields: [String], values: [String], cleared: [Bool], ms: [Int64], counters: [Int32], parents: [String], authors: [String]
         var user: String, at: Int64
 
+        /// `versions` numbered `seqs`, a value nil when cleared.
+        init(_ versions: [Version], seqs: [Int64], user: String, at: Int64) {
+            self.seqs = seqs
+            sites = versions.map { $0.id.site.rawValue }; siteSeqs = versions.map(\.id.seq); records = versions.map(\.record)
+            forms = versions.map(\.form); formVersions = versions.map(\.formVersion); fields = versions.map(\.field)
+            values = versions.map { $0.value ?? "" }; cleared = versions.map { $0.value == nil }; ms = versions.map(\.clock.ms)
+            counters = versions.map { Int32($0.clock.counter) }
+            parents = versions.map { $0.parents.map(\.description).joined(separator: " ") }; authors = versions.map(\.author)
+            self.user = user; self.at = at
+        }
+
         func makeBindings() throws -> PostgresBindings {
             var b = PostgresBindings(capacity: 15)
             b.append(seqs); b.append(sites); b.append(siteSeqs); b.append(records); b.append(forms); b.append(formVersions)
@@ -117,6 +133,10 @@ enum PushStatement {
             return b
         }
 
-        func decodeRow(_ row: PostgresRow) throws -> Row { () }
     }
+}
+
+/// Statements that return no rows.
+extension PostgresPreparedStatement where Row == () {
+    func decodeRow(_ row: PostgresRow) throws {}
 }

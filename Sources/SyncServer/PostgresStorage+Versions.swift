@@ -94,9 +94,7 @@ extension PostgresStorage {
                 result.accepted.append(c.id)
             }
             if !signed.isEmpty {
-                _ = try await conn.execute(PushStatement.InsertChangesets(
-                    sites: signed.map(\.site.rawValue), seqs: signed.map(\.seq), counts: signed.map { Int64($0.entries.count) },
-                    signatures: signed.map(\.signature), carrier: carrier, at: at), logger: logger)
+                _ = try await conn.execute(PushStatement.InsertChangesets(signed, carrier: carrier, at: at), logger: logger)
             }
             if !newRecords.isEmpty {
                 _ = try await conn.execute(PushStatement.InsertRecords(
@@ -106,12 +104,7 @@ extension PostgresStorage {
                 // Sequences last, so the block is held for the inserts only.
                 let seqs = try await sequences(conn, count: vs.count)
                 await pushInFlight?()
-                _ = try await conn.execute(PushStatement.InsertVersions(
-                    seqs: seqs, sites: vs.map { $0.id.site.rawValue }, siteSeqs: vs.map(\.id.seq), records: vs.map(\.record),
-                    forms: vs.map(\.form), formVersions: vs.map(\.formVersion), fields: vs.map(\.field),
-                    values: vs.map { $0.value ?? "" }, cleared: vs.map { $0.value == nil }, ms: vs.map(\.clock.ms),
-                    counters: vs.map { Int32($0.clock.counter) }, parents: vs.map { $0.parents.map(\.description).joined(separator: " ") },
-                    authors: vs.map(\.author), user: user, at: at), logger: logger)
+                _ = try await conn.execute(PushStatement.InsertVersions(vs, seqs: seqs, user: user, at: at), logger: logger)
                 try await noteMedia(conn, vs)
             }
             return result
